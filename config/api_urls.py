@@ -1,0 +1,19 @@
+"""/api/v1/: every app that has an ``api/urls.py`` contributes its routes here."""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from core.api.root import api_root
+
+urlpatterns = [
+    path("", api_root, name="api-root"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+]
+for app in settings.INSTALLED_APPS:
+    module = f"{app}.api.urls"
+    if "." not in app and find_spec(app) and find_spec(f"{app}.api") and find_spec(module):
+        urlpatterns.append(path("", include(import_module(module))))

@@ -1,0 +1,45 @@
+"""Reading configuration from the environment, failing with one clear sentence."""
+
+import os
+import sys
+from urllib.parse import urlsplit
+
+import environ
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or malformed; the message is one sentence for the operator."""
+
+
+def parse_database_url(url: str) -> dict:
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme
+        if scheme not in {"postgres", "postgresql", "pgsql", "postgis", "sqlite"}:
+            raise ValueError(scheme)
+        if scheme != "sqlite" and (not parts.hostname or not parts.path.strip("/")):
+            raise ValueError("host or database name missing")
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+        config = environ.Env.db_url_config(url)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ConfigurationError(
+            f"DATABASE_URL 格式错误（{url!r}），应形如 postgres://用户:密码@主机:5432/库名。"
+        ) from exc
+    return config
+
+
+def fail_fast(exc: ConfigurationError) -> None:
+    """Print the sentence and stop the process, instead of a traceback."""
+    sys.stderr.write(f"配置错误：{exc}\n")
+    sys.exit(2)
+
+
+def load_settings_or_exit() -> None:
+    """Import the settings module once so configuration errors stop start-up cleanly."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    try:
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 - forces the import
+    except ConfigurationError as exc:
+        fail_fast(exc)

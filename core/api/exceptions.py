@@ -1,0 +1,69 @@
+"""One error shape for the whole API:
+
+{"status": 400, "code": "invalid", "detail": "…", "errors": {"field": ["…"]}}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+MESSAGES = {
+    400: "提交的数据有误。",
+    401: "未登录或令牌无效。",
+    403: "没有权限执行此操作。",
+    404: "未找到。",
+    405: "不支持该请求方法。",
+    409: "与现有数据冲突。",
+}
+
+
+def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {
+            ("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()
+        }
+    else:
+        detail = {"non_field_errors": exc.messages}
+    return exceptions.ValidationError(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _django_validation_to_drf(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, ProtectedError):
+        return Response(
+            {
+                "status": 409,
+                "code": "protected",
+                "detail": "该记录仍被其他数据引用，不能删除。",
+                "errors": {},
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    body = {"status": response.status_code, "code": "error", "detail": "", "errors": {}}
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        body["code"] = "invalid"
+        body["detail"] = MESSAGES[400]
+        if isinstance(data, dict):
+            body["errors"] = data
+        else:
+            body["errors"] = {"non_field_errors": data}
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        body["code"] = codes if isinstance(codes, str) else "error"
+        detail = data.get("detail") if isinstance(data, dict) else data
+        body["detail"] = str(detail) if detail else MESSAGES.get(response.status_code, "")
+    response.data = body
+    return response

@@ -1,0 +1,18 @@
+from rest_framework.permissions import DjangoModelPermissions
+
+
+class ScopedModelPermissions(DjangoModelPermissions):
+    """Model permissions from the user's groups, reads included (view_*).
+
+    Which rows are reachable is the scope's business (querysets start from ``visible_to``).
+    """
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }

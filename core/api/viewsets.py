@@ -1,0 +1,129 @@
+"""The base every API viewset uses: scoped querysets, writes through services, files by code."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.importing import CONTENT_TYPES
+from core.services import scoped_create, scoped_delete, scoped_update
+
+ImportResultSerializer = inline_serializer(
+    "ImportResult",
+    {
+        "total": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+        "dry_run": serializers.BooleanField(),
+        "committed": serializers.BooleanField(),
+        "errors": serializers.ListField(child=serializers.DictField()),
+    },
+)
+ImportUploadSerializer = inline_serializer(
+    "ImportUpload",
+    {
+        "file": serializers.FileField(),
+        "dry_run": serializers.BooleanField(default=True),
+    },
+)
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    """Set ``selector`` (user -> queryset) and, for files, ``importer_class``.
+
+    Create/update/delete go through ``create_service``/``update_service``/``delete_service``
+    (keyword-only, with ``actor``); by default the shared scoped services.
+    """
+
+    selector = None
+    importer_class = None
+    lookup_field = "code"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.serializer_class.Meta.model.objects.none()
+        return type(self).selector(self.request.user)
+
+    def create_service(self, *, actor, data):
+        return scoped_create(actor=actor, model=self.get_serializer_class().Meta.model, data=data)
+
+    def update_service(self, *, actor, instance, data):
+        return scoped_update(actor=actor, instance=instance, data=data)
+
+    def delete_service(self, *, actor, instance):
+        scoped_delete(actor=actor, instance=instance)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.create_service(
+            actor=self.request.user, data=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_service(
+            actor=self.request.user,
+            instance=serializer.instance,
+            data=dict(serializer.validated_data),
+        )
+
+    def perform_destroy(self, instance):
+        self.delete_service(actor=self.request.user, instance=instance)
+
+    def _importer(self):
+        if self.importer_class is None:
+            raise ValidationError({"non_field_errors": ["该数据不支持文件导入导出。"]})
+        return self.importer_class(self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", enum=["csv", "xlsx"], default="xlsx")],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request, *args, **kwargs):
+        importer = self._importer()
+        fmt = request.query_params.get("file_format", "xlsx")
+        if fmt not in CONTENT_TYPES:
+            raise ValidationError({"file_format": ["只支持 csv 或 xlsx。"]})
+        queryset = self.filter_queryset(self.get_queryset())
+        content = importer.export(queryset, fmt)
+        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+        name = importer.sheet_name
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.{fmt}"
+        return response
+
+    @extend_schema(
+        request=ImportUploadSerializer,
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_file(self, request, *args, **kwargs):
+        model = self.get_serializer_class().Meta.model
+        meta = model._meta
+        for perm in ("add", "change"):
+            if not request.user.has_perm(f"{meta.app_label}.{perm}_{meta.model_name}"):
+                raise PermissionDenied("没有导入该数据的权限。")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["请上传文件。"]})
+        dry_run = str(request.data.get("dry_run", "true")).lower() not in {"false", "0", "no"}
+        result = self._importer().run(upload.read(), upload.name, dry_run=dry_run)
+        return Response(
+            result.as_dict(),
+            status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST,
+        )
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)

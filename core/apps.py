@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "系统"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from core.roles import setup_roles_after_migrate
+
+        post_migrate.connect(setup_roles_after_migrate, dispatch_uid="core.setup_roles")

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditLog(models.Model):
+    """One row per workflow step or sensitive action: who did what to which record, when.
+
+    Services write it in the same transaction as the change they record.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField("动作", max_length=64, db_index=True)
+    target_type = models.CharField("对象类型", max_length=100)
+    target_id = models.CharField("对象编号", max_length=64)
+    target_repr = models.CharField("对象", max_length=200, blank=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    detail = models.JSONField("详情", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    scope_path = "organization"
+
+    class Meta:
+        verbose_name = "操作日志"
+        verbose_name_plural = "操作日志"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        permissions = [
+            ("view_sensitive", "可申请查看完整身份证号和电话"),
+            ("export_sensitive", "可导出未脱敏的个人信息"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"

@@ -1,0 +1,45 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _database_status() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"[:200]
+    return True, connection.vendor
+
+
+def _broker_status() -> tuple[bool, str]:
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return True, "eager（进程内执行）"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"[:200]
+    return True, app.conf.broker_url.split("@")[-1]
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    db_ok, db_detail = _database_status()
+    broker_ok, broker_detail = _broker_status()
+    failed = [name for name, ok in (("database", db_ok), ("broker", broker_ok)) if not ok]
+    body = {
+        "status": "ok" if not failed else "error",
+        "database": {"ok": db_ok, "detail": db_detail},
+        "broker": {"ok": broker_ok, "detail": broker_detail},
+    }
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(
+        body, status=200 if not failed else 503, json_dumps_params={"ensure_ascii": False}
+    )

@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from mptt.admin import MPTTModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import FileImportExportMixin, ScopedAdminMixin
+from organizations.importers import OrganizationImporter
+from organizations.models import Organization, ScopeAssignment
+from organizations.services import organization_create, organization_delete, organization_update
+
+
+@admin.register(Organization)
+class OrganizationAdmin(
+    FileImportExportMixin, ScopedAdminMixin, MPTTModelAdmin, SimpleHistoryAdmin
+):
+    importer_class = OrganizationImporter
+    io_base_template = "admin/mptt_change_list.html"
+    list_display = ["name", "code", "kind", "established_on", "ended_on", "phone"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code", "address"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    list_per_page = 100
+    mptt_level_indent = 20
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind", "parent"]}),
+        ("基本情况", {"fields": ["established_on", "ended_on", "address", "phone"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+        }
+        if change:
+            stored = Organization.objects.get(pk=obj.pk)
+            organization_update(actor=request.user, organization=stored, **data)
+        else:
+            saved = organization_create(
+                actor=request.user, **{name: form.cleaned_data[name] for name in form.cleaned_data}
+            )
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        organization_delete(actor=request.user, organization=obj)
+
+
+class ScopeAssignmentInline(admin.TabularInline):
+    model = ScopeAssignment
+    extra = 1
+    autocomplete_fields = ["organization"]
+    verbose_name = "管辖范围"
+    verbose_name_plural = "管辖范围（可见并可管理这些组织及其全部下级）"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [ScopeAssignmentInline]
+    list_display = ["username", "first_name", "email", "is_staff", "is_active"]

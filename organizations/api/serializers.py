@@ -1,0 +1,34 @@
+from rest_framework import serializers
+
+from organizations.models import Organization
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Organization.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="上级组织编码",
+    )
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "kind_display",
+            "parent",
+            "level",
+            "established_on",
+            "ended_on",
+            "address",
+            "phone",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["level", "created_at", "updated_at"]
+        # Uniqueness is checked by the model's full_clean inside the service.
+        extra_kwargs = {"code": {"validators": []}}

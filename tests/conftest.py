@@ -1,0 +1,131 @@
+"""Fixtures shared by every app's tests: the demo-shaped tree, users in roles and scopes,
+API clients, and Celery switched to in-process execution unless a test asks for a worker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from core.roles import (
+    COMMUNITY_CADRE,
+    COMMUNITY_SECRETARY,
+    DISTRICT_READONLY,
+    GRID_WORKER,
+    STREET_ADMIN,
+    setup_roles,
+)
+from tests.factories import OrganizationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request, settings):
+    """Tasks run in-process, except in tests marked ``redis`` that start a real worker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def roles(db):
+    setup_roles()
+    return {g.name: g for g in Group.objects.all()}
+
+
+@pytest.fixture
+def tree(db):
+    """district → street → two communities (A, B), each with a compound branch and a building group."""
+    district = OrganizationFactory(code="D", name="铁东区", kind="district_committee", parent=None)
+    street = OrganizationFactory(
+        code="S", name="站前街道党工委", kind="street_committee", parent=district
+    )
+    nodes = {"district": district, "street": street}
+    for key, code, name in (("a", "A", "园林社区"), ("b", "B", "胜利社区")):
+        community = OrganizationFactory(
+            code=code, name=f"{name}大党委", kind="community_committee", parent=street
+        )
+        branch = OrganizationFactory(
+            code=f"{code}-01", name=f"{name}一号院党支部", kind="compound_branch", parent=community
+        )
+        group = OrganizationFactory(
+            code=f"{code}-01-B1", name=f"{name}1号楼党小组", kind="building_group", parent=branch
+        )
+        nodes.update(
+            {f"community_{key}": community, f"branch_{key}": branch, f"group_{key}": group}
+        )
+    for node in nodes.values():
+        node.refresh_from_db()
+    return nodes
+
+
+def make_user(username, *, role=None, scope=(), superuser=False, perms=()):
+    from django.contrib.auth.models import Permission
+
+    from organizations.models import ScopeAssignment
+
+    user = UserFactory(username=username, is_superuser=superuser, is_staff=True)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    for org in scope:
+        ScopeAssignment.objects.create(user=user, organization=org)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+@pytest.fixture
+def users(tree, roles):
+    """street admin, cadre of A (secretary), cadre of B, grid worker of A, district read-only, superuser."""
+    return {
+        "street": make_user("street", role=STREET_ADMIN, scope=[tree["street"]]),
+        "cadre_a": make_user("cadre_a", role=COMMUNITY_SECRETARY, scope=[tree["community_a"]]),
+        "cadre_b": make_user("cadre_b", role=COMMUNITY_CADRE, scope=[tree["community_b"]]),
+        "grid_a": make_user("grid_a", role=GRID_WORKER, scope=[tree["community_a"]]),
+        "district": make_user("district", role=DISTRICT_READONLY, scope=[tree["district"]]),
+        "root": make_user("root", superuser=True),
+    }
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` → an APIClient authenticated as that user (None: anonymous)."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client_for(client):
+    """``admin_client_for(user)`` → the Django test client logged in as that user."""
+
+    def make(user):
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def redis_url() -> str | None:
+    return os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")
