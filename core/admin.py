@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from core.importing import CONTENT_TYPES
 from core.models import AuditLog
 from core.scope import restrict
+from core.sensitive import masked_value, sensitive_fields, sensitive_reveal
 from core.services import scoped_delete, scoped_save
 
 
@@ -102,11 +103,22 @@ class FileImportExportMixin:
         # The changelist's own filters and search, on the scoped queryset.
         params = request.GET.copy()
         params.pop("format", None)
+        unmasked = params.pop("unmasked", [""])[-1] in {"1", "true"}
+        purpose = params.pop("purpose", [""])[-1]
         request.GET = params
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
         importer = self.importer_class(request.user)
-        return self._download(importer.export(queryset, fmt), fmt, importer.sheet_name)
+        try:
+            content = importer.export(queryset, fmt, unmasked=unmasked, purpose=purpose)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"
+                )
+            )
+        return self._download(content, fmt, importer.sheet_name)
 
     def template_view(self, request):
         fmt = request.GET.get("format", "xlsx")
@@ -195,3 +207,91 @@ class AuditLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SensitiveAdminMixin:
+    """Masked ID numbers and phones in admin lists and forms; a logged reveal page per record.
+
+    List columns: use ``masked_<field>`` (generated for each of the model's sensitive fields).
+    Forms show the masked value; leaving it unchanged keeps the stored value.
+    """
+
+    def get_urls(self):
+        meta = self.model._meta
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name=f"{meta.app_label}_{meta.model_name}_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def __getattr__(self, name):
+        if name.startswith("masked_"):
+            field_name = name[len("masked_") :]
+            if field_name in sensitive_fields(self.model):
+
+                def column(obj, _field=field_name):
+                    return masked_value(obj, _field)
+
+                column.short_description = self.model._meta.get_field(field_name).verbose_name
+                return column
+        raise AttributeError(name)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        fields = sensitive_fields(self.model)
+
+        class MaskedForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                if self.instance.pk:
+                    for name in fields:
+                        if name in self.fields:
+                            self.initial[name] = masked_value(self.instance, name)
+                            self.fields[
+                                name
+                            ].help_text = (
+                                "已脱敏显示；不修改则保留原值，如需更正请直接输入完整新值。"
+                            )
+
+            def _clean_fields(self):
+                if self.instance.pk:
+                    for name in fields:
+                        if name in self.fields and self.add_prefix(name) in self.data:
+                            submitted = self.data.get(self.add_prefix(name), "")
+                            if submitted == masked_value(self.instance, name):
+                                data = self.data.copy()
+                                data[self.add_prefix(name)] = getattr(self.instance, name) or ""
+                                self.data = data
+                super()._clean_fields()
+
+        return MaskedForm
+
+    def reveal_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "查看完整个人信息",
+            "object": obj,
+            "fields": [
+                (self.model._meta.get_field(n).verbose_name, masked_value(obj, n))
+                for n in sensitive_fields(obj)
+            ],
+        }
+        if request.method == "POST":
+            try:
+                values = sensitive_reveal(
+                    actor=request.user, instance=obj, purpose=request.POST.get("purpose", "")
+                )
+            except ValidationError as exc:
+                context["error"] = " ".join(exc.messages)
+            else:
+                context["revealed"] = [
+                    (self.model._meta.get_field(n).verbose_name, v) for n, v in values.items()
+                ]
+        return TemplateResponse(request, "admin/core/reveal.html", context)

@@ -23,6 +23,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from core.sensitive import log_unmasked_export, mask
+
 MAX_ERRORS = 500
 PREVIEW_ROWS = 20
 
@@ -266,6 +268,7 @@ class BaseImporter:
 
     def __init__(self, user):
         self.user = user
+        self.unmasked = False
         self.existing: dict[Any, models.Model] = {}
 
     # ---- hooks
@@ -461,16 +464,34 @@ class BaseImporter:
 
     def export_value(self, column: Column, obj: models.Model) -> Any:
         if column.export is not None:
-            return column.export(obj)
-        value = getattr(obj, column.field, "")
-        if isinstance(value, models.Model):
-            return str(value)
+            value = column.export(obj)
+        else:
+            value = getattr(obj, column.field, "")
+            if isinstance(value, models.Model):
+                value = str(value)
+        kind = self.masked_columns.get(column.field)
+        if kind and not self.unmasked:
+            return mask(kind, value)
         return value
 
     def export_queryset(self, queryset) -> Iterable[models.Model]:
         return queryset
 
-    def export(self, queryset, fmt: str = "xlsx") -> bytes:
+    @property
+    def masked_columns(self) -> dict[str, str]:
+        """Column field → mask kind, from the model's ``sensitive_fields``."""
+        return getattr(self.model, "sensitive_fields", {}) or {}
+
+    def export(
+        self, queryset, fmt: str = "xlsx", *, unmasked: bool = False, purpose: str = ""
+    ) -> bytes:
+        """Masked by default; ``unmasked`` needs core.export_sensitive and a purpose, and is logged."""
+        self.unmasked = False
+        if unmasked and self.masked_columns:
+            log_unmasked_export(
+                actor=self.user, model=self.model, row_count=queryset.count(), purpose=purpose
+            )
+            self.unmasked = True
         headers = [c.header for c in self.columns]
         rows = self.export_rows(self.export_queryset(queryset))
         return write_table(headers, rows, fmt, self.sheet_name)

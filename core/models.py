@@ -53,3 +53,45 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+class SensitiveAccessLog(models.Model):
+    """Every reveal of a masked value and every unmasked export (PIPL): who, whom, when, why."""
+
+    class Kind(models.TextChoices):
+        REVEAL = "reveal", "查看单条"
+        EXPORT = "export", "未脱敏导出"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    target_type = models.CharField("对象类型", max_length=100)
+    target_id = models.CharField("对象编号", max_length=64, blank=True)
+    target_repr = models.CharField("对象", max_length=200, blank=True)
+    fields = models.CharField("字段", max_length=200, blank=True)
+    row_count = models.PositiveIntegerField("条数", default=1)
+    purpose = models.CharField("用途", max_length=200)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    scope_path = "organization"
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_kind_display()} {self.target_repr}"

@@ -16,3 +16,9 @@ class ScopedModelPermissions(DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
+
+
+class ViewModelPermission(ScopedModelPermissions):
+    """For read-like POST actions (reveal): the model's view permission is enough."""
+
+    perms_map = {**ScopedModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}

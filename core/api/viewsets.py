@@ -10,7 +10,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.permissions import ViewModelPermission
 from core.importing import CONTENT_TYPES
+from core.sensitive import sensitive_fields, sensitive_reveal
 from core.services import scoped_create, scoped_delete, scoped_update
 
 ImportResultSerializer = inline_serializer(
@@ -74,13 +76,36 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         self.delete_service(actor=self.request.user, instance=instance)
 
+    @extend_schema(
+        request=inline_serializer("RevealRequest", {"purpose": serializers.CharField()}),
+        responses={200: inline_serializer("RevealResponse", {"values": serializers.DictField()})},
+    )
+    @action(
+        detail=True, methods=["post"], url_path="reveal", permission_classes=[ViewModelPermission]
+    )
+    def reveal(self, request, *args, **kwargs):
+        """查看一条记录的完整身份证号、电话：需“查看敏感信息”权限并说明用途，每次都会记录。"""
+        instance = self.get_object()
+        if not sensitive_fields(instance):
+            raise ValidationError({"non_field_errors": ["该数据没有需要脱敏的字段。"]})
+        values = sensitive_reveal(
+            actor=request.user, instance=instance, purpose=request.data.get("purpose", "")
+        )
+        return Response({"values": values})
+
     def _importer(self):
         if self.importer_class is None:
             raise ValidationError({"non_field_errors": ["该数据不支持文件导入导出。"]})
         return self.importer_class(self.request.user)
 
     @extend_schema(
-        parameters=[OpenApiParameter("file_format", enum=["csv", "xlsx"], default="xlsx")],
+        parameters=[
+            OpenApiParameter("file_format", enum=["csv", "xlsx"], default="xlsx"),
+            OpenApiParameter(
+                "unmasked", bool, description="导出完整个人信息（需权限，须同时给出 purpose）"
+            ),
+            OpenApiParameter("purpose", str, description="未脱敏导出的用途"),
+        ],
         responses={(200, "application/octet-stream"): bytes},
     )
     @action(detail=False, methods=["get"], url_path="export")
@@ -90,7 +115,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         if fmt not in CONTENT_TYPES:
             raise ValidationError({"file_format": ["只支持 csv 或 xlsx。"]})
         queryset = self.filter_queryset(self.get_queryset())
-        content = importer.export(queryset, fmt)
+        unmasked = request.query_params.get("unmasked", "").lower() in {"1", "true", "yes"}
+        content = importer.export(
+            queryset, fmt, unmasked=unmasked, purpose=request.query_params.get("purpose", "")
+        )
         response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
         name = importer.sheet_name
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.{fmt}"
