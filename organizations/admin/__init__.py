@@ -1,0 +1,1 @@
+from organizations.admin import organization  # noqa: F401
