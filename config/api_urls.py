@@ -13,7 +13,7 @@ urlpatterns = [
     path("", api_root, name="api-root"),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
-for app in settings.INSTALLED_APPS:
+for app in settings.PROJECT_APPS:
     module = f"{app}.api.urls"
-    if "." not in app and find_spec(app) and find_spec(f"{app}.api") and find_spec(module):
+    if find_spec(f"{app}.api") and find_spec(module):
         urlpatterns.append(path("", include(import_module(module))))

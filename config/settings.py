@@ -57,14 +57,19 @@ INSTALLED_APPS = [
     "mptt",
     "import_export",
     "simple_history",
+]
+# The project's own apps; discovery of api/urls.py, roles.py and demo.py walks this list.
+PROJECT_APPS = [
     "core",
     "organizations",
     "grids",
     "covenants",
     "volunteers",
     "governance",
+    "governance.assessment",
     "portal",
 ]
+INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

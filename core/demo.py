@@ -14,8 +14,8 @@ DEMO_ADMIN = ("admin", DEMO_PASSWORD)
 
 
 def demo_modules():
-    for app in settings.INSTALLED_APPS:
-        if "." in app or app == "core" or not find_spec(app) or not find_spec(f"{app}.demo"):
+    for app in settings.PROJECT_APPS:
+        if app == "core" or not find_spec(f"{app}.demo"):
             continue
         yield app, import_module(f"{app}.demo")
 

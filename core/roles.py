@@ -28,7 +28,16 @@ ROLES = [
     DISTRICT_READONLY,
 ]
 
-PROJECT_APPS = ["core", "organizations", "grids", "covenants", "volunteers", "governance", "portal"]
+PROJECT_APPS = [
+    "core",
+    "organizations",
+    "grids",
+    "covenants",
+    "volunteers",
+    "governance",
+    "assessment",
+    "portal",
+]
 
 DEFAULT_ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     STREET_ADMIN: {f"{app}.*": "add change delete view" for app in PROJECT_APPS}
@@ -47,8 +56,8 @@ EXPLICIT_ONLY = {"view_sensitive", "export_sensitive"}
 
 def role_permissions() -> dict[str, dict[str, str]]:
     merged = {role: dict(perms) for role, perms in DEFAULT_ROLE_PERMISSIONS.items()}
-    for app in settings.INSTALLED_APPS:
-        if "." in app or not find_spec(app) or not find_spec(f"{app}.roles"):
+    for app in settings.PROJECT_APPS:
+        if not find_spec(f"{app}.roles"):
             continue
         extra = getattr(import_module(f"{app}.roles"), "ROLE_PERMISSIONS", {})
         for role, perms in extra.items():

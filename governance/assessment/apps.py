@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    """Work list, admission (准入), assessment (考核) with roll-ups, and the dashboard's data.
+
+    A sub-app of governance with its own migrations, so meetings/tasks and these can evolve apart.
+    """
+
+    name = "governance.assessment"
+    label = "assessment"
+    verbose_name = "清单、准入与考核"
