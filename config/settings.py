@@ -229,6 +229,7 @@ MPTT_ADMIN_LEVEL_INDENT = 20
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
+VOLUNTEER_STAR_THRESHOLDS = [100, 300, 600, 1000, 1500]  # 1★…5★ by cumulative service hours
 
 # Security: strict in production, relaxed for the embedded default.
 SESSION_COOKIE_HTTPONLY = True
