@@ -5,6 +5,7 @@ in-process, DEBUG on. ``APP_ENV=production`` switches to the production mode, wh
 ``SECRET_KEY`` is required and ``manage.py check --deploy`` reports nothing.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -118,6 +119,12 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Under pytest (or APP_ENV=test) a fast hasher: fixtures create many users, and PBKDF2's
+# deliberate slowness would dominate the suite's run time.
+TESTING = APP_ENV == "test" or "pytest" in sys.modules
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

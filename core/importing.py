@@ -215,7 +215,7 @@ def _xlsx_rows(data: bytes, sheet_name: str) -> Iterator[tuple[list[str], list[b
             for cell in row:
                 value = cell.value
                 is_formula = cell.data_type == "f" or (
-                    isinstance(value, str) and value.startswith("=")
+                    isinstance(value, str) and _looks_like_formula(value)
                 )
                 formulas.append(is_formula)
                 values.append(_cell_text(value))

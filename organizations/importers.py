@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from core.importing import (
@@ -51,12 +52,14 @@ class OrganizationImporter(BaseImporter):
     def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         super().prepare(rows)
         # code -> (parent code, kind) for the whole tree: enough to check kinds and cycles.
-        self.db_nodes: dict[str, tuple[str | None, str]] = {
-            code: (parent_code, kind)
-            for code, parent_code, kind in Organization.objects.values_list(
-                "code", "parent__code", "kind"
-            )
-        }
+        self.db_nodes: dict[str, tuple[str | None, str]] = {}
+        # code -> (tree_id, lft): where each stored node sits, for the scope check.
+        self.db_positions: dict[str, SimpleNamespace] = {}
+        for code, parent_code, kind, tree_id, lft in Organization.objects.values_list(
+            "code", "parent__code", "kind", "tree_id", "lft"
+        ):
+            self.db_nodes[code] = (parent_code, kind)
+            self.db_positions[code] = SimpleNamespace(tree_id=tree_id, lft=lft)
         self.file_parent: dict[str, str | None] = {}
 
     def build(self, row: int, values: dict[str, Any]) -> Organization:
@@ -134,6 +137,10 @@ class OrganizationImporter(BaseImporter):
     def scope_errors(self, row: int, obj: Organization, parent_code: str | None) -> list[RowError]:
         if self.user.is_superuser:
             return []
+        if not obj._state.adding and parent_code == self.db_nodes[obj.code][0]:
+            # A stored node in scope (checked in build) that stays where it is: re-importing
+            # one's own subtree, top row included, must work.
+            return []
         if not parent_code:
             return [RowError(row, "上级组织编码", "只有系统管理员可以导入根节点。")]
         # Walk up through nodes of this file until a node that already exists.
@@ -144,18 +151,10 @@ class OrganizationImporter(BaseImporter):
             steps += 1
             if cursor is None:
                 return [RowError(row, "上级组织编码", "只有系统管理员可以导入根节点。")]
-        anchor = self.scope_anchor_node(cursor)
+        anchor = self.db_positions.get(cursor)
         if anchor is None or not in_scope(self.user, anchor):
             return [RowError(row, "上级组织编码", f"上级组织“{parent_code}”不在您的管辖范围内。")]
         return []
-
-    def scope_anchor_node(self, code: str) -> Organization | None:
-        cache = self.__dict__.setdefault("_anchor_cache", {})
-        if code not in cache:
-            cache[code] = (
-                Organization.objects.filter(code=code).only("tree_id", "lft", "rght").first()
-            )
-        return cache[code]
 
     def save(self, new: list[Organization], changed: list[Organization]) -> None:
         lock_tree()
