@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from config.env import ConfigurationError, parse_database_url
 
@@ -41,6 +42,7 @@ ALLOWED_HOSTS = env.list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ConfigurationError("生产模式必须设置 ALLOWED_HOSTS（逗号分隔的域名）。")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.views.pages.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "governance.context_processors.notifications",
             ],
         },
     },
@@ -182,7 +185,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Tasks of later issues register their periodic entries here.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # governance: meeting/task reminders and overdue alerts, every morning (Asia/Shanghai).
+    "governance-daily-reminders": {
+        "task": "governance.send_daily_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    # governance: retry e-mails still queued (a mail server that was down).
+    "governance-deliver-emails": {
+        "task": "governance.deliver_notification_emails",
+        "schedule": crontab(minute="*/15"),
+    },
+}
+# governance reminder windows: days before a planned meeting; days before the period's due
+# date when nothing is planned; days before a task's deadline.
+GOVERNANCE_REMINDER_WINDOWS = tuple(env.list("GOVERNANCE_REMINDER_WINDOWS", cast=int, default=[7, 1]))
+GOVERNANCE_UNPLANNED_WINDOW = env.int("GOVERNANCE_UNPLANNED_WINDOW", default=7)
+GOVERNANCE_TASK_REMINDER_DAYS = env.int("GOVERNANCE_TASK_REMINDER_DAYS", default=1)
 
 # E-mail
 EMAIL_BACKEND = env.str(

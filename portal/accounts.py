@@ -1,0 +1,67 @@
+"""Resident accounts: registration and phone + password login with a lock-out."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.services import audit
+from portal.models import ResidentProfile
+from portal.protection import (
+    LOCKOUT_MESSAGE,
+    clear_login_failures,
+    is_locked,
+    record_login_failure,
+)
+from portal.roles import RESIDENT
+
+LOGIN_FAILED = "手机号或密码不对，请再试一次。"
+
+
+@transaction.atomic
+def resident_register(*, name: str, phone: str, password: str, community) -> ResidentProfile:
+    """Create the user (username = phone) and profile; the password is already validated."""
+    User = get_user_model()
+    if (
+        User.objects.filter(username=phone).exists()
+        or ResidentProfile.objects.filter(phone=phone).exists()
+    ):
+        raise ValidationError({"phone": "这个手机号已经注册过了，请直接登录。"})
+    user = User(username=phone, first_name=name[:150], is_staff=False, is_superuser=False)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    group, _ = Group.objects.get_or_create(name=RESIDENT)
+    user.groups.add(group)
+    profile = ResidentProfile(user=user, name=name, phone=phone, community=community)
+    profile.full_clean()
+    profile.save()
+    audit(actor=user, action="portal.resident_register", target=profile, organization=community)
+    return profile
+
+
+def resident_authenticate(request, *, phone: str, password: str):
+    """The resident's user, or ValidationError. Staff accounts cannot log in here."""
+    if is_locked(phone):
+        raise ValidationError(LOCKOUT_MESSAGE, code="locked")
+    user = authenticate(request, username=phone, password=password)
+    if (
+        user is None
+        or user.is_staff
+        or user.is_superuser
+        or not ResidentProfile.objects.filter(user=user).exists()
+    ):
+        record_login_failure(phone)
+        if is_locked(phone):
+            raise ValidationError(LOCKOUT_MESSAGE, code="locked")
+        raise ValidationError(LOGIN_FAILED, code="invalid")
+    clear_login_failures(phone)
+    return user
+
+
+def profile_of(user) -> ResidentProfile | None:
+    if not user.is_authenticated or user.is_staff:
+        return None
+    return ResidentProfile.objects.filter(user=user).select_related("community").first()

@@ -1,0 +1,208 @@
+"""Abuse protection for the public pages, all on Django's cache (Redis in production, local
+memory in tests): fixed-window rate limits per phone and per IP, a signed arithmetic question
+as the human check, duplicate-submission merging and the login lock-out counter."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.cache import cache
+
+_PREFIX = "portal:"
+
+
+def client_ip(request) -> str:
+    """The client's address. Behind the production proxy, the last X-Forwarded-For hop is the
+    one the proxy itself appended; anything before it is client-controlled."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[-1].strip()[:64]
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+# -- rate limits ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    window: int  # seconds
+
+
+# Submissions (cases, wishes): per phone and per IP.
+SUBMIT_PER_PHONE = Limit("submit-phone", 3, 10 * 60)
+SUBMIT_PER_IP = Limit("submit-ip", 10, 10 * 60)
+# Tracking look-ups: guessing codes must be slow.
+TRACK_PER_IP = Limit("track-ip", 20, 10 * 60)
+LOGIN_PER_IP = Limit("login-ip", 30, 10 * 60)
+REGISTER_PER_IP = Limit("register-ip", 5, 60 * 60)
+
+RATE_LIMIT_MESSAGE = (
+    "您提交得太频繁了，请休息一会儿，{minutes} 分钟后再试。如有急事请直接拨打社区电话。"
+)
+
+
+class RateLimited(Exception):
+    def __init__(self, limit: Limit):
+        self.limit = limit
+        minutes = max(1, limit.window // 60)
+        super().__init__(RATE_LIMIT_MESSAGE.format(minutes=minutes))
+
+
+def _rate_key(limit: Limit, subject: str) -> str:
+    window_no = int(time.time()) // limit.window
+    return f"{_PREFIX}rl:{limit.name}:{_digest(subject)}:{window_no}"
+
+
+def hit(limit: Limit, subject: str) -> int:
+    """Count one attempt for ``subject`` in the current window; raise when over the limit."""
+    if not subject:
+        return 0
+    key = _rate_key(limit, subject)
+    cache.add(key, 0, timeout=limit.window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=limit.window + 5)
+        count = 1
+    if count > limit.count:
+        raise RateLimited(limit)
+    return count
+
+
+def check_submission_limits(request, phone: str) -> None:
+    """Per IP first, then per phone (both count, so one cannot be traded for the other)."""
+    hit(SUBMIT_PER_IP, client_ip(request))
+    hit(SUBMIT_PER_PHONE, phone)
+
+
+# -- human check -----------------------------------------------------------------------------
+
+_NUMERALS = "零一二三四五六七八九十"
+_CHALLENGE_SALT = "portal.human-check"
+CHALLENGE_MAX_AGE = 20 * 60
+
+
+@dataclass(frozen=True)
+class Challenge:
+    question: str
+    token: str
+
+
+def _say(n: int) -> str:
+    if n <= 10:
+        return _NUMERALS[n]
+    if n < 20:
+        return "十" + _NUMERALS[n - 10]
+    return _NUMERALS[n // 10] + "十" + (_NUMERALS[n % 10] if n % 10 else "")
+
+
+def new_challenge() -> Challenge:
+    """An arithmetic question in Chinese words. The token carries the operands, signed and
+    time-stamped; the answer itself is never sent, and each token is accepted once."""
+    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+    if secrets.randbelow(2) and a != b:
+        a, b = max(a, b), min(a, b)
+        op, word = "-", "减"
+    else:
+        op, word = "+", "加"
+    token = signing.dumps(
+        {"a": a, "b": b, "o": op, "n": secrets.token_hex(8)}, salt=_CHALLENGE_SALT
+    )
+    return Challenge(question=f"{_say(a)}{word}{_say(b)}等于几？（请填阿拉伯数字）", token=token)
+
+
+def question_for(token: str) -> str | None:
+    """The question a token stands for (to show the same question again after an error)."""
+    try:
+        data = signing.loads(token, salt=_CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    word = "加" if data["o"] == "+" else "减"
+    return f"{_say(data['a'])}{word}{_say(data['b'])}等于几？（请填阿拉伯数字）"
+
+
+class HumanCheckFailed(Exception):
+    pass
+
+
+def verify_challenge(token: str, answer: str) -> None:
+    try:
+        data = signing.loads(token or "", salt=_CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise HumanCheckFailed("验证题已过期，请回答新的题目。") from exc
+    except signing.BadSignature as exc:
+        raise HumanCheckFailed("验证题无效，请回答新的题目。") from exc
+    expected = data["a"] + data["b"] if data["o"] == "+" else data["a"] - data["b"]
+    given = unicodedata.normalize("NFKC", answer or "").strip()
+    if given != str(expected):
+        raise HumanCheckFailed("验证题答案不对，请再算一算。")
+    # One use per token: a replayed form is refused.
+    if not cache.add(f"{_PREFIX}hc:{data['n']}", 1, timeout=CHALLENGE_MAX_AGE + 60):
+        raise HumanCheckFailed("这道验证题已经用过了，请回答新的题目。")
+
+
+# -- duplicate merging -----------------------------------------------------------------------
+
+DUPLICATE_WINDOW = 10 * 60
+
+
+def normalise_text(value: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).lower()
+
+
+def fingerprint(kind: str, *parts: str) -> str:
+    return _digest(kind, *(normalise_text(p) for p in parts))
+
+
+def recent_duplicate(fp: str) -> str | None:
+    """The reference (e.g. tracking code) of the same submission made within the window."""
+    return cache.get(f"{_PREFIX}dup:{fp}")
+
+
+def remember_submission(fp: str, reference: str) -> None:
+    cache.set(f"{_PREFIX}dup:{fp}", reference, timeout=DUPLICATE_WINDOW)
+
+
+# -- login lock-out --------------------------------------------------------------------------
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+LOCKOUT_MESSAGE = (
+    "密码连续输错次数过多，账号已暂时锁定，请 15 分钟后再试，或到社区服务中心重置密码。"
+)
+
+
+def _lock_key(phone: str) -> str:
+    return f"{_PREFIX}lock:{_digest(phone)}"
+
+
+def is_locked(phone: str) -> bool:
+    return (cache.get(_lock_key(phone)) or 0) >= LOCKOUT_FAILURES
+
+
+def record_login_failure(phone: str) -> int:
+    key = _lock_key(phone)
+    cache.add(key, 0, timeout=LOCKOUT_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=LOCKOUT_SECONDS)
+        count = 1
+    if count >= LOCKOUT_FAILURES:
+        cache.touch(key, LOCKOUT_SECONDS)  # the lock runs from the last failure
+    return count
+
+
+def clear_login_failures(phone: str) -> None:
+    cache.delete(_lock_key(phone))

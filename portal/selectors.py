@@ -1,0 +1,161 @@
+"""Reads for the public pages. Nothing here returns personal data: only organisations,
+places, public work phones and records explicitly marked public."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from organizations.choices import OrgKind
+from organizations.models import Organization
+from portal import adapters
+from portal.models import ServiceCentre, ServiceItem
+
+MAX_RESULTS = 20
+_SUFFIXES = ("党员中心户", "党员先锋岗", "党小组", "党支部", "大党委", "综合党委", "党总支")
+
+
+def place_name(org: Organization) -> str:
+    """“园林小区党支部” → “园林小区”: the place a branch or group is named after."""
+    name = org.name
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)] or name
+    return name
+
+
+def community_label(org: Organization) -> str:
+    return place_name(org)
+
+
+def query_terms(query: str) -> list[str]:
+    """Split a free-text query into terms; “3栋”/“3幢”/“3号” all mean “3号楼”."""
+    query = re.sub(r"[\s,，、。.;；]+", " ", (query or "").strip())[:60]
+    terms = []
+    for term in query.split():
+        term = re.sub(r"(\d+)\s*(?:栋|幢|号楼|号|楼)$", r"\1号楼", term)
+        for suffix in ("党支部", "党小组"):
+            term = term.removesuffix(suffix)
+        if term:
+            terms.append(term)
+    # “园林小区3号楼” typed as one word: try the compound part and the building part apart.
+    if len(terms) == 1:
+        match = re.match(r"^(\D+?)(\d+号楼)$", terms[0])
+        if match:
+            terms = [match.group(1), match.group(2)]
+    return terms[:5]
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    label: str
+    kind: str  # 小区 / 楼栋 / 社区 / 地址
+    community: Organization
+
+
+def _terms_q(terms: list[str], *fields: str) -> Q:
+    q = Q()
+    for term in terms:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": term})
+        q &= any_field
+    return q
+
+
+def _community_of(org: Organization, communities: dict[tuple[int, int], Organization]):
+    for (tree_id, _lft), community in communities.items():
+        if org.tree_id == tree_id and community.lft <= org.lft <= community.rght:
+            return community
+    return None
+
+
+def search_places(query: str) -> list[PlaceMatch]:
+    """Compounds, buildings, communities and addresses matching every term (partial names).
+
+    A fixed number of queries: organisations in one, their communities in one, and the grids
+    app's buildings in one when it is installed.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return []
+    kinds = [OrgKind.COMMUNITY_COMMITTEE, OrgKind.COMPOUND_BRANCH, OrgKind.BUILDING_GROUP]
+    orgs = list(
+        Organization.objects.filter(kind__in=kinds)
+        .filter(_terms_q(terms, "name", "address"))
+        .order_by("tree_id", "lft")[: MAX_RESULTS * 2]
+    )
+    matches: list[PlaceMatch] = []
+    seen: set[tuple[str, int]] = set()
+    buildings = adapters.search_buildings(terms, MAX_RESULTS)
+    community_ids = {b.community_id for b in buildings}
+    ancestors = Q(pk__in=community_ids)
+    for org in orgs:
+        if org.kind != OrgKind.COMMUNITY_COMMITTEE:
+            ancestors |= Q(tree_id=org.tree_id, lft__lt=org.lft, rght__gt=org.rght)
+    communities = {
+        (c.tree_id, c.lft): c
+        for c in Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).filter(ancestors)
+    }
+    by_pk = {c.pk: c for c in communities.values()}
+    for org in orgs:
+        community = (
+            org if org.kind == OrgKind.COMMUNITY_COMMITTEE else _community_of(org, communities)
+        )
+        if community is None:
+            continue
+        kind = {"community_committee": "社区", "compound_branch": "小区", "building_group": "楼栋"}[
+            org.kind
+        ]
+        label = place_name(org)
+        if (label, community.pk) in seen:
+            continue
+        seen.add((label, community.pk))
+        matches.append(PlaceMatch(label=label, kind=kind, community=community))
+    for building in buildings:
+        community = by_pk.get(building.community_id)
+        label = str(building)
+        if community is None or (label, community.pk) in seen:
+            continue
+        seen.add((label, community.pk))
+        matches.append(PlaceMatch(label=label, kind="楼栋", community=community))
+    return matches[:MAX_RESULTS]
+
+
+def communities() -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).order_by("code")
+
+
+def community_by_code(code: str) -> Organization | None:
+    return communities().filter(code=code).select_related("parent").first()
+
+
+def compounds_of(community: Organization) -> list[str]:
+    return [
+        place_name(o)
+        for o in community.get_children().filter(kind=OrgKind.COMPOUND_BRANCH).order_by("code")
+    ]
+
+
+def service_centre_of(community: Organization) -> ServiceCentre | None:
+    return ServiceCentre.objects.filter(community=community).first()
+
+
+def handbook_items(community: Organization | None = None) -> QuerySet[ServiceItem]:
+    """Published items of a community and of its street (street items apply to everyone)."""
+    items = ServiceItem.objects.filter(is_published=True).select_related("organization")
+    if community is not None:
+        items = items.filter(Q(organization=community) | Q(organization_id=community.parent_id))
+    return items
+
+
+def community_info(community: Organization) -> dict:
+    return {
+        "community": community,
+        "name": community_label(community),
+        "centre": service_centre_of(community),
+        "compounds": compounds_of(community),
+        "grids": adapters.grids_with_workers(community),
+    }

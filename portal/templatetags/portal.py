@@ -1,0 +1,11 @@
+from django import template
+
+from portal import adapters
+
+register = template.Library()
+
+
+@register.simple_tag
+def portal_nav_items() -> list[dict]:
+    """Menu entries for the pages whose backing app is available."""
+    return adapters.nav_items()

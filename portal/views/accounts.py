@@ -1,0 +1,115 @@
+"""Resident login (phone + password, with lock-out), registration, logout and 我的."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login, logout, password_validation
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from organizations.choices import OrgKind
+from organizations.models import Organization
+from portal import adapters
+from portal.accounts import profile_of, resident_authenticate, resident_register
+from portal.forms import HumanCheckMixin, MobileField, PortalForm
+from portal.protection import LOGIN_PER_IP, REGISTER_PER_IP, RateLimited, client_ip, hit
+from portal.views.pages import _safe_next
+
+
+class LoginForm(PortalForm):
+    phone = MobileField()
+    password = forms.CharField(
+        label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class RegisterForm(HumanCheckMixin, PortalForm):
+    name = forms.CharField(
+        label="姓名", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = MobileField(help_text="以后用这个手机号登录。")
+    community = forms.ModelChoiceField(
+        label="所在社区",
+        queryset=Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).order_by("code"),
+        empty_label="请选择",
+    )
+    password1 = forms.CharField(
+        label="设置密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 8 位，不能全是数字。",
+    )
+    password2 = forms.CharField(
+        label="再输一次密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "两次输入的密码不一样。")
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hit(LOGIN_PER_IP, client_ip(request))
+            user = resident_authenticate(
+                request, phone=form.cleaned_data["phone"], password=form.cleaned_data["password"]
+            )
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user)
+            return redirect(_safe_next(request, "/me/"))
+    return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def register_view(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hit(REGISTER_PER_IP, client_ip(request))
+            profile = resident_register(
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password1"],
+                community=form.cleaned_data["community"],
+            )
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "注册成功，已为您登录。")
+            return redirect("portal:me")
+    return render(request, "portal/register.html", {"form": form})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "您已退出登录。")
+    return redirect("portal:home")
+
+
+def me_view(request):
+    profile = profile_of(request.user)
+    if profile is None:
+        return redirect(f"/account/login/?next={request.path}")
+    return render(
+        request,
+        "portal/me.html",
+        {"profile": profile, "volunteer": adapters.volunteer_summary(request.user)},
+    )

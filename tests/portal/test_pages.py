@@ -1,0 +1,128 @@
+import pytest
+from django.urls import reverse
+
+from tests.portal.factories import ServiceCentreFactory, ServiceItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_chinese_and_links_the_core_pages(client, tree):
+    html = client.get("/").content.decode()
+    assert '<html lang="zh-CN"' in html
+    assert "/community/" in html and "/services/" in html
+    assert "园林社区大党委" in html
+
+
+def test_large_text_link_sets_a_lasting_cookie_and_class(client, tree):
+    response = client.get("/text-size/?size=large&next=/services/")
+    assert response.status_code == 302 and response["Location"] == "/services/"
+    assert response.cookies["portal_text"]["max-age"] >= 30 * 24 * 3600
+    html = client.get("/").content.decode()
+    assert 'class="large-text"' in html
+    assert "标准字" in html
+    client.get("/text-size/?size=normal")
+    assert 'class="large-text"' not in client.get("/").content.decode()
+
+
+def test_text_size_refuses_an_offsite_next(client):
+    response = client.get("/text-size/?size=large&next=https://evil.example/")
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("query", ["一号院", "园林社区一号", "园林 1号楼", "1栋", "胜利社区"])
+def test_find_community_by_partial_names(client, tree, query):
+    html = client.get(reverse("portal:community_search"), {"q": query}).content.decode()
+    assert 'id="results"' in html, query
+
+
+def test_find_community_maps_a_building_to_its_community(client, tree):
+    html = client.get("/community/", {"q": "胜利社区1号楼"}).content.decode()
+    assert "/community/B/" in html
+    assert "/community/A/" not in html.split('id="results"')[1].split("全部社区")[0]
+
+
+def test_find_community_says_so_when_nothing_matches(client, tree):
+    html = client.get("/community/", {"q": "不存在的小区"}).content.decode()
+    assert "没有找到" in html
+
+
+def test_community_page_shows_centre_committee_and_handbook(client, tree):
+    community = tree["community_a"]
+    ServiceCentreFactory(community=community, name="园林党群服务中心")
+    ServiceItemFactory(organization=community, title="高龄津贴申领")
+    ServiceItemFactory(organization=community, title="内部事项", is_published=False)
+    html = client.get(f"/community/{community.code}/").content.decode()
+    assert "园林党群服务中心" in html and "园林社区居民委员会" in html
+    assert "高龄津贴申领" in html and "内部事项" not in html
+    assert "园林社区一号院" in html  # its compound
+
+
+def test_unknown_community_is_a_friendly_404(client, tree):
+    response = client.get("/community/NOPE/")
+    assert response.status_code == 404
+    assert "找不到这个页面" in response.content.decode()
+
+
+def test_handbook_lists_published_items_of_community_and_street(client, tree):
+    ServiceItemFactory(organization=tree["street"], title="街道事项", one_visit=False)
+    ServiceItemFactory(organization=tree["community_a"], title="园林事项")
+    ServiceItemFactory(organization=tree["community_b"], title="胜利事项")
+    ServiceItemFactory(organization=tree["community_a"], title="草稿事项", is_published=False)
+    html = client.get("/services/", {"community": "A"}).content.decode()
+    assert "街道事项" in html and "园林事项" in html
+    assert "胜利事项" not in html and "草稿事项" not in html
+    html = client.get("/services/", {"community": "A", "one_visit": "1"}).content.decode()
+    assert "街道事项" not in html and "园林事项" in html
+
+
+def test_handbook_item_shows_materials_and_hides_unpublished(client, tree):
+    item = ServiceItemFactory(organization=tree["community_a"], materials="身份证\n户口簿")
+    html = client.get(f"/services/{item.pk}/").content.decode()
+    assert "<li>身份证</li>" in html and "最多跑一次" in html
+    hidden = ServiceItemFactory(organization=tree["community_a"], is_published=False)
+    assert client.get(f"/services/{hidden.pk}/").status_code == 404
+
+
+def test_handbook_is_kept_in_the_admin_within_scope(admin_client_for, users, tree):
+    client = admin_client_for(users["cadre_a"])
+    response = client.post(
+        "/admin/portal/serviceitem/add/",
+        {
+            "organization": tree["community_a"].pk,
+            "category": "民政",
+            "title": "临时救助申请",
+            "materials": "身份证",
+            "place": "服务中心",
+            "hours": "工作日",
+            "sort_order": 10,
+            "is_published": "on",
+            "one_visit": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from portal.models import ServiceItem
+
+    assert ServiceItem.objects.get(title="临时救助申请").one_visit
+    # The other community is not among the choices.
+    response = client.post(
+        "/admin/portal/serviceitem/add/",
+        {
+            "organization": tree["community_b"].pk,
+            "category": "民政",
+            "title": "越权事项",
+            "materials": "x",
+            "place": "x",
+            "hours": "x",
+            "sort_order": 1,
+        },
+    )
+    assert response.status_code == 200
+    assert not ServiceItem.objects.filter(title="越权事项").exists()
+
+
+def test_pages_stay_small(client, tree):
+    ServiceCentreFactory(community=tree["community_a"])
+    for url in ["/", "/community/A/", "/services/", "/community/?q=园林"]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.content) < 200 * 1024
