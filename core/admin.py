@@ -16,9 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.importing import CONTENT_TYPES
-from core.models import AuditLog
+from core.models import AuditLog, SensitiveAccessLog
 from core.scope import restrict
-from core.sensitive import masked_value, sensitive_fields, sensitive_reveal
+from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
 from core.services import scoped_delete, scoped_save
 
 
@@ -31,6 +31,26 @@ class ScopedAdminMixin:
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Out of scope and nonexistent look the same: a plain 404, never a hint.
         raise Http404
+
+    def _require_visible(self, request, object_id) -> None:
+        from django.contrib.admin.utils import unquote
+
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+
+    # django-simple-history falls back to the stored history (and offers a revert) when the
+    # object is missing from get_queryset: an out-of-scope object must be a 404 there too.
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def _restrict_related(self, db_field, request, kwargs):
         related = db_field.related_model
@@ -210,10 +230,13 @@ class AuditLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 class SensitiveAdminMixin:
-    """Masked ID numbers and phones in admin lists and forms; a logged reveal page per record.
+    """Masked ID numbers and phones in admin lists, forms, read-only views and change history;
+    a logged reveal page per record.
 
     List columns: use ``masked_<field>`` (generated for each of the model's sensitive fields).
-    Forms show the masked value; leaving it unchanged keeps the stored value.
+    Forms show the masked value (also when re-displayed after an error); leaving it unchanged
+    keeps the stored value. With SimpleHistoryAdmin, history pages are scoped like the
+    changelist and show masked values.
     """
 
     def get_urls(self):
@@ -239,6 +262,23 @@ class SensitiveAdminMixin:
                 return column
         raise AttributeError(name)
 
+    def _masked_names(self, names):
+        fields = sensitive_fields(self.model)
+        return [f"masked_{n}" if isinstance(n, str) and n in fields else n for n in names]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only change pages would print the stored value: show the masked column instead.
+        return [
+            (name, {**options, "fields": self._masked_names(options.get("fields", ()))})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._masked_names(super().get_readonly_fields(request, obj))
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         fields = sensitive_fields(self.model)
@@ -246,32 +286,47 @@ class SensitiveAdminMixin:
         class MaskedForm(form):
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
-                if self.instance.pk:
-                    for name in fields:
-                        if name in self.fields:
-                            self.initial[name] = masked_value(self.instance, name)
-                            self.fields[
-                                name
-                            ].help_text = (
-                                "已脱敏显示；不修改则保留原值，如需更正请直接输入完整新值。"
-                            )
+                if not self.instance.pk:
+                    return
+                for name in fields:
+                    field = self.fields.get(name)
+                    if field is None:
+                        continue
+                    masked = masked_value(self.instance, name)
+                    stored = getattr(self.instance, name) or ""
+                    self.initial[name] = masked
+                    field.help_text = "已脱敏显示；不修改则保留原值，如需更正请直接输入完整新值。"
+                    original_clean = field.clean
 
-            def _clean_fields(self):
-                if self.instance.pk:
-                    for name in fields:
-                        if name in self.fields and self.add_prefix(name) in self.data:
-                            submitted = self.data.get(self.add_prefix(name), "")
-                            if submitted == masked_value(self.instance, name):
-                                data = self.data.copy()
-                                data[self.add_prefix(name)] = getattr(self.instance, name) or ""
-                                self.data = data
-                super()._clean_fields()
+                    # The masked text stays in the submitted data (so a re-displayed form
+                    # never shows the full value); only the cleaned value is the stored one.
+                    def clean(value, _clean=original_clean, _masked=masked, _stored=stored):
+                        return _stored if value == _masked else _clean(value)
+
+                    field.clean = clean
 
         return MaskedForm
 
+    # ---- change history (SimpleHistoryAdmin; its scope check is in ScopedAdminMixin)
+    def get_historical_record_context_helper(self, request, historical_record):
+        helper = super().get_historical_record_context_helper(request, historical_record)
+        fields = sensitive_fields(self.model)
+        original = helper.context_for_delta_changes
+
+        def context_for_delta_changes(delta):
+            rows = original(delta)
+            for change, row in zip(delta.changes, rows, strict=True):
+                if change.field in fields:
+                    row["old"] = mask(fields[change.field], change.old)
+                    row["new"] = mask(fields[change.field], change.new)
+            return rows
+
+        helper.context_for_delta_changes = context_for_delta_changes
+        return helper
+
     def reveal_view(self, request, object_id):
         obj = self.get_object(request, object_id)
-        if obj is None:
+        if obj is None or not self.has_view_permission(request, obj):
             raise Http404
         context = {
             **self.admin_site.each_context(request),
@@ -290,8 +345,30 @@ class SensitiveAdminMixin:
                 )
             except ValidationError as exc:
                 context["error"] = " ".join(exc.messages)
+            except PermissionDenied as exc:
+                context["error"] = str(exc)
             else:
                 context["revealed"] = [
                     (self.model._meta.get_field(n).verbose_name, v) for n, v in values.items()
                 ]
         return TemplateResponse(request, "admin/core/reveal.html", context)
+
+
+@admin.register(SensitiveAccessLog)
+class SensitiveAccessLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Who saw whose full ID number or phone, when and why (PIPL): read-only, scoped."""
+
+    list_display = ["created_at", "actor", "kind", "target_repr", "fields", "row_count", "purpose"]
+    list_filter = ["kind", "target_type"]
+    search_fields = ["target_repr", "actor__username", "purpose"]
+    list_select_related = ["actor", "organization"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,22 @@
 from rest_framework import serializers
 
+from core.scope import restrict
 from core.sensitive import mask
+
+
+class ScopedSlugRelatedField(serializers.SlugRelatedField):
+    """A link by natural code whose choices are limited to the caller's scope.
+
+    An out-of-scope code reads as "does not exist" (400), exactly like an unknown one, so the
+    API never confirms that another community's record exists.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None or getattr(queryset.model, "scope_path", None) is None:
+            return queryset
+        return restrict(queryset, request.user)
 
 
 class MaskedCharField(serializers.CharField):

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from core.api.fields import ScopedSlugRelatedField
 from organizations.models import Organization
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
+    parent = ScopedSlugRelatedField(
         slug_field="code",
         queryset=Organization.objects.all(),
         allow_null=True,
