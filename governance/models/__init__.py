@@ -1,0 +1,27 @@
+"""Governance models, one module per domain (issue 8 adds work lists, admission, assessment)."""
+
+from governance.models.meetings import (
+    AgendaItem,
+    Invitation,
+    Meeting,
+    MeetingAttachment,
+    MeetingSeries,
+    Resolution,
+    SeriesMember,
+)
+from governance.models.notifications import Notification
+from governance.models.tasks import Evaluation, Task, TaskProgress
+
+__all__ = [
+    "AgendaItem",
+    "Evaluation",
+    "Invitation",
+    "Meeting",
+    "MeetingAttachment",
+    "MeetingSeries",
+    "Notification",
+    "Resolution",
+    "SeriesMember",
+    "Task",
+    "TaskProgress",
+]

@@ -1,0 +1,97 @@
+"""Generic references (task source and assignee) limited to an allowed set of models.
+
+The set names models of apps built in parallel (grids, volunteers …); only the ones installed
+at runtime are offered, so there is no foreign key or migration dependency on those apps.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+
+ASSIGNEE_MODELS = (
+    "organizations.organization",
+    "grids.grid",
+    "covenants.partnerunit",
+    "volunteers.team",
+    "auth.user",
+)
+SOURCE_MODELS = ("governance.resolution", "grids.case", "governance.workitem")
+
+# Short names used in the API and files: {"type": "organization", "code": "TD-ZQ-YL"}.
+TYPE_NAMES = {
+    "organizations.organization": "organization",
+    "grids.grid": "grid",
+    "covenants.partnerunit": "unit",
+    "volunteers.team": "team",
+    "auth.user": "user",
+    "governance.resolution": "resolution",
+    "grids.case": "case",
+    "governance.workitem": "work_item",
+}
+
+
+def available(labels: tuple[str, ...]) -> dict[str, type[models.Model]]:
+    found = {}
+    for label in labels:
+        app_label, _, model_name = label.partition(".")
+        try:
+            found[label] = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+    return found
+
+
+def content_type_ids(labels: tuple[str, ...]) -> list[int]:
+    return [ContentType.objects.get_for_model(m).pk for m in available(labels).values()]
+
+
+def check_allowed(obj: models.Model | None, labels: tuple[str, ...], field: str) -> None:
+    if obj is None:
+        return
+    if obj._meta.label_lower not in available(labels):
+        names = "、".join(str(m._meta.verbose_name) for m in available(labels).values())
+        raise ValidationError({field: f"不能选择“{obj._meta.verbose_name}”，只能是：{names}。"})
+
+
+def natural_key(obj: models.Model) -> str:
+    """The code (or username) that names ``obj`` outside the database."""
+    for attr in ("code", "username"):
+        if hasattr(obj, attr):
+            return str(getattr(obj, attr))
+    return str(obj.pk)
+
+
+def resolve(type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
+    """Look up ``{"type": …, "code": …}`` among the allowed, installed models."""
+    by_name = {TYPE_NAMES[label]: model for label, model in available(labels).items()}
+    model = by_name.get(type_name)
+    if model is None:
+        raise ValidationError(f"类型“{type_name}”不可用，可选：{'、'.join(sorted(by_name))}。")
+    field = "username" if model._meta.label_lower == "auth.user" else "code"
+    try:
+        return model._default_manager.get(**{field: key})
+    except model.DoesNotExist:
+        raise ValidationError(f"找不到{model._meta.verbose_name}“{key}”。") from None
+
+
+def anchor_organization(obj: models.Model):
+    """The Organization that places ``obj`` in the tree (for scope checks)."""
+    from core.scope import scope_anchor
+    from organizations.models import Organization, ScopeAssignment
+
+    if isinstance(obj, Organization):
+        return obj
+    if obj._meta.label_lower == "auth.user":
+        assignment = (
+            ScopeAssignment.objects.filter(user=obj)
+            .select_related("organization")
+            .order_by("-organization__level")
+            .first()
+        )
+        return assignment.organization if assignment else None
+    if hasattr(type(obj), "scope_path"):
+        return scope_anchor(obj)
+    return None

@@ -1,0 +1,349 @@
+"""The daily reminder run and the e-mail outbox, both set-based.
+
+``reminders_run`` reads every active series, its members, the planned meetings inside the
+windows, the meetings of the current and last-closed periods and the open tasks in a handful of
+queries, builds the notifications in memory and inserts them with ``ON CONFLICT DO NOTHING``
+against the unique (dedup_key, recipient_key) constraint. Running it again, retrying it after a
+crash, or running two schedulers at once therefore never creates a second notification for the
+same occasion, window and recipient. E-mail is a separate outbox state (``email_status``):
+``emails_deliver`` locks queued rows (``SKIP LOCKED``), sends them, and marks them sent in the
+same transaction; a failing mail server leaves them queued for the next delivery run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from governance.cadence import last_closed_period, period_of
+from governance.choices import (
+    OPEN_TASK_STATUSES,
+    EmailStatus,
+    MeetingStatus,
+    NotificationKind,
+)
+from governance.models import Meeting, MeetingSeries, Notification, SeriesMember, Task
+
+logger = logging.getLogger(__name__)
+
+
+def reminder_windows() -> tuple[int, ...]:
+    return tuple(sorted(getattr(settings, "GOVERNANCE_REMINDER_WINDOWS", (7, 1)), reverse=True))
+
+
+def unplanned_window() -> int:
+    return getattr(settings, "GOVERNANCE_UNPLANNED_WINDOW", 7)
+
+
+def task_window() -> int:
+    return getattr(settings, "GOVERNANCE_TASK_REMINDER_DAYS", 1)
+
+
+def window_for(days_left: int, windows: tuple[int, ...]) -> int | None:
+    """The narrowest window that ``days_left`` falls in (0 = the day itself), or None."""
+    fitting = [w for w in windows if 0 <= days_left <= w]
+    return min(fitting) if fitting else None
+
+
+@dataclass
+class Recipient:
+    user_id: int | None
+    email: str
+
+    @property
+    def key(self) -> str:
+        return f"u:{self.user_id}" if self.user_id else f"e:{self.email.lower()}"
+
+
+@dataclass
+class RunResult:
+    day: date
+    candidates: int = 0
+    created: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
+    seen: dict[str, Recipient] = {}
+    for r in recipients:
+        if r.user_id or r.email:
+            seen.setdefault(r.key, r)
+    return list(seen.values())
+
+
+class _Builder:
+    def __init__(self, emails: dict[int, str]):
+        self.emails = emails
+        self.rows: list[Notification] = []
+
+    def add(self, recipients: list[Recipient], **fields) -> None:
+        for r in _dedupe(recipients):
+            email = r.email or (self.emails.get(r.user_id, "") if r.user_id else "")
+            self.rows.append(
+                Notification(
+                    recipient_id=r.user_id,
+                    email=email,
+                    recipient_key=r.key,
+                    email_status=EmailStatus.QUEUED if email else EmailStatus.NONE,
+                    **fields,
+                )
+            )
+
+
+def reminders_run(*, today: date | None = None) -> RunResult:
+    """Create every notification due today (Asia/Shanghai); safe to run any number of times."""
+    from governance.cadence import shanghai_today
+
+    today = today or shanghai_today()
+    result = RunResult(day=today)
+    windows = reminder_windows()
+    User = get_user_model()
+
+    series_rows = list(
+        MeetingSeries.objects.filter(active=True, starts_on__lte=today)
+        .exclude(ends_on__lt=today - timedelta(days=400))
+        .values(
+            "id",
+            "code",
+            "name",
+            "cadence",
+            "due_within_days",
+            "starts_on",
+            "ends_on",
+            "body_id",
+            "body__name",
+            "body__parent_id",
+            "convenor_id",
+        )
+    )
+    series_ids = [s["id"] for s in series_rows]
+    members: dict[int, list[Recipient]] = defaultdict(list)
+    for row in (
+        SeriesMember.objects.filter(active=True, series__active=True)
+        .filter(series__starts_on__lte=today)
+        .values_list("series_id", "user_id", "email")
+        .iterator(chunk_size=5000)
+    ):
+        members[row[0]].append(Recipient(row[1], row[2]))
+
+    def people(s) -> list[Recipient]:
+        convenor = [Recipient(s["convenor_id"], "")] if s["convenor_id"] else []
+        return convenor + members.get(s["id"], [])
+
+    # Users one level above each body (a community's missed meeting reaches the street).
+    from organizations.models import ScopeAssignment
+
+    parent_ids = {s["body__parent_id"] for s in series_rows if s["body__parent_id"]}
+    above: dict[int, list[Recipient]] = defaultdict(list)
+
+    # Open tasks near or past their deadline.
+    tasks = list(
+        Task.objects.filter(
+            status__in=OPEN_TASK_STATUSES, deadline__lte=today + timedelta(days=task_window())
+        ).values(
+            "id",
+            "code",
+            "title",
+            "deadline",
+            "organization_id",
+            "assigned_by_id",
+            "assignee_type__app_label",
+            "assignee_id",
+            "assignee_organization_id",
+            "assignee_label",
+        )
+    )
+    assignee_orgs = {t["assignee_organization_id"] for t in tasks if t["assignee_organization_id"]}
+    at_org: dict[int, list[Recipient]] = defaultdict(list)
+    for org_id, user_id in ScopeAssignment.objects.filter(
+        organization_id__in=parent_ids | assignee_orgs, user__is_active=True
+    ).values_list("organization_id", "user_id"):
+        at_org[org_id].append(Recipient(user_id, ""))
+    for org_id in parent_ids:
+        above[org_id] = at_org.get(org_id, [])
+
+    user_ids = {r.user_id for rs in members.values() for r in rs if r.user_id}
+    user_ids |= {s["convenor_id"] for s in series_rows if s["convenor_id"]}
+    user_ids |= {r.user_id for rs in at_org.values() for r in rs}
+    user_ids |= {t["assigned_by_id"] for t in tasks if t["assigned_by_id"]}
+    user_ids |= {t["assignee_id"] for t in tasks if t["assignee_type__app_label"] == "auth"}
+    emails: dict[int, str] = {}
+    user_list = list(user_ids)
+    for start in range(0, len(user_list), 5000):
+        emails.update(
+            User.objects.filter(pk__in=user_list[start : start + 5000], is_active=True)
+            .exclude(email="")
+            .values_list("pk", "email")
+        )
+    build = _Builder(emails)
+    by_id = {s["id"]: s for s in series_rows}
+
+    # 1. Planned meetings inside a window: the narrowest window they are in.
+    upcoming = Meeting.objects.filter(
+        status=MeetingStatus.PLANNED,
+        planned_on__gte=today,
+        planned_on__lte=today + timedelta(days=max(windows, default=0)),
+        series__active=True,
+    ).values("id", "series_id", "title", "planned_on", "place")
+    for m in upcoming:
+        s = by_id.get(m["series_id"])
+        window = window_for((m["planned_on"] - today).days, windows)
+        if s is None or window is None:
+            continue
+        when = "今天" if m["planned_on"] == today else f"{(m['planned_on'] - today).days} 天后"
+        build.add(
+            people(s),
+            dedup_key=f"meeting:{m['id']}:w{window}",
+            kind=NotificationKind.MEETING_REMINDER,
+            window_days=window,
+            organization_id=s["body_id"],
+            series_id=s["id"],
+            meeting_id=m["id"],
+            title=f"会议提醒：{m['title']}（{when}，{m['planned_on']:%m月%d日}）",
+            body=f"{s['body__name']}“{m['title']}”定于 {m['planned_on']:%Y-%m-%d}"
+            f"{'在' + m['place'] if m['place'] else ''}召开，请准时参加。",
+        )
+
+    # 2. Current periods with nothing planned, and 3. closed periods with nothing held.
+    current = {}
+    closed = {}
+    for s in series_rows:
+        if s["ends_on"] is None or s["ends_on"] >= today:
+            current[s["id"]] = period_of(s["cadence"], today, s["due_within_days"])
+        last = last_closed_period(s["cadence"], today, s["due_within_days"])
+        if last.due >= s["starts_on"] and (s["ends_on"] is None or last.start <= s["ends_on"]):
+            closed[s["id"]] = last
+    starts = {p.start for p in current.values()} | {p.start for p in closed.values()}
+    booked, held = set(), set()
+    for series_id, start, status in (
+        Meeting.objects.filter(period_start__in=starts, series_id__in=series_ids)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .values_list("series_id", "period_start", "status")
+    ):
+        booked.add((series_id, start))
+        if status == MeetingStatus.HELD:
+            held.add((series_id, start))
+
+    lead = unplanned_window()
+    for series_id, period in current.items():
+        s = by_id[series_id]
+        days_left = (period.due - today).days
+        if not 0 <= days_left <= lead or (series_id, period.start) in booked:
+            continue
+        build.add(
+            people(s),
+            dedup_key=f"series:{series_id}:{period.start:%Y%m%d}:unplanned{lead}",
+            kind=NotificationKind.PERIOD_REMINDER,
+            window_days=lead,
+            organization_id=s["body_id"],
+            series_id=series_id,
+            period_start=period.start,
+            title=f"{s['name']}{period.label}尚未安排会议（{period.due:%m月%d日}前须召开）",
+            body=f"{s['body__name']}的“{s['name']}”本期（{period.label}）还没有计划会议，"
+            f"请在 {period.due:%Y-%m-%d} 前召开。",
+        )
+    for series_id, period in closed.items():
+        s = by_id[series_id]
+        if (series_id, period.start) in held or not s["body__parent_id"]:
+            continue
+        build.add(
+            above.get(s["body__parent_id"], []),
+            dedup_key=f"series:{series_id}:{period.start:%Y%m%d}:overdue",
+            kind=NotificationKind.MEETING_OVERDUE,
+            organization_id=s["body__parent_id"],
+            series_id=series_id,
+            period_start=period.start,
+            title=f"逾期未召开：{s['body__name']}“{s['name']}”{period.label}",
+            body=f"{s['body__name']}的“{s['name']}”在 {period.label}"
+            f"（截至 {period.due:%Y-%m-%d}）没有召开会议。",
+        )
+
+    # 4. Tasks due tomorrow (or today) and tasks past their deadline.
+    for t in tasks:
+        if t["assignee_type__app_label"] == "auth":
+            assignee = [Recipient(t["assignee_id"], "")]
+        else:
+            assignee = at_org.get(t["assignee_organization_id"], [])
+        overdue = t["deadline"] < today
+        assigner = [Recipient(t["assigned_by_id"], "")] if t["assigned_by_id"] else []
+        build.add(
+            assignee + (assigner if overdue else []),
+            dedup_key=f"task:{t['id']}:{'overdue' if overdue else f'due{task_window()}'}",
+            kind=NotificationKind.TASK_OVERDUE if overdue else NotificationKind.TASK_REMINDER,
+            window_days=None if overdue else task_window(),
+            organization_id=t["organization_id"],
+            task_id=t["id"],
+            title=(f"派单已逾期：{t['title']}" if overdue else f"派单即将到期：{t['title']}")
+            + f"（期限 {t['deadline']:%m月%d日}）",
+            body=f"派单 {t['code']}“{t['title']}”由{t['assignee_label']}承办，"
+            f"办结期限 {t['deadline']:%Y-%m-%d}。",
+        )
+
+    result.candidates = len(build.rows)
+    for row in build.rows:
+        result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
+    started = timezone.now()
+    with transaction.atomic():
+        Notification.objects.bulk_create(build.rows, batch_size=2000, ignore_conflicts=True)
+        result.created = Notification.objects.filter(created_at__gte=started).count()
+    return result
+
+
+def emails_deliver(*, batch_size: int = 50, limit: int | None = None) -> dict[str, int]:
+    """Send queued e-mails. Each batch is locked (SKIP LOCKED), sent and marked in one
+    transaction, so two deliverers never pick the same row; failures stay queued."""
+    sent = failed = 0
+    tried: set[int] = set()
+    while limit is None or sent + failed < limit:
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(email_status=EmailStatus.QUEUED)
+                .exclude(pk__in=tried)
+                .order_by("id")[:batch_size]
+            )
+            if not rows:
+                break
+            tried.update(r.pk for r in rows)
+            connection = get_connection(fail_silently=False)
+            try:
+                connection.open()
+            except Exception as exc:  # the server is down: leave everything queued
+                for row in rows:
+                    row.email_attempts += 1
+                    row.email_last_error = str(exc)[:300]
+                Notification.objects.bulk_update(rows, ["email_attempts", "email_last_error"])
+                failed += len(rows)
+                logger.warning("mail server unavailable: %s", exc)
+                break
+            try:
+                for row in rows:
+                    message = EmailMessage(
+                        subject=row.title, body=row.body, to=[row.email], connection=connection
+                    )
+                    try:
+                        message.send()
+                    except Exception as exc:
+                        row.email_attempts += 1
+                        row.email_last_error = str(exc)[:300]
+                        failed += 1
+                    else:
+                        row.email_attempts += 1
+                        row.email_status = EmailStatus.SENT
+                        row.email_sent_at = timezone.now()
+                        row.email_last_error = ""
+                        sent += 1
+            finally:
+                connection.close()
+            Notification.objects.bulk_update(
+                rows, ["email_status", "email_attempts", "email_last_error", "email_sent_at"]
+            )
+    return {"sent": sent, "failed": failed}

@@ -1,0 +1,186 @@
+"""Tasks (派单): dispatch, the assignee's accept/reject/progress/complete, two-way evaluation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from core.scope import in_scope, require_in_scope
+from core.services import audit
+from governance.choices import EvaluationSide, TaskStatus
+from governance.models import Evaluation, Resolution, Task, TaskProgress
+from governance.references import (
+    ASSIGNEE_MODELS,
+    SOURCE_MODELS,
+    anchor_organization,
+    check_allowed,
+)
+
+
+def _source_organization(source):
+    if isinstance(source, Resolution):
+        return source.meeting.series.body
+    return anchor_organization(source)
+
+
+def _task_code(source) -> str:
+    if isinstance(source, Resolution):
+        return f"{source.code}-T{source.tasks.count() + 1}"
+    return f"T{timezone.localdate():%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+
+
+@transaction.atomic
+def task_dispatch(
+    *,
+    actor,
+    title: str,
+    assignee: models.Model,
+    deadline: date,
+    description: str = "",
+    source: models.Model | None = None,
+    organization=None,
+) -> Task:
+    """Dispatch a task to a grid, body, unit, team or person inside the actor's scope."""
+    check_allowed(assignee, ASSIGNEE_MODELS, "assignee")
+    check_allowed(source, SOURCE_MODELS, "source")
+    if organization is None:
+        organization = _source_organization(source) if source is not None else None
+    if organization is None:
+        raise ValidationError({"organization": "请指定派单组织。"})
+    require_in_scope(actor, organization)
+    assignee_org = anchor_organization(assignee)
+    if not actor.is_superuser and (assignee_org is None or not in_scope(actor, assignee_org)):
+        raise ValidationError({"assignee": f"承办方“{assignee}”不在您的管辖范围内，不能派单。"})
+    task = Task(
+        code=_task_code(source),
+        title=title,
+        description=description,
+        organization=organization,
+        assigned_by=actor,
+        source_type=ContentType.objects.get_for_model(source) if source is not None else None,
+        source_id=source.pk if source is not None else None,
+        source_label=str(source)[:200] if source is not None else "",
+        assignee_type=ContentType.objects.get_for_model(assignee),
+        assignee_id=assignee.pk,
+        assignee_label=str(assignee)[:200],
+        assignee_organization=assignee_org,
+        deadline=deadline,
+    )
+    task.full_clean()
+    task.save()
+    audit(
+        actor=actor,
+        action="task.dispatch",
+        target=task,
+        organization=organization,
+        detail={"assignee": task.assignee_label, "deadline": deadline.isoformat()},
+    )
+    return task
+
+
+def is_assigner_side(actor, task: Task) -> bool:
+    return in_scope(actor, task.organization)
+
+
+def is_assignee_side(actor, task: Task) -> bool:
+    if actor.is_superuser:
+        return True
+    if task.assignee_type.app_label == "auth" and task.assignee_id == actor.pk:
+        return True
+    return task.assignee_organization_id is not None and in_scope(actor, task.assignee_organization)
+
+
+def _locked(task: Task) -> Task:
+    return (
+        Task.objects.select_for_update()
+        .select_related("organization", "assignee_organization", "assignee_type")
+        .get(pk=task.pk)
+    )
+
+
+def _step(actor, task: Task, allowed: set[str], verb: str) -> Task:
+    task = _locked(task)
+    if not is_assignee_side(actor, task):
+        raise PermissionDenied(f"只有承办方可以{verb}。")
+    if task.status not in allowed:
+        raise ValidationError(f"派单状态为“{task.get_status_display()}”，不能{verb}。")
+    return task
+
+
+def _finish(actor, task: Task, action: str, fields: list[str], detail=None) -> Task:
+    task.full_clean()
+    task.save(update_fields=[*fields, "updated_at"])
+    audit(actor=actor, action=action, target=task, organization=task.organization, detail=detail)
+    return task
+
+
+@transaction.atomic
+def task_accept(*, actor, task: Task) -> Task:
+    task = _step(actor, task, {TaskStatus.DISPATCHED}, "接单")
+    task.status = TaskStatus.ACCEPTED
+    task.accepted_at = timezone.now()
+    return _finish(actor, task, "task.accept", ["status", "accepted_at"])
+
+
+@transaction.atomic
+def task_reject(*, actor, task: Task, reason: str) -> Task:
+    task = _step(actor, task, {TaskStatus.DISPATCHED, TaskStatus.ACCEPTED}, "退回")
+    task.status = TaskStatus.REJECTED
+    task.reject_reason = (reason or "").strip()
+    return _finish(actor, task, "task.reject", ["status", "reject_reason"], {"reason": reason})
+
+
+@transaction.atomic
+def task_progress(*, actor, task: Task, note: str) -> TaskProgress:
+    task = _step(actor, task, {TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS}, "填写进展")
+    progress = TaskProgress(task=task, author=actor, note=note)
+    progress.full_clean()
+    progress.save()
+    task.status = TaskStatus.IN_PROGRESS
+    _finish(actor, task, "task.progress", ["status"], {"note": note[:200]})
+    return progress
+
+
+@transaction.atomic
+def task_complete(*, actor, task: Task, note: str = "") -> Task:
+    task = _step(actor, task, {TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS}, "办结")
+    if note:
+        progress = TaskProgress(task=task, author=actor, note=note)
+        progress.full_clean()
+        progress.save()
+    task.status = TaskStatus.DONE
+    task.done_at = timezone.now()
+    return _finish(actor, task, "task.complete", ["status", "done_at"])
+
+
+@transaction.atomic
+def task_evaluate(*, actor, task: Task, side: str, rating: int, comment: str = "") -> Evaluation:
+    """Two-way evaluation after completion: the assigner's rating closes the task."""
+    task = _locked(task)
+    if side == EvaluationSide.ASSIGNER:
+        if not is_assigner_side(actor, task):
+            raise PermissionDenied("只有派单方可以评价办理质量。")
+    elif side == EvaluationSide.ASSIGNEE:
+        if not is_assignee_side(actor, task):
+            raise PermissionDenied("只有承办方可以评价派单的清晰度与支持。")
+    else:
+        raise ValidationError({"side": "评价方只能是 assigner 或 assignee。"})
+    if task.status not in (TaskStatus.DONE, TaskStatus.EVALUATED):
+        raise ValidationError(f"派单状态为“{task.get_status_display()}”，办结后才能评价。")
+    if task.evaluations.filter(side=side).exists():
+        raise ValidationError({"side": "这一方已经评价过了。"})
+    evaluation = Evaluation(task=task, side=side, rating=rating, comment=comment, author=actor)
+    evaluation.full_clean()
+    evaluation.save()
+    fields: list[str] = []
+    if side == EvaluationSide.ASSIGNER:
+        task.status = TaskStatus.EVALUATED
+        task.evaluated_at = timezone.now()
+        fields = ["status", "evaluated_at"]
+    _finish(actor, task, "task.evaluate", fields, {"side": side, "rating": rating})
+    return evaluation

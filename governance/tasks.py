@@ -1,0 +1,33 @@
+"""Celery tasks of the governance app: the daily reminder run and the e-mail outbox."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="governance.send_daily_reminders",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_daily_reminders() -> dict:
+    """Beat runs this every morning; retries and duplicate runs create nothing twice."""
+    from governance.reminders import emails_deliver, reminders_run
+
+    result = reminders_run()
+    delivered = emails_deliver()
+    return {
+        "day": result.day.isoformat(),
+        "candidates": result.candidates,
+        "created": result.created,
+        "by_kind": result.by_kind,
+        **delivered,
+    }
+
+
+@shared_task(name="governance.deliver_notification_emails")
+def deliver_notification_emails() -> dict:
+    """Retry queued e-mails (a mail server that was down is tried again)."""
+    from governance.reminders import emails_deliver
+
+    return emails_deliver()
