@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.scope import require_in_scope
+from core.services import apply_changes, audit, scoped_save
+from covenants.models import Covenant, CovenantVersion
+
+
+def covenant_create(*, actor, **data: Any) -> Covenant:
+    return scoped_save(actor=actor, instance=Covenant(**data))
+
+
+def covenant_update(*, actor, covenant: Covenant, **data: Any) -> Covenant:
+    apply_changes(covenant, data)
+    return scoped_save(actor=actor, instance=covenant)
+
+
+@transaction.atomic
+def covenant_adopt_version(
+    *,
+    actor,
+    covenant: Covenant,
+    text: str,
+    adopted_on: date,
+    adopted_by: str = "居民议事会",
+    meeting_reference: str = "",
+) -> CovenantVersion:
+    """A residents' council adopted a new text: it becomes the current, public version and the
+    earlier ones are kept. A version adopted on or before the previous one is refused."""
+    covenant = (
+        Covenant.objects.select_for_update().select_related("organization").get(pk=covenant.pk)
+    )
+    require_in_scope(actor, covenant.organization, f"“{covenant.organization}”不在您的管辖范围内。")
+    latest = covenant.versions.order_by("-number").first()
+    if latest is not None and adopted_on <= latest.adopted_on:
+        raise ValidationError(
+            {
+                "adopted_on": f"通过日期 {adopted_on} 不晚于上一版（第{latest.number}版，"
+                f"{latest.adopted_on} 通过），新版本必须在其后通过。"
+            }
+        )
+    version = CovenantVersion(
+        covenant=covenant,
+        number=(latest.number + 1) if latest else 1,
+        text=(text or "").strip(),
+        adopted_on=adopted_on,
+        adopted_by=adopted_by,
+        meeting_reference=meeting_reference,
+        is_current=True,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    version.full_clean(validate_constraints=False)
+    covenant.versions.filter(is_current=True).update(is_current=False)
+    version.save()
+    audit(
+        actor=actor,
+        action="covenant.adopt",
+        target=version,
+        organization=covenant.organization,
+        detail={"number": version.number, "adopted_on": adopted_on.isoformat()},
+    )
+    return version

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from core.scope import require_in_scope
+from core.services import apply_changes, audit
+from covenants.models import PartnerUnit, UnitPartnership
+from covenants.models.agreements import PARTY_A_KINDS
+from organizations.models import Organization
+
+
+def require_unit_visible(actor, unit: PartnerUnit) -> None:
+    if not PartnerUnit.objects.visible_to(actor).filter(pk=unit.pk).exists():
+        raise PermissionDenied(f"单位“{unit}”不在您的管辖范围内。")
+
+
+def _check_partner(actor, organization: Organization) -> None:
+    if organization.kind not in PARTY_A_KINDS:
+        raise ValidationError(
+            {"partners": f"共建对象应为街道党工委或社区大党委，“{organization}”不是。"}
+        )
+    require_in_scope(actor, organization, f"共建组织“{organization}”不在您的管辖范围内。")
+
+
+def _set_partners(actor, unit: PartnerUnit, partners) -> None:
+    for organization in partners:
+        _check_partner(actor, organization)
+        UnitPartnership.objects.get_or_create(unit=unit, organization=organization)
+
+
+@transaction.atomic
+def unit_create(*, actor, partners=(), **data: Any) -> PartnerUnit:
+    unit = PartnerUnit(**data)
+    unit.full_clean()
+    require_in_scope(actor, unit.organization, f"登记组织“{unit.organization}”不在您的管辖范围内。")
+    unit.save()
+    _set_partners(actor, unit, partners)
+    audit(actor=actor, action="unit.create", target=unit, organization=unit.organization)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: PartnerUnit, partners=None, **data: Any) -> PartnerUnit:
+    """Only the registering node's scope may change a unit (partners only see it)."""
+    stored = PartnerUnit.objects.select_for_update().get(pk=unit.pk)
+    require_in_scope(
+        actor, stored.organization, f"单位“{stored}”由{stored.organization}登记，您无权修改。"
+    )
+    apply_changes(unit, data)
+    unit.full_clean()
+    require_in_scope(actor, unit.organization, f"登记组织“{unit.organization}”不在您的管辖范围内。")
+    unit.save()
+    if partners is not None:
+        _set_partners(actor, unit, partners)
+    audit(
+        actor=actor,
+        action="unit.update",
+        target=unit,
+        organization=unit.organization,
+        detail={"fields": sorted(data)},
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_delete(*, actor, unit: PartnerUnit) -> None:
+    require_in_scope(actor, unit.organization)
+    audit(actor=actor, action="unit.delete", target=unit, organization=unit.organization)
+    unit.partnerships.all().delete()
+    unit.delete()
+
+
+@transaction.atomic
+def unit_add_partner(
+    *, actor, unit: PartnerUnit, organization: Organization, since: date | None = None
+) -> UnitPartnership:
+    require_in_scope(
+        actor, unit.organization, f"单位“{unit}”由{unit.organization}登记，您无权修改。"
+    )
+    _check_partner(actor, organization)
+    partnership, created = UnitPartnership.objects.get_or_create(
+        unit=unit, organization=organization, defaults={"since": since}
+    )
+    if created:
+        audit(
+            actor=actor,
+            action="unit.add_partner",
+            target=unit,
+            organization=organization,
+            detail={"organization": organization.code},
+        )
+    return partnership
+
+
+@transaction.atomic
+def unit_remove_partner(*, actor, unit: PartnerUnit, organization: Organization) -> None:
+    require_in_scope(actor, organization)
+    if unit.agreements.filter(party_a=organization, status="signed").exists():
+        raise ValidationError(f"单位“{unit}”与{organization}仍有生效的共建协议，不能解除共建关系。")
+    deleted, _ = UnitPartnership.objects.filter(unit=unit, organization=organization).delete()
+    if deleted:
+        audit(
+            actor=actor,
+            action="unit.remove_partner",
+            target=unit,
+            organization=organization,
+            detail={"organization": organization.code},
+        )
