@@ -1,0 +1,131 @@
+"""Automatic indicators: a registry of figure functions over the system's own data.
+
+A figure function takes the organisations to score (dicts with id, tree_id, lft, rght, kind)
+and returns ``{organization_id: ratio}`` with ratios in [0, 1]; an item's automatic score is
+``ratio × max_score``. Functions must be set-based (a few queries whatever the number of
+organisations). A figure whose source app is not installed yet is simply not offered.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.apps import apps
+
+Node = dict  # {"id", "tree_id", "lft", "rght", "kind"}
+FigureFunc = Callable[[list[Node], object], dict[int, Decimal]]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    source: str  # the model the figure reads, "app_label.ModelName"
+    func: FigureFunc
+
+    @property
+    def available(self) -> bool:
+        try:
+            apps.get_model(self.source)
+        except LookupError:
+            return False
+        return True
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def figure(key: str, label: str, source: str):
+    def register(func: FigureFunc) -> FigureFunc:
+        FIGURES[key] = Figure(key, label, source, func)
+        return func
+
+    return register
+
+
+def figure_choices() -> list[tuple[str, str]]:
+    return [(f.key, f.label) for f in FIGURES.values() if f.available]
+
+
+def subtree_ratios(
+    targets: Iterable[Node], rows: Iterable[tuple[int, int, int | float, int | float]]
+) -> dict[int, Decimal]:
+    """Per target node: Σ numerator ÷ Σ denominator over the rows lying in its subtree.
+
+    ``rows`` are (tree_id, lft, numerator, denominator) of the counted records' organisations;
+    sorted prefix sums make this O((n + m) log m) instead of a loop per node.
+    """
+    by_tree: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
+    for tree_id, lft, num, den in rows:
+        by_tree[tree_id].append((lft, float(num), float(den)))
+    index: dict[int, tuple[list[int], list[float], list[float]]] = {}
+    for tree_id, entries in by_tree.items():
+        entries.sort()
+        lfts, nums, dens = [], [0.0], [0.0]
+        for lft, num, den in entries:
+            lfts.append(lft)
+            nums.append(nums[-1] + num)
+            dens.append(dens[-1] + den)
+        index[tree_id] = (lfts, nums, dens)
+    ratios: dict[int, Decimal] = {}
+    for node in targets:
+        found = index.get(node["tree_id"])
+        if not found:
+            continue
+        lfts, nums, dens = found
+        start, stop = bisect_left(lfts, node["lft"]), bisect_right(lfts, node["rght"])
+        den = dens[stop] - dens[start]
+        if den > 0:
+            ratio = min(max((nums[stop] - nums[start]) / den, 0.0), 1.0)
+            ratios[node["id"]] = Decimal(str(round(ratio, 6)))
+    return ratios
+
+
+def _span(nodes: list[Node]):
+    """A Q limiting organisation rows to the trees of ``nodes`` (one query, no per-node work)."""
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for tree_id in {n["tree_id"] for n in nodes}:
+        q |= Q(tree_id=tree_id)
+    return q
+
+
+@figure("branch_group_coverage", "小区党支部建立楼栋党小组覆盖率", "organizations.Organization")
+def branch_group_coverage(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """Share of compound branches in the subtree that have at least one building group."""
+    from django.db.models import Exists, OuterRef
+
+    from organizations.models import Organization
+
+    groups = Organization.objects.filter(parent=OuterRef("pk"), kind="building_group")
+    rows = (
+        Organization.objects.filter(_span(nodes), kind="compound_branch")
+        .annotate(has_group=Exists(groups))
+        .values_list("tree_id", "lft", "has_group")
+    )
+    return subtree_ratios(nodes, ((t, lft, 1 if has else 0, 1) for t, lft, has in rows))
+
+
+@figure(
+    "admission_refusal_recorded",
+    "未落实人员经费的准入事项已依规处理率",
+    "assessment.AdmissionRequest",
+)
+def admission_refusal_recorded(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """Of the refusable requests filed in the period, the share the community or street
+    handled (approved with conditions met later, refused, or refused by the community)."""
+    from governance.assessment.models import AdmissionRequest
+
+    rows = AdmissionRequest.objects.filter(
+        refusable=True,
+        created_at__date__gte=assessment.starts_on,
+        created_at__date__lte=assessment.ends_on,
+    ).values_list("community__tree_id", "community__lft", "status")
+    return subtree_ratios(
+        nodes, ((t, lft, 0 if status == "pending" else 1, 1) for t, lft, status in rows)
+    )

@@ -1,0 +1,144 @@
+"""准入 workflow: filed → approved / refused by the street, or refused by the community."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.scope import in_scope, require_in_scope
+from core.services import audit
+from governance.assessment.choices import AdmissionStatus
+from governance.assessment.models import AdmissionRequest
+
+log = logging.getLogger(__name__)
+COMMUNITY_REFUSAL_REASON = "未经街道准入审批，社区依据《社区工作准入办法》拒绝承接。"
+
+
+def _locked(request: AdmissionRequest) -> AdmissionRequest:
+    return (
+        AdmissionRequest.objects.select_for_update()
+        .select_related("community__parent")
+        .get(pk=request.pk)
+    )
+
+
+@transaction.atomic
+def admission_file(*, actor, **data) -> AdmissionRequest:
+    """Record a department's request. Missing staff or funds do not block it: it is flagged."""
+    request = AdmissionRequest(**data)
+    request.status = AdmissionStatus.PENDING
+    request.filed_by = actor if getattr(actor, "pk", None) else None
+    request.refusable = bool(request.missing_resources)
+    request.full_clean()
+    require_in_scope(actor, request.community)
+    request.save()
+    audit(
+        actor=actor,
+        action="admission.file",
+        target=request,
+        organization=request.community,
+        detail={"refusable": request.refusable, "missing": request.missing_resources},
+    )
+    return request
+
+
+def _require_street(actor, request: AdmissionRequest) -> None:
+    """The street decides: the actor must see the community's parent (strictly above it)."""
+    street = request.community.parent
+    if street is None or not in_scope(actor, street):
+        raise PermissionDenied("准入申请由街道审批，您没有审批该社区申请的权限。")
+
+
+def _decide(*, actor, request, status: str, reason: str, action: str) -> AdmissionRequest:
+    request = _locked(request)
+    _require_street(actor, request)
+    if request.status != AdmissionStatus.PENDING:
+        raise ValidationError(f"该申请已处理（{request.get_status_display()}），不能重复审批。")
+    request.status = status
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_reason = reason
+    request.full_clean()
+    request.save()
+    audit(
+        actor=actor,
+        action=action,
+        target=request,
+        organization=request.community,
+        detail={"reason": reason},
+    )
+    return request
+
+
+@transaction.atomic
+def admission_approve(*, actor, request: AdmissionRequest, reason: str = "") -> AdmissionRequest:
+    request = _decide(
+        actor=actor,
+        request=request,
+        status=AdmissionStatus.APPROVED,
+        reason=reason.strip() or "同意准入。",
+        action="admission.approve",
+    )
+    _dispatch_task(actor=actor, request=request)
+    return request
+
+
+@transaction.atomic
+def admission_refuse(*, actor, request: AdmissionRequest, reason: str) -> AdmissionRequest:
+    if not (reason or "").strip():
+        raise ValidationError({"decision_reason": "不予准入必须说明理由。"})
+    return _decide(
+        actor=actor,
+        request=request,
+        status=AdmissionStatus.REFUSED,
+        reason=reason.strip(),
+        action="admission.refuse",
+    )
+
+
+@transaction.atomic
+def admission_community_refuse(
+    *, actor, request: AdmissionRequest, reason: str = ""
+) -> AdmissionRequest:
+    """One click: the community records that it refuses work the street has not approved."""
+    request = _locked(request)
+    require_in_scope(actor, request.community)
+    if request.status == AdmissionStatus.APPROVED:
+        raise ValidationError("该事项已经街道准入，社区应承接办理，不能拒绝。")
+    if request.status == AdmissionStatus.COMMUNITY_REFUSED:
+        raise ValidationError("社区已登记拒绝该事项。")
+    request.status = AdmissionStatus.COMMUNITY_REFUSED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_reason = reason.strip() or COMMUNITY_REFUSAL_REASON
+    request.full_clean()
+    request.save()
+    audit(
+        actor=actor,
+        action="admission.community_refuse",
+        target=request,
+        organization=request.community,
+        detail={"reason": request.decision_reason, "refusable": request.refusable},
+    )
+    return request
+
+
+def _dispatch_task(*, actor, request: AdmissionRequest) -> None:
+    """Approved work becomes a task for the community (governance's 派单), when available."""
+    try:
+        from governance.services import task_dispatch  # type: ignore[attr-defined]
+    except ImportError:
+        log.info("governance.services.task_dispatch not available; approval recorded only")
+        return
+    task_dispatch(
+        actor=actor,
+        organization=request.community.parent,
+        title=request.title,
+        description=request.description,
+        source=request,
+        assignee=request.community,
+        deadline=request.ends_on or request.starts_on,
+    )
