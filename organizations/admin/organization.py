@@ -28,6 +28,17 @@ class OrganizationAdmin(
         ("基本情况", {"fields": ["established_on", "ended_on", "address", "phone"]}),
     ]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        parent = form.base_fields.get("parent")
+        if parent is not None:
+            # MPTT's form drops the node's own subtree from the choices, the scope drops the
+            # rest: say so instead of Django's generic "not one of the available choices".
+            parent.error_messages["invalid_choice"] = (
+                "上级组织不可选：不能是本组织或其下级组织，也不能超出您的管辖范围。"
+            )
+        return form
+
     def save_model(self, request, obj, form, change):
         data = {
             name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
