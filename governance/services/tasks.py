@@ -97,7 +97,7 @@ def is_assignee_side(actor, task: Task) -> bool:
 
 def _locked(task: Task) -> Task:
     return (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("organization", "assignee_organization", "assignee_type")
         .get(pk=task.pk)
     )
