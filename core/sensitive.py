@@ -69,10 +69,27 @@ def can_export_unmasked(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(EXPORT_PERMISSION))
 
 
-def log_unmasked_export(*, actor, model: type[models.Model], row_count: int, purpose: str) -> None:
+def _actor_anchor(actor):
+    """The node an export is filed under: the top of the actor's scope (so the street's
+    administrators see their communities' exports); None for an unrestricted user."""
+    from core.scope import scope_ranges
+    from organizations.models import Organization
+
+    ranges = scope_ranges(actor)
+    if not ranges:
+        return None
+    tree_id, lft, _ = ranges[0]
+    return Organization.objects.filter(tree_id=tree_id, lft=lft).first()
+
+
+def log_unmasked_export(
+    *, actor, model: type[models.Model], row_count: int, purpose: str, organization=None
+) -> None:
     """Check the right to export unmasked data and log it; call before writing the file."""
     if not can_export_unmasked(actor):
         raise PermissionDenied("您没有导出未脱敏个人信息的权限。")
+    if organization is None:
+        organization = _actor_anchor(actor)
     SensitiveAccessLog.objects.create(
         actor=actor,
         kind=SensitiveAccessLog.Kind.EXPORT,
@@ -81,4 +98,5 @@ def log_unmasked_export(*, actor, model: type[models.Model], row_count: int, pur
         fields=",".join(sensitive_fields(model)),
         row_count=row_count,
         purpose=_clean_purpose(purpose),
+        organization=organization,
     )

@@ -1,0 +1,56 @@
+"""django-import-export resources: the plain row-by-row path, kept as the benchmark baseline
+for the member import (bench/members_import.py). The product's imports go through
+``organizations.member_importers`` (bulk, scoped, all or nothing)."""
+
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from covenants.models import PartnerUnit
+from organizations.models import Member, Organization
+
+
+class MemberResource(resources.ModelResource):
+    """Members by ID number; branch and work unit by code. Saves one row at a time (each save
+    also writes its history row through simple-history's signal)."""
+
+    branch = fields.Field(
+        attribute="branch",
+        column_name="所在党组织编码",
+        widget=ForeignKeyWidget(Organization, field="code"),
+    )
+    work_unit = fields.Field(
+        attribute="work_unit",
+        column_name="工作单位",
+        widget=ForeignKeyWidget(PartnerUnit, field="code"),
+    )
+    code = fields.Field(attribute="code", column_name="党员编号")
+    name = fields.Field(attribute="name", column_name="姓名")
+    id_number = fields.Field(attribute="id_number", column_name="身份证号")
+    gender = fields.Field(attribute="gender", column_name="性别")
+    birth_date = fields.Field(attribute="birth_date", column_name="出生日期")
+    phone = fields.Field(attribute="phone", column_name="联系电话")
+    category = fields.Field(attribute="category", column_name="党员类别")
+    status = fields.Field(attribute="status", column_name="党员状态")
+    join_date = fields.Field(attribute="join_date", column_name="入党日期")
+    address = fields.Field(attribute="address", column_name="居住地址")
+
+    class Meta:
+        model = Member
+        import_id_fields = ("id_number",)
+        fields = (
+            "code",
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "phone",
+            "category",
+            "status",
+            "branch",
+            "join_date",
+            "work_unit",
+            "address",
+        )
+        skip_unchanged = True
+        clean_model_instances = True
+        use_bulk = False
