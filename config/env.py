@@ -28,6 +28,32 @@ def parse_database_url(url: str) -> dict:
     return config
 
 
+_TRUE = {"1", "true", "yes", "on", "y"}
+_FALSE = {"0", "false", "no", "off", "n"}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean variable; anything but true/false (1/0, yes/no, on/off) is an error."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigurationError(f"环境变量 {name} 只能是 true 或 false，而不是 {raw!r}。")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"环境变量 {name} 应为整数，而不是 {raw!r}。") from None
+
+
 def fail_fast(exc: ConfigurationError) -> None:
     """Print the sentence and stop the process, instead of a traceback."""
     sys.stderr.write(f"配置错误：{exc}\n")
