@@ -1,0 +1,1 @@
+from grids.admin import cases, grid, roster, visits  # noqa: F401

@@ -1,0 +1,333 @@
+"""Cases in the admin: the desk files a case on behalf of a resident (the add form), the list
+shows overdue flags and the key figures, and each workflow step is its own small form."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
+from core.scope import restrict
+from grids.choices import CaseAction, CaseStatus, DispatchKind, Triage
+from grids.importers import CaseImporter
+from grids.models import Case, CaseEvent, CasePhoto, GridWorker
+from grids.selectors import case_figures, case_possible_duplicates
+from grids.services.cases import (
+    TRANSITIONS,
+    case_accept,
+    case_acknowledge,
+    case_dispatch,
+    case_evaluate,
+    case_file_at_desk,
+    case_reopen,
+    case_resolve,
+    dispatch_target_model,
+)
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    fields = ["created_at", "action", "from_status", "to_status", "actor_name", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CasePhotoInline(admin.TabularInline):
+    model = CasePhoto
+    extra = 0
+    fields = ["file", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AcceptForm(forms.Form):
+    triage = forms.ChoiceField(label="三事分办", choices=Triage.choices)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DispatchForm(forms.Form):
+    kind = forms.ChoiceField(label="派单对象类型", choices=DispatchKind.choices)
+    target_id = forms.IntegerField(
+        label="派单对象编号", required=False, help_text="网格员、社区组织或志愿服务队的编号"
+    )
+    grid_worker = forms.ModelChoiceField(
+        label="网格员", queryset=GridWorker.objects.none(), required=False
+    )
+    department = forms.CharField(label="承办部门（吹哨报到）", required=False)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvaluateForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label="满意度", coerce=int, choices=[(i, f"{i} 分") for i in range(5, 0, -1)]
+    )
+    comment = forms.CharField(
+        label="评价意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="仍未解决的情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+ACTION_FORMS = {
+    CaseAction.ACCEPT: AcceptForm,
+    CaseAction.DISPATCH: DispatchForm,
+    CaseAction.ACKNOWLEDGE: NoteForm,
+    CaseAction.RESOLVE: ResolveForm,
+    CaseAction.EVALUATE: EvaluateForm,
+    CaseAction.REOPEN: ReopenForm,
+}
+
+
+def _run_action(action: str, user, case: Case, data: dict) -> Case:
+    if action == CaseAction.ACCEPT:
+        return case_accept(actor=user, case=case, triage=data["triage"], note=data["note"])
+    if action == CaseAction.DISPATCH:
+        target = data.get("grid_worker")
+        kind = data["kind"]
+        if kind not in (DispatchKind.GRID_WORKER, DispatchKind.DEPARTMENT):
+            model = dispatch_target_model(kind)
+            target = None
+            if model is not None and data.get("target_id"):
+                target = (
+                    restrict(model._default_manager.all(), user)
+                    .filter(pk=data["target_id"])
+                    .first()
+                    if hasattr(model, "scope_path")
+                    else None
+                )
+        return case_dispatch(
+            actor=user,
+            case=case,
+            kind=kind,
+            target=target,
+            department=data.get("department", ""),
+            note=data.get("note", ""),
+        )
+    if action == CaseAction.ACKNOWLEDGE:
+        return case_acknowledge(actor=user, case=case, note=data["note"])
+    if action == CaseAction.RESOLVE:
+        return case_resolve(actor=user, case=case, resolution=data["resolution"])
+    if action == CaseAction.EVALUATE:
+        return case_evaluate(
+            actor=user, case=case, satisfaction=data["satisfaction"], comment=data["comment"]
+        )
+    return case_reopen(actor=user, case=case, reason=data["reason"])
+
+
+class CaseAddForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = [
+            "category",
+            "description",
+            "reporter_name",
+            "reporter_phone",
+            "community",
+            "grid",
+            "building",
+            "household",
+            "location",
+        ]
+
+
+@admin.register(Case)
+class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    importer_class = CaseImporter
+    add_form = CaseAddForm
+    change_form_template = "admin/grids/case/change_form.html"
+    change_list_template = "admin/grids/case/change_list.html"
+    list_display = [
+        "tracking_code",
+        "category",
+        "short_description",
+        "status",
+        "triage",
+        "grid",
+        "reporter_name",
+        "masked_reporter_phone",
+        "reported_at",
+        "due_at",
+        "overdue",
+        "satisfaction",
+    ]
+    list_filter = ["status", "triage", "category", "source", "resolution_level", "community"]
+    search_fields = ["tracking_code", "description", "reporter_name"]
+    list_select_related = ["community", "grid", "building", "household"]
+    autocomplete_fields = ["grid", "building", "household"]
+    date_hierarchy = "reported_at"
+    inlines = [CaseEventInline, CasePhotoInline]
+
+    @admin.display(description="诉求内容")
+    def short_description(self, obj):
+        return obj.description[:30]
+
+    @admin.display(description="超期", boolean=True)
+    def overdue(self, obj):
+        return obj.is_overdue()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return CaseAddForm.Meta.fields
+        return [
+            "tracking_code",
+            "status",
+            "source",
+            "category",
+            "triage",
+            "description",
+            "reporter_name",
+            "reporter_phone",
+            "community",
+            "grid",
+            "building",
+            "household",
+            "location",
+            "reported_at",
+            "due_at",
+            "dispatch_kind",
+            "target_label",
+            "ack_due_at",
+            "acknowledged_at",
+            "resolution",
+            "resolution_level",
+            "resolved_at",
+            "satisfaction",
+            "evaluation_comment",
+            "reopen_count",
+            "duplicates",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f for f in self.get_fields(request, obj) if f != "reporter_phone"] + [
+            "reporter_phone"
+        ]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    @admin.display(description="疑似重复")
+    def duplicates(self, obj):
+        found = list(case_possible_duplicates(obj))
+        if not found:
+            return "无"
+        return format_html(
+            "<br>".join(
+                format_html(
+                    '<a href="{}">{}</a> {} {}',
+                    reverse("admin:grids_case_change", args=[c.pk]),
+                    c.tracking_code,
+                    c.get_status_display(),
+                    c.description[:30],
+                )
+                for c in found
+            )
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied("诉求只能通过办理流程变更。")
+        data = {k: form.cleaned_data.get(k) for k in CaseAddForm.Meta.fields}
+        created = case_file_at_desk(actor=request.user, **data)
+        obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        # Nothing editable besides the case itself (history rows come from services).
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        case = Case.objects.get(pk=obj.pk)
+        messages.success(request, f"已登记，查询码：{case.tracking_code}（请告知反映人）。")
+        return HttpResponseRedirect(reverse("admin:grids_case_change", args=[case.pk]))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["figures"] = case_figures(self.get_queryset(request))
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/step/<str:action>/",
+                self.admin_site.admin_view(self.step_view),
+                name="grids_case_step",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        case = self.get_object(request, object_id)
+        if case is not None:
+            extra_context["steps"] = [
+                (action, CaseAction(action).label)
+                for action, (allowed, _) in TRANSITIONS.items()
+                if case.status in allowed
+                and (
+                    action != CaseAction.ACKNOWLEDGE
+                    or case.dispatch_kind == DispatchKind.DEPARTMENT
+                )
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def step_view(self, request, object_id, action):
+        if action not in ACTION_FORMS:
+            raise Http404
+        case = self.get_object(request, object_id)
+        if case is None:
+            raise Http404
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        form_class = ACTION_FORMS[action]
+        form = form_class(request.POST or None)
+        if "grid_worker" in form.fields:
+            form.fields["grid_worker"].queryset = GridWorker.objects.filter(
+                grid__community=case.community, active=True
+            ).select_related("grid")
+        if request.method == "POST" and form.is_valid():
+            try:
+                _run_action(action, request.user, case, form.cleaned_data)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"已{CaseAction(action).label}。")
+                return HttpResponseRedirect(reverse("admin:grids_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{CaseAction(action).label}：{case.tracking_code}",
+            "case": case,
+            "form": form,
+            "status": CaseStatus(case.status).label,
+        }
+        return TemplateResponse(request, "admin/grids/case/step.html", context)

@@ -1,0 +1,131 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from core.admin import FileImportExportMixin, ScopedAdminMixin
+from grids.choices import CaseCategory
+from grids.importers import CentralHouseholdLinkImporter, VisitLogImporter
+from grids.models import CentralHouseholdLink, VisitLog
+from grids.services.visits import (
+    central_link_create,
+    central_link_delete,
+    central_link_update,
+    visit_log_create,
+    visit_log_update,
+    visit_to_case,
+)
+
+
+@admin.register(CentralHouseholdLink)
+class CentralHouseholdLinkAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+    importer_class = CentralHouseholdLinkImporter
+    list_display = ["organization", "household", "since", "note"]
+    search_fields = ["organization__name", "organization__code", "household__code"]
+    list_select_related = ["organization", "household", "household__building"]
+    autocomplete_fields = ["organization", "household"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            central_link_update(actor=request.user, link=obj, since=obj.since, note=obj.note)
+        else:
+            obj.pk = central_link_create(
+                actor=request.user,
+                organization=obj.organization,
+                household=obj.household,
+                since=obj.since,
+                note=obj.note,
+            ).pk
+
+    def delete_model(self, request, obj):
+        central_link_delete(actor=request.user, link=obj)
+
+
+class ToCaseForm(forms.Form):
+    category = forms.ChoiceField(label="诉求类别", choices=CaseCategory.choices)
+    description = forms.CharField(
+        label="诉求内容",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="留空则使用走访记录中的群众诉求。",
+    )
+
+
+@admin.register(VisitLog)
+class VisitLogAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+    importer_class = VisitLogImporter
+    change_form_template = "admin/grids/visitlog/change_form.html"
+    list_display = ["visited_on", "visitor_name", "visitor_kind", "household", "case"]
+    list_filter = ["visitor_kind", "visited_on"]
+    search_fields = ["code", "visitor_name", "household__code", "content"]
+    list_select_related = ["household", "household__building", "case"]
+    autocomplete_fields = ["household", "central_household"]
+    fields = [
+        "code",
+        "household",
+        "visitor_kind",
+        "visitor_name",
+        "central_household",
+        "visited_on",
+        "content",
+        "needs",
+        "case",
+    ]
+    readonly_fields = ["case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "household", "central_household", "case"] if obj else ["code", "case"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            visit_log_update(
+                actor=request.user,
+                visit=obj,
+                **{k: form.cleaned_data[k] for k in form.changed_data if k in form.cleaned_data},
+            )
+        else:
+            obj.pk = visit_log_create(
+                actor=request.user,
+                household=obj.household,
+                content=obj.content,
+                visitor_kind=obj.visitor_kind,
+                visitor_name=obj.visitor_name,
+                visited_on=obj.visited_on,
+                needs=obj.needs,
+                central_household=obj.central_household,
+            ).pk
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/to-case/",
+                self.admin_site.admin_view(self.to_case_view),
+                name="grids_visitlog_to_case",
+            ),
+            *super().get_urls(),
+        ]
+
+    def to_case_view(self, request, object_id):
+        visit = self.get_object(request, object_id)
+        if visit is None:
+            raise Http404
+        form = ToCaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case = visit_to_case(actor=request.user, visit=visit, **form.cleaned_data)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"已转为诉求，查询码 {case.tracking_code}。")
+                return HttpResponseRedirect(reverse("admin:grids_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"走访记录转为诉求：{visit}",
+            "form": form,
+            "visit": visit,
+        }
+        return TemplateResponse(request, "admin/grids/visitlog/to_case.html", context)

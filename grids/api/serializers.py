@@ -1,0 +1,280 @@
+from rest_framework import serializers
+
+from core.api.fields import MaskedCharField
+from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
+from grids.models import (
+    Building,
+    Case,
+    CaseEvent,
+    CentralHouseholdLink,
+    Grid,
+    GridWorker,
+    Household,
+    Resident,
+    VisitLog,
+)
+from grids.selectors import is_oversized
+from organizations.models import Organization
+
+
+def code_field(model, **kwargs):
+    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+
+
+class GridSerializer(serializers.ModelSerializer):
+    parent = code_field(Grid, allow_null=True, required=False, help_text="上级网格编码")
+    community = code_field(Organization, help_text="所属社区组织编码")
+    household_count = serializers.IntegerField(read_only=True)
+    resident_count = serializers.IntegerField(read_only=True)
+    oversized = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Grid
+        fields = [
+            "code",
+            "name",
+            "level",
+            "parent",
+            "community",
+            "boundary",
+            "note",
+            "household_count",
+            "resident_count",
+            "oversized",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+
+    def get_oversized(self, obj) -> bool:
+        return is_oversized(obj.level, getattr(obj, "household_count", 0))
+
+
+class GridWorkerSerializer(serializers.ModelSerializer):
+    grid = code_field(Grid)
+    phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=GridWorker._meta.get_field("user").related_model.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+
+    class Meta:
+        model = GridWorker
+        fields = ["code", "grid", "role", "name", "phone", "user", "active"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    community = code_field(Organization)
+    grid = code_field(Grid)
+    household_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Building
+        fields = [
+            "code",
+            "name",
+            "community",
+            "grid",
+            "compound",
+            "address",
+            "floors",
+            "household_count",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    grid = code_field(Grid)
+    micro_grid = code_field(Grid, allow_null=True, required=False)
+    building = code_field(Building, allow_null=True, required=False)
+    resident_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "code",
+            "grid",
+            "micro_grid",
+            "building",
+            "door_number",
+            "head_name",
+            "size",
+            "note",
+            "resident_count",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    household = code_field(Household)
+    id_number = MaskedCharField(kind="id", required=False, allow_blank=True)
+    phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "code",
+            "household",
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "phone",
+            "relation",
+            "resident_type",
+            *CARE_FLAGS,
+            "note",
+        ]
+        read_only_fields = ["code", "gender", "birth_date"]
+
+
+class CentralHouseholdLinkSerializer(serializers.ModelSerializer):
+    organization = code_field(Organization, help_text="党员中心户或先锋岗的组织编码")
+    household = code_field(Household)
+
+    class Meta:
+        model = CentralHouseholdLink
+        fields = ["id", "organization", "household", "since", "note"]
+
+
+class VisitLogSerializer(serializers.ModelSerializer):
+    household = code_field(Household)
+    central_household = code_field(Organization, allow_null=True, required=False)
+    case = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+
+    class Meta:
+        model = VisitLog
+        fields = [
+            "code",
+            "household",
+            "visitor_kind",
+            "visitor_name",
+            "central_household",
+            "visited_on",
+            "content",
+            "needs",
+            "case",
+        ]
+        read_only_fields = ["code", "case"]
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = ["action", "from_status", "to_status", "actor_name", "note", "created_at"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    community = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    household = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reporter_phone = MaskedCharField(kind="phone", read_only=True)
+    overdue = serializers.SerializerMethodField()
+    ack_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "tracking_code",
+            "source",
+            "category",
+            "description",
+            "reporter_name",
+            "reporter_phone",
+            "community",
+            "grid",
+            "building",
+            "household",
+            "location",
+            "status",
+            "triage",
+            "reported_at",
+            "due_at",
+            "overdue",
+            "accepted_at",
+            "dispatched_at",
+            "dispatch_kind",
+            "target_label",
+            "department",
+            "ack_due_at",
+            "acknowledged_at",
+            "ack_overdue",
+            "resolution",
+            "resolution_level",
+            "resolved_at",
+            "resolved_on_time",
+            "satisfaction",
+            "evaluation_comment",
+            "evaluated_at",
+            "reopen_count",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, obj) -> bool:
+        return obj.is_overdue()
+
+    def get_ack_overdue(self, obj) -> bool:
+        return obj.is_ack_overdue()
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = CaseEventSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class CaseReportSerializer(serializers.Serializer):
+    """Staff filing: a grid worker on patrol, a member's visit, or the desk for a resident."""
+
+    source = serializers.ChoiceField(
+        choices=[c for c in CaseSource.choices if c[0] != CaseSource.PORTAL]
+    )
+    category = serializers.ChoiceField(choices=CaseCategory.choices)
+    description = serializers.CharField()
+    reporter_name = serializers.CharField(max_length=64)
+    reporter_phone = serializers.CharField(max_length=32)
+    community = code_field(Organization, required=False, allow_null=True)
+    grid = code_field(Grid, required=False, allow_null=True)
+    building = code_field(Building, required=False, allow_null=True)
+    household = code_field(Household, required=False, allow_null=True)
+    location = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class AcceptSerializer(serializers.Serializer):
+    triage = serializers.ChoiceField(choices=Triage.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class DispatchSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DispatchKind.choices)
+    target = serializers.CharField(
+        required=False, allow_blank=True, help_text="网格员、社区组织或志愿服务队的编码"
+    )
+    department = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField()
+
+
+class EvaluateSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ToCaseSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=CaseCategory.choices)
+    description = serializers.CharField(required=False, allow_blank=True)

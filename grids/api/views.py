@@ -1,0 +1,339 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
+from rest_framework.response import Response
+
+from core.api.permissions import ViewModelPermission
+from core.api.viewsets import ScopedModelViewSet
+from core.scope import restrict
+from grids.api import serializers as s
+from grids.choices import DispatchKind
+from grids.filtersets import (
+    BuildingFilterSet,
+    CaseFilterSet,
+    CentralHouseholdLinkFilterSet,
+    GridFilterSet,
+    GridWorkerFilterSet,
+    HouseholdFilterSet,
+    ResidentFilterSet,
+    VisitLogFilterSet,
+)
+from grids.importers import (
+    BuildingImporter,
+    CaseImporter,
+    CentralHouseholdLinkImporter,
+    GridImporter,
+    GridWorkerImporter,
+    ResidentImporter,
+    VisitLogImporter,
+)
+from grids.roster import RosterImporter
+from grids.selectors import (
+    buildings_visible_to,
+    case_figures,
+    case_possible_duplicates,
+    case_with_history,
+    cases_visible_to,
+    central_links_visible_to,
+    grid_tree,
+    grid_workers_visible_to,
+    grids_visible_to,
+    household_contacts,
+    households_visible_to,
+    residents_visible_to,
+    visits_visible_to,
+)
+from grids.services import cases as case_services
+from grids.services.grid import (
+    grid_create,
+    grid_delete,
+    grid_update,
+    roster_create,
+    roster_delete,
+    roster_update,
+)
+from grids.services.visits import (
+    central_link_create,
+    central_link_delete,
+    central_link_update,
+    visit_log_create,
+    visit_log_update,
+    visit_to_case,
+)
+from organizations.models import Organization
+
+
+class GridViewSet(ScopedModelViewSet):
+    """网格树（社区网格→片区→网格→微网格），带整棵子树的户数、人数和超规模标记。"""
+
+    serializer_class = s.GridSerializer
+    filterset_class = GridFilterSet
+    importer_class = GridImporter
+    search_fields = ["name", "code"]
+    ordering = ["tree_id", "lft"]
+
+    @staticmethod
+    def selector(user):
+        return grids_visible_to(user)
+
+    def create_service(self, *, actor, data):
+        return grid_create(actor=actor, **data)
+
+    def update_service(self, *, actor, instance, data):
+        return grid_update(actor=actor, grid=instance, **data)
+
+    def delete_service(self, *, actor, instance):
+        grid_delete(actor=actor, grid=instance)
+
+    @extend_schema(responses={200: drf_serializers.ListField(child=drf_serializers.DictField())})
+    @action(detail=False, methods=["get"], url_path="tree")
+    def tree(self, request, *args, **kwargs):
+        """街道→社区→片区→网格→微网格 的户数、人数汇总（`?root=<组织编码>` 取某街道或社区）。"""
+        root = None
+        if request.query_params.get("root"):
+            root = (
+                restrict(Organization.objects.all(), request.user)
+                .filter(code=request.query_params["root"])
+                .first()
+            )
+            if root is None:
+                return Response([])
+        return Response(grid_tree(request.user, root=root))
+
+
+class RosterViewSet(ScopedModelViewSet):
+    def create_service(self, *, actor, data):
+        return roster_create(actor=actor, model=self.get_serializer_class().Meta.model, data=data)
+
+    def update_service(self, *, actor, instance, data):
+        return roster_update(actor=actor, instance=instance, data=data)
+
+    def delete_service(self, *, actor, instance):
+        roster_delete(actor=actor, instance=instance)
+
+
+class GridWorkerViewSet(RosterViewSet):
+    serializer_class = s.GridWorkerSerializer
+    filterset_class = GridWorkerFilterSet
+    importer_class = GridWorkerImporter
+    search_fields = ["name", "code"]
+    ordering = ["code"]
+    selector = staticmethod(grid_workers_visible_to)
+
+
+class BuildingViewSet(RosterViewSet):
+    serializer_class = s.BuildingSerializer
+    filterset_class = BuildingFilterSet
+    importer_class = BuildingImporter
+    search_fields = ["name", "code", "compound"]
+    ordering = ["code"]
+    selector = staticmethod(buildings_visible_to)
+
+
+class HouseholdViewSet(RosterViewSet):
+    """户。导入导出使用户籍花名册（每行一名居民，附户信息）。"""
+
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilterSet
+    importer_class = RosterImporter
+    search_fields = ["code", "door_number", "head_name"]
+    ordering = ["code"]
+    selector = staticmethod(households_visible_to)
+
+    @action(detail=True, methods=["get"], url_path="contacts")
+    def contacts(self, request, *args, **kwargs):
+        """本户的党员中心户和网格员（电话脱敏）。"""
+        found = household_contacts(self.get_object())
+        return Response(
+            {
+                "central_households": [
+                    {"code": o.code, "name": o.name} for o in found["central_households"]
+                ],
+                "grid_workers": s.GridWorkerSerializer(found["grid_workers"], many=True).data,
+            }
+        )
+
+
+class ResidentViewSet(RosterViewSet):
+    serializer_class = s.ResidentSerializer
+    filterset_class = ResidentFilterSet
+    importer_class = ResidentImporter
+    search_fields = ["name", "code"]
+    ordering = ["household__code", "id"]
+    selector = staticmethod(residents_visible_to)
+
+
+class CentralHouseholdLinkViewSet(ScopedModelViewSet):
+    """党员中心户/先锋岗的联系户（每个 1–5 户为常规，最多 10 户）。"""
+
+    serializer_class = s.CentralHouseholdLinkSerializer
+    filterset_class = CentralHouseholdLinkFilterSet
+    importer_class = CentralHouseholdLinkImporter
+    lookup_field = "pk"
+    ordering = ["organization__code", "household__code"]
+    selector = staticmethod(central_links_visible_to)
+
+    def create_service(self, *, actor, data):
+        return central_link_create(actor=actor, **data)
+
+    def update_service(self, *, actor, instance, data):
+        return central_link_update(actor=actor, link=instance, **data)
+
+    def delete_service(self, *, actor, instance):
+        central_link_delete(actor=actor, link=instance)
+
+
+class VisitLogViewSet(ScopedModelViewSet):
+    serializer_class = s.VisitLogSerializer
+    filterset_class = VisitLogFilterSet
+    importer_class = VisitLogImporter
+    ordering = ["-visited_on", "-id"]
+    selector = staticmethod(visits_visible_to)
+
+    def create_service(self, *, actor, data):
+        return visit_log_create(actor=actor, **data)
+
+    def update_service(self, *, actor, instance, data):
+        return visit_log_update(actor=actor, visit=instance, **data)
+
+    def delete_service(self, *, actor, instance):
+        raise MethodNotAllowed("DELETE", detail="民情日记不能删除。")
+
+    @extend_schema(request=s.ToCaseSerializer, responses={201: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="to-case")
+    def to_case(self, request, *args, **kwargs):
+        """一步把走访记录转为民情诉求。"""
+        _require(request.user, "grids.add_case")
+        visit = self.get_object()
+        data = _valid(s.ToCaseSerializer, request)
+        case = visit_to_case(actor=request.user, visit=visit, **data)
+        return Response(s.CaseDetailSerializer(case).data, status=201)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _require(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied("没有办理民情诉求的权限。")
+
+
+class CaseViewSet(ScopedModelViewSet):
+    """民情诉求：上报（巡查/走访/窗口代填）、受理分办、派单、部门报到、办结、评价、退回重办。"""
+
+    serializer_class = s.CaseSerializer
+    filterset_class = CaseFilterSet
+    importer_class = CaseImporter
+    lookup_field = "tracking_code"
+    search_fields = ["tracking_code", "description", "reporter_name"]
+    ordering_fields = ["reported_at", "due_at", "status"]
+    ordering = ["-reported_at", "-id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    @staticmethod
+    def selector(user):
+        return cases_visible_to(user)
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return case_with_history(self.request.user)
+        return super().get_queryset()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.CaseDetailSerializer
+        if self.action == "create":
+            return s.CaseReportSerializer
+        return s.CaseSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.CaseReportSerializer, request)
+        case = case_services.case_report(actor=request.user, **data)
+        return Response(s.CaseDetailSerializer(case).data, status=201)
+
+    def _step(self, request, serializer_class, service, **extra):
+        _require(request.user, "grids.change_case")
+        case = self.get_object()
+        data = _valid(serializer_class, request) if serializer_class else {}
+        case = service(actor=request.user, case=case, **data, **extra)
+        return Response(
+            s.CaseDetailSerializer(case_with_history(request.user).get(pk=case.pk)).data
+        )
+
+    @extend_schema(request=s.AcceptSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        """受理并三事分办（major 大事 / minor 小事 / private 私事）。"""
+        return self._step(request, s.AcceptSerializer, case_services.case_accept)
+
+    @extend_schema(request=s.DispatchSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_case(self, request, *args, **kwargs):
+        """派单：grid_worker / community_body / volunteer_team 给 target 编码；department 给部门名称。"""
+        _require(request.user, "grids.change_case")
+        case = self.get_object()
+        data = _valid(s.DispatchSerializer, request)
+        target = None
+        if data["kind"] != DispatchKind.DEPARTMENT and data.get("target"):
+            model = case_services.dispatch_target_model(data["kind"])
+            if model is not None:
+                queryset = model._default_manager.all()
+                if hasattr(model, "scope_path"):
+                    queryset = restrict(queryset, request.user)
+                target = queryset.filter(code=data["target"]).first()
+            if target is None and model is not None:
+                raise DjangoValidationError({"target": [f"找不到派单对象“{data['target']}”。"]})
+        case = case_services.case_dispatch(
+            actor=request.user,
+            case=case,
+            kind=data["kind"],
+            target=target,
+            department=data.get("department", ""),
+            note=data.get("note", ""),
+        )
+        return Response(
+            s.CaseDetailSerializer(case_with_history(request.user).get(pk=case.pk)).data
+        )
+
+    @extend_schema(request=s.NoteSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, *args, **kwargs):
+        """登记政府部门报到（吹哨报到）。"""
+        return self._step(request, s.NoteSerializer, case_services.case_acknowledge)
+
+    @extend_schema(request=s.ResolveSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, *args, **kwargs):
+        return self._step(request, s.ResolveSerializer, case_services.case_resolve)
+
+    @extend_schema(request=s.EvaluateSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request, *args, **kwargs):
+        """代居民登记满意度评价（居民本人通过门户评价）。"""
+        return self._step(request, s.EvaluateSerializer, case_services.case_evaluate)
+
+    @extend_schema(request=s.ReopenSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, *args, **kwargs):
+        """居民反映仍未解决：退回重办。"""
+        return self._step(request, s.ReopenSerializer, case_services.case_reopen)
+
+    @extend_schema(responses={200: s.CaseSerializer(many=True)})
+    @action(detail=True, methods=["get"], permission_classes=[ViewModelPermission])
+    def duplicates(self, request, *args, **kwargs):
+        """同一楼栋或网格内同类未办结诉求：供受理人判断是否重复。"""
+        case = self.get_object()
+        return Response(
+            s.CaseSerializer(case_possible_duplicates(case, user=request.user), many=True).data
+        )
+
+    @extend_schema(responses={200: drf_serializers.DictField()})
+    @action(detail=False, methods=["get"])
+    def figures(self, request, *args, **kwargs):
+        """网格内解决、社区内解决、上报部门的占比，按时办结率，平均满意度（可按筛选条件）。"""
+        return Response(case_figures(self.filter_queryset(self.get_queryset())))

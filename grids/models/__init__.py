@@ -1,0 +1,17 @@
+from grids.models.cases import Case, CaseEvent, CasePhoto
+from grids.models.grid import Grid, GridWorker
+from grids.models.roster import Building, Household, Resident
+from grids.models.visits import CentralHouseholdLink, VisitLog
+
+__all__ = [
+    "Building",
+    "Case",
+    "CaseEvent",
+    "CasePhoto",
+    "CentralHouseholdLink",
+    "Grid",
+    "GridWorker",
+    "Household",
+    "Resident",
+    "VisitLog",
+]

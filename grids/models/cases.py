@@ -1,0 +1,247 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from mptt.models import TreeForeignKey
+
+from core.scope import ScopedQuerySet
+from core.validators import validate_phone
+from grids.choices import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    CaseAction,
+    CaseCategory,
+    CaseSource,
+    CaseStatus,
+    DispatchKind,
+    ResolutionLevel,
+    Triage,
+)
+
+# No 0/O/1/I/L: codes are read out over the phone and typed on a mobile.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10  # 31**10 ≈ 8×10^14: not guessable, and says nothing about order
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+class Case(models.Model):
+    """民情诉求: reported → accepted → dispatched → resolved → evaluated (services only)."""
+
+    tracking_code = models.CharField(
+        "查询码", max_length=16, unique=True, default=new_tracking_code, editable=False
+    )
+    source = models.CharField("来源", max_length=16, choices=CaseSource.choices)
+    category = models.CharField("类别", max_length=16, choices=CaseCategory.choices)
+    description = models.TextField("诉求内容")
+    reporter_name = models.CharField("反映人", max_length=64)
+    reporter_phone = models.CharField("反映人电话", max_length=32, validators=[validate_phone])
+    reporter_resident = models.ForeignKey(
+        "grids.Resident",
+        verbose_name="反映人（居民）",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    community = TreeForeignKey(
+        "organizations.Organization",
+        verbose_name="所属社区",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        limit_choices_to={"kind": "community_committee"},
+    )
+    grid = TreeForeignKey(
+        "grids.Grid",
+        verbose_name="网格",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    building = models.ForeignKey(
+        "grids.Building",
+        verbose_name="楼栋",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    household = models.ForeignKey(
+        "grids.Household",
+        verbose_name="户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    location = models.CharField("位置说明", max_length=200, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="网格员巡查、入户走访或窗口代填时的工作人员；居民自行上报时为空。",
+    )
+
+    status = models.CharField(
+        "状态", max_length=16, choices=CaseStatus.choices, default=CaseStatus.REPORTED
+    )
+    triage = models.CharField("三事分办", max_length=16, choices=Triage.choices, blank=True)
+    reported_at = models.DateTimeField("上报时间", default=timezone.now, db_index=True)
+    due_at = models.DateTimeField("办结时限")
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
+    evaluated_at = models.DateTimeField("评价时间", null=True, blank=True)
+
+    dispatch_kind = models.CharField(
+        "派单对象类型", max_length=16, choices=DispatchKind.choices, blank=True
+    )
+    target_content_type = models.ForeignKey(
+        ContentType,
+        verbose_name="派单对象模型",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_object_id = models.PositiveBigIntegerField("派单对象编号", null=True, blank=True)
+    target = GenericForeignKey("target_content_type", "target_object_id")
+    target_label = models.CharField("派单对象", max_length=200, blank=True)
+    department = models.CharField("承办部门", max_length=120, blank=True)
+    ack_due_at = models.DateTimeField("部门报到时限", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("部门报到时间", null=True, blank=True)
+
+    resolution = models.TextField("办理结果", blank=True)
+    resolution_level = models.CharField(
+        "解决层级", max_length=16, choices=ResolutionLevel.choices, blank=True
+    )
+    resolved_on_time = models.BooleanField("按时办结", null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        "满意度",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1–5 分",
+    )
+    evaluation_comment = models.TextField("评价意见", blank=True)
+    reopen_count = models.PositiveSmallIntegerField("退回重办次数", default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "community"
+    sensitive_fields = {"reporter_phone": "phone"}
+
+    class Meta:
+        verbose_name = "民情诉求"
+        verbose_name_plural = "民情诉求"
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "category"]),
+            models.Index(fields=["target_content_type", "target_object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}：{self.description[:30]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.status in DONE_STATUSES:
+            return self.resolved_on_time is False
+        return self.due_at < now
+
+    is_overdue.boolean = True
+    is_overdue.short_description = "超期"
+
+    def is_ack_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return bool(
+            self.dispatch_kind == DispatchKind.DEPARTMENT
+            and self.acknowledged_at is None
+            and self.ack_due_at
+            and self.ack_due_at < now
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
+            errors.setdefault("grid", []).append("网格不属于该社区。")
+        if (
+            self.building_id
+            and self.community_id
+            and self.building.community_id != self.community_id
+        ):
+            errors.setdefault("building", []).append("楼栋不属于该社区。")
+        if self.household_id and self.grid_id and self.household.grid_id != self.grid_id:
+            errors.setdefault("household", []).append("户不在所选网格中。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CaseEvent(models.Model):
+    """One step of a case's history: who (user, or the resident by name), what, when."""
+
+    case = models.ForeignKey(
+        Case, verbose_name="诉求", on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField("动作", max_length=16, choices=CaseAction.choices)
+    from_status = models.CharField("原状态", max_length=16, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=16, choices=CaseStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField("操作人姓名", max_length=64)
+    note = models.TextField("说明", blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "case__community"
+
+    class Meta:
+        verbose_name = "诉求办理记录"
+        verbose_name_plural = "诉求办理记录"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.actor_name}"
+
+
+class CasePhoto(models.Model):
+    case = models.ForeignKey(
+        Case, verbose_name="诉求", on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(
+        "照片",
+        upload_to="cases/%Y/%m/",
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp", "heic"])],
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "case__community"
+
+    class Meta:
+        verbose_name = "诉求照片"
+        verbose_name_plural = "诉求照片"
+
+    def __str__(self) -> str:
+        return self.file.name

@@ -1,0 +1,347 @@
+"""Every non-trivial read of the grids app: scoped, with related rows already joined, and
+tree counts computed set-based (a fixed number of queries whatever the tree's size)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.scope import restrict
+from grids.choices import (
+    CENTRAL_HOUSEHOLD_KINDS,
+    CENTRAL_HOUSEHOLD_USUAL,
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    GridLevel,
+    ResolutionLevel,
+    oversize_limits,
+)
+from grids.models import (
+    Building,
+    Case,
+    CaseEvent,
+    CentralHouseholdLink,
+    Grid,
+    GridWorker,
+    Household,
+    Resident,
+    VisitLog,
+)
+from organizations.models import Organization
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    # COUNT without GROUP BY inside a correlated subquery: one number per outer row.
+    return Coalesce(
+        Subquery(
+            queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _in_subtree(prefix: str) -> Q:
+    """Rows whose household lies in the outer grid's subtree (or in the outer micro-grid)."""
+    return Q(
+        **{
+            f"{prefix}grid__tree_id": OuterRef("tree_id"),
+            f"{prefix}grid__lft__gte": OuterRef("lft"),
+            f"{prefix}grid__lft__lte": OuterRef("rght"),
+        }
+    ) | Q(**{f"{prefix}micro_grid": OuterRef("pk")})
+
+
+def with_counts(queryset: QuerySet[Grid]) -> QuerySet[Grid]:
+    """Annotate ``household_count`` and ``resident_count`` over each node's whole subtree."""
+    return queryset.annotate(
+        household_count=_count(Household.objects.filter(_in_subtree(""))),
+        resident_count=_count(Resident.objects.filter(_in_subtree("household__"))),
+    )
+
+
+def is_oversized(level: str, household_count: int) -> bool:
+    limit = oversize_limits().get(level)
+    return limit is not None and household_count > limit
+
+
+def grids_visible_to(user) -> QuerySet[Grid]:
+    return with_counts(restrict(Grid.objects.select_related("parent", "community"), user)).order_by(
+        "tree_id", "lft"
+    )
+
+
+def grid_tree(user, *, root: Organization | None = None) -> list[dict[str, Any]]:
+    """Street → community → sector → grid → micro-grid with household and people counts,
+    in three queries: the grid nodes, the household/people totals per (grid, micro-grid),
+    and the streets above the communities. Totals roll up in Python."""
+    grids = restrict(Grid.objects.select_related("community"), user)
+    if root is not None:
+        grids = grids.filter(
+            community__tree_id=root.tree_id,
+            community__lft__gte=root.lft,
+            community__lft__lte=root.rght,
+        )
+    nodes = list(grids.order_by("tree_id", "lft"))
+    totals = (
+        Household.objects.filter(grid__in=[n.pk for n in nodes if n.level == GridLevel.GRID])
+        .values("grid_id", "micro_grid_id")
+        .annotate(households=Count("pk", distinct=True), people=Count("residents"))
+        .order_by()
+    )
+    own: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in totals:
+        where = row["micro_grid_id"] or row["grid_id"]
+        own[where][0] += row["households"]
+        own[where][1] += row["people"]
+
+    by_pk: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for node in nodes:
+        item = {
+            "code": node.code,
+            "name": node.name,
+            "level": node.level,
+            "households": own[node.pk][0],
+            "people": own[node.pk][1],
+            "children": [],
+        }
+        by_pk[node.pk] = item
+        parent = by_pk.get(node.parent_id)
+        (parent["children"] if parent else roots).append((node, item))
+    # Post-order roll-up: nodes are in (tree_id, lft) order, so children come after parents.
+    for node in reversed(nodes):
+        item = by_pk[node.pk]
+        parent = by_pk.get(node.parent_id)
+        if parent is not None:
+            parent["households"] += item["households"]
+            parent["people"] += item["people"]
+    for item in by_pk.values():
+        item["children"] = [child for _, child in item["children"]]
+        item["oversized"] = is_oversized(item["level"], item["households"])
+
+    communities: dict[int, dict[str, Any]] = {}
+    for node, item in roots:
+        community = communities.setdefault(
+            node.community_id,
+            {
+                "code": node.community.code,
+                "name": node.community.name,
+                "level": "community_organization",
+                "parent_id": node.community.parent_id,
+                "households": 0,
+                "people": 0,
+                "grids": [],
+            },
+        )
+        community["households"] += item["households"]
+        community["people"] += item["people"]
+        community["grids"].append(item)
+    streets: dict[int, dict[str, Any]] = {}
+    parent_ids = {c["parent_id"] for c in communities.values() if c["parent_id"]}
+    street_rows = {o.pk: o for o in Organization.objects.filter(pk__in=parent_ids)}
+    for community in communities.values():
+        street = street_rows.get(community.pop("parent_id"))
+        key = street.pk if street else 0
+        entry = streets.setdefault(
+            key,
+            {
+                "code": street.code if street else "",
+                "name": street.name if street else "",
+                "level": "street",
+                "households": 0,
+                "people": 0,
+                "communities": [],
+            },
+        )
+        entry["households"] += community["households"]
+        entry["people"] += community["people"]
+        entry["communities"].append(community)
+    return list(streets.values())
+
+
+def grid_workers_visible_to(user) -> QuerySet[GridWorker]:
+    return restrict(GridWorker.objects.select_related("grid", "grid__community", "user"), user)
+
+
+def buildings_visible_to(user) -> QuerySet[Building]:
+    return restrict(
+        Building.objects.select_related("community", "grid").annotate(
+            household_count=Count("households")
+        ),
+        user,
+    )
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    return restrict(
+        Household.objects.select_related(
+            "building", "grid", "grid__community", "micro_grid"
+        ).annotate(resident_count=Count("residents")),
+        user,
+    )
+
+
+def residents_visible_to(user) -> QuerySet[Resident]:
+    return restrict(
+        Resident.objects.select_related(
+            "household", "household__building", "household__grid", "household__grid__community"
+        ),
+        user,
+    )
+
+
+def household_contacts(household: Household) -> dict[str, list]:
+    """Who looks after a household: its central households and its grid's active workers."""
+    links = list(
+        household.central_links.select_related("organization").order_by("organization__code")
+    )
+    workers = list(
+        GridWorker.objects.filter(grid_id__in=[household.grid_id, household.micro_grid_id])
+        .filter(active=True)
+        .select_related("grid", "user")
+        .order_by("role", "code")
+    )
+    return {"central_households": [link.organization for link in links], "grid_workers": workers}
+
+
+def central_links_visible_to(user) -> QuerySet[CentralHouseholdLink]:
+    return restrict(
+        CentralHouseholdLink.objects.select_related(
+            "organization", "household", "household__building", "household__grid"
+        ),
+        user,
+    )
+
+
+def central_households_visible_to(user) -> QuerySet[Organization]:
+    """党员中心户 / 先锋岗 with their number of linked households and a flag outside 1–5."""
+    low, high = CENTRAL_HOUSEHOLD_USUAL
+    return (
+        restrict(Organization.objects.filter(kind__in=CENTRAL_HOUSEHOLD_KINDS), user)
+        .annotate(link_count=Count("linked_households"))
+        .annotate(
+            outside_usual=Q(link_count__lt=low) | Q(link_count__gt=high),
+        )
+        .order_by("tree_id", "lft")
+    )
+
+
+def visits_visible_to(user) -> QuerySet[VisitLog]:
+    return restrict(
+        VisitLog.objects.select_related(
+            "household",
+            "household__building",
+            "household__grid",
+            "visitor",
+            "central_household",
+            "case",
+        ),
+        user,
+    )
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    return restrict(
+        Case.objects.select_related(
+            "community", "grid", "building", "household", "reported_by", "target_content_type"
+        ),
+        user,
+    )
+
+
+def case_with_history(user) -> QuerySet[Case]:
+    return cases_visible_to(user).prefetch_related(
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")), "photos"
+    )
+
+
+def overdue_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now) | Q(
+        status__in=DONE_STATUSES, resolved_on_time=False
+    )
+
+
+def case_possible_duplicates(case: Case, *, user=None, limit: int = 10) -> QuerySet[Case]:
+    """Open cases of the same category in the same building (first) or grid: offered to the
+    triaging cadre as possible duplicates."""
+    place = Q()
+    if case.building_id:
+        place |= Q(building_id=case.building_id)
+    if case.grid_id:
+        place |= Q(grid_id=case.grid_id)
+    if not place:
+        return Case.objects.none()
+    queryset = (
+        Case.objects.filter(place, category=case.category, status__in=OPEN_STATUSES)
+        .exclude(pk=case.pk)
+        .select_related("grid", "building")
+    )
+    if user is not None:
+        queryset = restrict(queryset, user)
+    if case.building_id:
+        queryset = queryset.annotate(
+            same_building=DbCase(
+                When(building_id=case.building_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        ).order_by("same_building", "-reported_at")
+    else:
+        queryset = queryset.order_by("-reported_at")
+    return queryset[:limit]
+
+
+def case_figures(queryset: QuerySet[Case]) -> dict[str, Any]:
+    """Key figures in one query: shares resolved in the grid / in the community / escalated
+    (琐事不出网格、小事不出社区), on-time rate, average satisfaction, overdue and reopened."""
+    now = timezone.now()
+    done = Q(status__in=DONE_STATUSES)
+    row = queryset.order_by().aggregate(
+        total=Count("pk"),
+        resolved=Count("pk", filter=done),
+        in_grid=Count("pk", filter=done & Q(resolution_level=ResolutionLevel.GRID)),
+        in_community=Count("pk", filter=done & Q(resolution_level=ResolutionLevel.COMMUNITY)),
+        escalated=Count("pk", filter=done & Q(resolution_level=ResolutionLevel.ESCALATED)),
+        on_time=Count("pk", filter=done & Q(resolved_on_time=True)),
+        overdue_open=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        evaluated=Count("pk", filter=Q(satisfaction__isnull=False)),
+        avg_satisfaction=Avg("satisfaction"),
+    )
+    resolved = row["resolved"]
+
+    def share(n: int) -> float | None:
+        return round(n / resolved, 4) if resolved else None
+
+    return {
+        **row,
+        "share_in_grid": share(row["in_grid"]),
+        "share_in_community": share(row["in_community"]),
+        "share_escalated": share(row["escalated"]),
+        "on_time_rate": share(row["on_time"]),
+        "avg_satisfaction": (
+            round(float(row["avg_satisfaction"]), 2)
+            if row["avg_satisfaction"] is not None
+            else None
+        ),
+    }

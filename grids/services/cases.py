@@ -1,0 +1,466 @@
+"""The case (民情诉求) workflow: report → accept (三事分办) → dispatch → resolve → evaluate,
+with reopening by the resident. Every step checks the transition and the actor's scope, and
+writes a CaseEvent (the case's own history) and an AuditLog row in the same transaction.
+
+For the resident portal: ``case_report(actor=None, source="portal", …)``, then
+``case_track(tracking_code=…, phone_last4=…)``; ``case_evaluate`` / ``case_reopen`` with
+``actor=None`` need ``phone_last4`` of the reporter's phone.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import models, transaction
+from django.utils import timezone
+
+from core.masking import mask_name
+from core.scope import in_scope, require_in_scope, scope_anchor
+from core.services import audit
+from core.validators import normalize_phone
+from grids.choices import (
+    DISPATCH_TARGET_MODELS,
+    RESOLUTION_LEVEL_BY_DISPATCH,
+    CaseAction,
+    CaseSource,
+    CaseStatus,
+    DispatchKind,
+    Triage,
+    case_deadline,
+    escalation_ack_deadline,
+)
+from grids.models import Building, Case, CaseEvent, CasePhoto, Grid, Household, Resident
+from grids.models.cases import TRACKING_ALPHABET, TRACKING_LENGTH, new_tracking_code
+
+S = CaseStatus
+# action → (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    CaseAction.ACCEPT: ((S.REPORTED,), S.ACCEPTED),
+    CaseAction.DISPATCH: ((S.ACCEPTED, S.DISPATCHED), S.DISPATCHED),
+    CaseAction.ACKNOWLEDGE: ((S.DISPATCHED,), S.DISPATCHED),
+    CaseAction.RESOLVE: ((S.DISPATCHED,), S.RESOLVED),
+    CaseAction.EVALUATE: ((S.RESOLVED,), S.EVALUATED),
+    CaseAction.REOPEN: ((S.RESOLVED,), S.DISPATCHED),
+}
+STAFF_SOURCES = (CaseSource.PATROL, CaseSource.VISIT, CaseSource.DESK)
+
+
+def actor_display(actor) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return ""
+    return actor.get_full_name() or actor.first_name or actor.username
+
+
+def _record(
+    case: Case,
+    action: str,
+    from_status: str,
+    *,
+    actor,
+    actor_name: str = "",
+    note: str = "",
+    detail: dict | None = None,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=(actor_name or actor_display(actor))[:64],
+        note=note,
+        detail=detail or {},
+    )
+    audit(
+        actor=actor,
+        action=f"case.{action}",
+        target=case,
+        organization=case.community,
+        detail={"from": from_status, "to": case.status, **(detail or {})},
+    )
+    return event
+
+
+def location_of(community, grid, building, household):
+    """Fill the location upwards (household → building/grid → community) and check it agrees."""
+    if household is not None:
+        if grid is not None and household.grid_id != grid.pk:
+            raise ValidationError({"household": "户不在所选网格中。"})
+        if building is not None and household.building_id != building.pk:
+            raise ValidationError({"household": "户不在所选楼栋中。"})
+        grid = household.grid
+        building = building or household.building
+    if building is not None:
+        if grid is not None and building.grid_id != grid.pk:
+            raise ValidationError({"building": "楼栋不在所选网格中。"})
+        grid = grid or building.grid
+    if grid is not None:
+        if community is not None and grid.community_id != community.pk:
+            raise ValidationError({"grid": "网格不属于所选社区。"})
+        community = grid.community
+    if community is None:
+        raise ValidationError({"grid": "请至少指明所在社区、网格、楼栋或户之一。"})
+    return community, grid, building, household
+
+
+@transaction.atomic
+def case_report(
+    *,
+    actor=None,
+    source: str,
+    reporter_name: str,
+    reporter_phone: str,
+    category: str,
+    description: str,
+    community=None,
+    grid: Grid | None = None,
+    building: Building | None = None,
+    household: Household | None = None,
+    location: str = "",
+    reporter_resident: Resident | None = None,
+    photos: Iterable[File] = (),
+) -> Case:
+    """File a new case. Staff sources (patrol, visit, desk) need an actor whose scope holds the
+    place; the portal files with ``actor=None``. Returns the case with its tracking code."""
+    if source not in CaseSource.values:
+        raise ValidationError({"source": f"来源“{source}”无效。"})
+    staff = getattr(actor, "pk", None) is not None
+    if source in STAFF_SOURCES and not staff:
+        raise PermissionDenied("巡查、走访和窗口代填的诉求必须由工作人员登记。")
+    community, grid, building, household = location_of(community, grid, building, household)
+    if staff:
+        require_in_scope(actor, community, f"“{community}”不在您的管辖范围内，不能代为登记。")
+    now = timezone.now()
+    case = Case(
+        source=source,
+        category=category,
+        description=(description or "").strip(),
+        reporter_name=(reporter_name or "").strip(),
+        reporter_phone=normalize_phone(reporter_phone),
+        reporter_resident=reporter_resident,
+        community=community,
+        grid=grid,
+        building=building,
+        household=household,
+        location=location,
+        reported_by=actor if staff else None,
+        reported_at=now,
+        due_at=now,
+    )
+    errors = {}
+    try:
+        case.due_at = now + case_deadline(category)
+    except KeyError:
+        errors["category"] = [f"类别“{category}”无效。"]
+    try:
+        case.full_clean(exclude=["due_at"] if errors else None)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if reporter_resident is not None and household is not None:
+        if reporter_resident.household_id != household.pk:
+            errors.setdefault("reporter_resident", []).append("反映人不是该户居民。")
+    if errors:
+        raise ValidationError(errors)
+    while Case.objects.filter(tracking_code=case.tracking_code).exists():
+        case.tracking_code = new_tracking_code()
+    case.save()
+    for upload in photos:
+        photo = CasePhoto(case=case, file=upload)
+        photo.full_clean(exclude=["case"])
+        photo.save()
+    name = actor_display(actor) if staff else f"居民 {mask_name(case.reporter_name)}"
+    _record(
+        case,
+        CaseAction.REPORT,
+        "",
+        actor=actor,
+        actor_name=name,
+        detail={"source": source},
+    )
+    return case
+
+
+def case_file_at_desk(*, actor, **data) -> Case:
+    """A cadre at the service-centre desk files a case for a resident who came in person."""
+    return case_report(actor=actor, source=CaseSource.DESK, **data)
+
+
+def _begin(case: Case, action: str) -> tuple[Case, str]:
+    """Lock the case row and check that ``action`` may follow its current status."""
+    locked = Case.objects.select_for_update().select_related("community").get(pk=case.pk)
+    allowed, _ = TRANSITIONS[action]
+    if locked.status not in allowed:
+        raise ValidationError(
+            {
+                "status": [
+                    f"诉求当前为“{locked.get_status_display()}”，不能执行“{CaseAction(action).label}”"
+                    f"（只能在{'、'.join(S(s).label for s in allowed)}时执行）。"
+                ]
+            }
+        )
+    return locked, locked.status
+
+
+def _require_staff(actor, case: Case) -> None:
+    if getattr(actor, "pk", None) is None:
+        raise PermissionDenied("需要工作人员登录。")
+    require_in_scope(actor, case.community, "该诉求不在您的管辖范围内。")
+
+
+def _finish(case: Case, fields: list[str]) -> None:
+    case.full_clean()
+    case.save(update_fields=[*fields, "status"])
+
+
+@transaction.atomic
+def case_accept(*, actor, case: Case, triage: str, note: str = "") -> Case:
+    """受理并三事分办: 大事 (departments), 小事 (community and grid), 私事 (volunteers, market)."""
+    case, before = _begin(case, CaseAction.ACCEPT)
+    _require_staff(actor, case)
+    if triage not in Triage.values:
+        raise ValidationError({"triage": ["请选择大事、小事或私事。"]})
+    case.triage = triage
+    case.status = S.ACCEPTED
+    case.accepted_at = timezone.now()
+    _finish(case, ["triage", "accepted_at"])
+    _record(case, CaseAction.ACCEPT, before, actor=actor, note=note, detail={"triage": triage})
+    return case
+
+
+def dispatch_target_model(kind: str) -> type[models.Model] | None:
+    """The model a dispatch kind points at, if its app exists in this installation."""
+    label = DISPATCH_TARGET_MODELS[kind]
+    if label is None:
+        return None
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _check_target(actor, case: Case, kind: str, target) -> None:
+    model = dispatch_target_model(kind)
+    if model is None:
+        raise ValidationError(
+            {"target": [f"“{DispatchKind(kind).label}”尚未在本系统启用，不能派单。"]}
+        )
+    if target is None or not isinstance(target, model):
+        raise ValidationError({"target": [f"请选择一个{model._meta.verbose_name}作为派单对象。"]})
+    anchor = scope_anchor(target) if hasattr(model, "scope_path") else None
+    if kind == DispatchKind.GRID_WORKER:
+        if target.grid.community_id != case.community_id or not target.active:
+            raise ValidationError({"target": ["只能派给本社区在岗的网格员。"]})
+    elif anchor is None or not in_scope(actor, anchor):
+        raise ValidationError({"target": ["派单对象不在您的管辖范围内。"]})
+
+
+@transaction.atomic
+def case_dispatch(
+    *, actor, case: Case, kind: str, target=None, department: str = "", note: str = ""
+) -> Case:
+    """派单 to a grid worker, a community body or a volunteer team; 大事 are escalated to a
+    government department (吹哨报到), which must acknowledge within the deadline."""
+    case, before = _begin(case, CaseAction.DISPATCH)
+    _require_staff(actor, case)
+    if kind not in DispatchKind.values:
+        raise ValidationError({"kind": ["派单对象类型无效。"]})
+    if kind == DispatchKind.DEPARTMENT and case.triage != Triage.MAJOR:
+        raise ValidationError({"kind": ["只有“大事”才能吹哨上报政府部门。"]})
+    if case.triage == Triage.MAJOR and kind != DispatchKind.DEPARTMENT:
+        raise ValidationError({"kind": ["“大事”应吹哨上报政府部门办理。"]})
+    now = timezone.now()
+    if kind == DispatchKind.DEPARTMENT:
+        department = (department or "").strip()
+        if not department:
+            raise ValidationError({"department": ["请填写承办的政府部门。"]})
+        case.target_content_type = None
+        case.target_object_id = None
+        case.target_label = department
+        case.department = department
+        case.ack_due_at = now + escalation_ack_deadline()
+        case.acknowledged_at = None
+    else:
+        _check_target(actor, case, kind, target)
+        case.target_content_type = ContentType.objects.get_for_model(target)
+        case.target_object_id = target.pk
+        case.target_label = str(target)[:200]
+        case.department = ""
+        case.ack_due_at = None
+        case.acknowledged_at = None
+    case.dispatch_kind = kind
+    case.status = S.DISPATCHED
+    case.dispatched_at = now
+    _finish(
+        case,
+        [
+            "dispatch_kind",
+            "target_content_type",
+            "target_object_id",
+            "target_label",
+            "department",
+            "ack_due_at",
+            "acknowledged_at",
+            "dispatched_at",
+        ],
+    )
+    _record(
+        case,
+        CaseAction.DISPATCH,
+        before,
+        actor=actor,
+        note=note,
+        detail={"kind": kind, "target": case.target_label},
+    )
+    return case
+
+
+@transaction.atomic
+def case_acknowledge(*, actor, case: Case, note: str = "") -> Case:
+    """The department reports in (报到) on an escalated case; recorded by the cadre."""
+    case, before = _begin(case, CaseAction.ACKNOWLEDGE)
+    _require_staff(actor, case)
+    if case.dispatch_kind != DispatchKind.DEPARTMENT:
+        raise ValidationError({"status": ["只有吹哨上报部门的诉求需要部门报到。"]})
+    if case.acknowledged_at is not None:
+        raise ValidationError({"status": ["该部门已报到。"]})
+    now = timezone.now()
+    case.acknowledged_at = now
+    _finish(case, ["acknowledged_at"])
+    _record(
+        case,
+        CaseAction.ACKNOWLEDGE,
+        before,
+        actor=actor,
+        note=note,
+        detail={"department": case.department, "late": bool(now > case.ack_due_at)},
+    )
+    return case
+
+
+@transaction.atomic
+def case_resolve(*, actor, case: Case, resolution: str) -> Case:
+    case, before = _begin(case, CaseAction.RESOLVE)
+    _require_staff(actor, case)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationError({"resolution": ["请填写办理结果。"]})
+    now = timezone.now()
+    case.resolution = resolution
+    case.resolved_at = now
+    case.resolved_on_time = now <= case.due_at
+    case.resolution_level = RESOLUTION_LEVEL_BY_DISPATCH[case.dispatch_kind]
+    case.status = S.RESOLVED
+    _finish(case, ["resolution", "resolved_at", "resolved_on_time", "resolution_level"])
+    _record(
+        case,
+        CaseAction.RESOLVE,
+        before,
+        actor=actor,
+        detail={"on_time": case.resolved_on_time, "level": case.resolution_level},
+    )
+    return case
+
+
+def _reporter_or_staff(actor, case: Case, phone_last4: str | None) -> str:
+    """Either a staff member in scope, or the reporter proving the last four phone digits."""
+    if getattr(actor, "pk", None) is not None:
+        _require_staff(actor, case)
+        return actor_display(actor)
+    if not phone_last4 or not hmac.compare_digest(
+        str(phone_last4).strip(), case.reporter_phone[-4:]
+    ):
+        raise PermissionDenied("手机号后四位不正确。")
+    return f"居民 {mask_name(case.reporter_name)}"
+
+
+@transaction.atomic
+def case_evaluate(
+    *,
+    case: Case,
+    satisfaction: int,
+    comment: str = "",
+    actor=None,
+    phone_last4: str | None = None,
+) -> Case:
+    """The resident's satisfaction (1–5) and comment on a resolved case."""
+    case, before = _begin(case, CaseAction.EVALUATE)
+    name = _reporter_or_staff(actor, case, phone_last4)
+    try:
+        satisfaction = int(satisfaction)
+    except (TypeError, ValueError):
+        satisfaction = 0
+    if not 1 <= satisfaction <= 5:
+        raise ValidationError({"satisfaction": ["满意度应为 1 到 5 分。"]})
+    case.satisfaction = satisfaction
+    case.evaluation_comment = (comment or "").strip()
+    case.evaluated_at = timezone.now()
+    case.status = S.EVALUATED
+    _finish(case, ["satisfaction", "evaluation_comment", "evaluated_at"])
+    _record(
+        case,
+        CaseAction.EVALUATE,
+        before,
+        actor=actor,
+        actor_name=name,
+        note=case.evaluation_comment,
+        detail={"satisfaction": satisfaction},
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, reason: str, actor=None, phone_last4: str | None = None) -> Case:
+    """The resident says a resolved case is not fixed: back to the handler, with a new deadline."""
+    case, before = _begin(case, CaseAction.REOPEN)
+    name = _reporter_or_staff(actor, case, phone_last4)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["请说明仍未解决的情况。"]})
+    now = timezone.now()
+    case.reopen_count += 1
+    case.resolved_at = None
+    case.resolved_on_time = None
+    case.resolution_level = ""
+    case.due_at = now + case_deadline(case.category)
+    case.status = S.DISPATCHED
+    _finish(case, ["reopen_count", "resolved_at", "resolved_on_time", "resolution_level", "due_at"])
+    _record(
+        case,
+        CaseAction.REOPEN,
+        before,
+        actor=actor,
+        actor_name=name,
+        note=reason,
+        detail={"reopen_count": case.reopen_count},
+    )
+    return case
+
+
+def case_track(*, tracking_code: str, phone_last4: str) -> Case | None:
+    """The reporter's view of a case: the right code AND the last four digits of the phone.
+
+    A wrong code, a wrong phone, or a malformed input all give the same ``None`` (and take the
+    same path), so nothing tells whether a code exists for someone else.
+    """
+    code = (tracking_code or "").strip().upper().replace("-", "").replace(" ", "")
+    digits = (phone_last4 or "").strip()
+    well_formed = (
+        len(code) == TRACKING_LENGTH
+        and all(c in TRACKING_ALPHABET for c in code)
+        and len(digits) == 4
+        and digits.isdigit()
+    )
+    case = (
+        Case.objects.select_related("community", "grid").filter(tracking_code=code).first()
+        if well_formed
+        else None
+    )
+    expected = case.reporter_phone[-4:] if case is not None else "\x00\x00\x00\x00"
+    matches = hmac.compare_digest(digits.encode(), expected.encode())
+    return case if (case is not None and matches) else None

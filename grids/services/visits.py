@@ -1,0 +1,170 @@
+"""Central-household links (联系户) and visit diaries (民情日记), and turning a visit into a case."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.scope import require_in_scope
+from core.services import audit
+from grids.choices import CENTRAL_HOUSEHOLD_MAX, CaseSource, VisitorKind
+from grids.models import CentralHouseholdLink, Household, VisitLog
+from grids.services.cases import actor_display, case_report
+from organizations.models import Organization
+
+
+def _check_link_count(organization: Organization, *, adding: int = 1) -> None:
+    current = CentralHouseholdLink.objects.filter(organization=organization).count()
+    if current + adding > CENTRAL_HOUSEHOLD_MAX:
+        raise ValidationError(
+            {
+                "household": [
+                    f"“{organization}”已联系 {current} 户，每个中心户最多联系 {CENTRAL_HOUSEHOLD_MAX} 户。"
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def central_link_create(
+    *, actor, organization: Organization, household: Household, since=None, note: str = ""
+) -> CentralHouseholdLink:
+    # Lock the central household's row so two links added at once cannot pass the limit.
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    require_in_scope(actor, organization)
+    require_in_scope(actor, household.grid.community)
+    link = CentralHouseholdLink(
+        organization=organization,
+        household=household,
+        since=since or timezone.localdate(),
+        note=note,
+    )
+    link.full_clean()
+    _check_link_count(organization)
+    link.save()
+    audit(actor=actor, action="central_link.create", target=link, organization=organization)
+    return link
+
+
+@transaction.atomic
+def central_link_update(*, actor, link: CentralHouseholdLink, **data) -> CentralHouseholdLink:
+    require_in_scope(actor, link.organization)
+    for name in ("since", "note"):
+        if name in data:
+            setattr(link, name, data[name])
+    if "household" in data or "organization" in data:
+        raise ValidationError("联系关系不能改挂，请删除后重新添加。")
+    link.full_clean()
+    link.save()
+    audit(actor=actor, action="central_link.update", target=link, organization=link.organization)
+    return link
+
+
+@transaction.atomic
+def central_link_delete(*, actor, link: CentralHouseholdLink) -> None:
+    require_in_scope(actor, link.organization)
+    audit(actor=actor, action="central_link.delete", target=link, organization=link.organization)
+    link.delete()
+
+
+def new_visit_code() -> str:
+    return f"V{timezone.localdate():%Y%m%d}{secrets.token_hex(3).upper()}"
+
+
+@transaction.atomic
+def visit_log_create(
+    *,
+    actor,
+    household: Household,
+    content: str,
+    visitor_kind: str = VisitorKind.GRID_WORKER,
+    visitor_name: str = "",
+    visited_on=None,
+    needs: str = "",
+    central_household: Organization | None = None,
+    code: str = "",
+) -> VisitLog:
+    """Record a visit. The visitor is the acting user; a member's name may be given for a
+    member without an account (recorded by the cadre who enters the diary)."""
+    require_in_scope(actor, household.grid.community)
+    visit = VisitLog(
+        code=code or new_visit_code(),
+        household=household,
+        visitor_kind=visitor_kind,
+        visitor=actor,
+        visitor_name=(visitor_name or actor_display(actor))[:64],
+        visited_on=visited_on or timezone.localdate(),
+        content=content,
+        needs=needs,
+        central_household=central_household,
+    )
+    visit.full_clean()
+    if (
+        central_household is not None
+        and not CentralHouseholdLink.objects.filter(
+            organization=central_household, household=household
+        ).exists()
+    ):
+        raise ValidationError({"central_household": ["该户不是这个中心户的联系户。"]})
+    visit.save()
+    audit(actor=actor, action="visit.create", target=visit, organization=household.grid.community)
+    return visit
+
+
+@transaction.atomic
+def visit_log_update(*, actor, visit: VisitLog, **data) -> VisitLog:
+    require_in_scope(actor, visit.household.grid.community)
+    for name in ("content", "needs", "visited_on", "visitor_kind", "visitor_name"):
+        if name in data:
+            setattr(visit, name, data[name])
+    visit.full_clean()
+    visit.save()
+    audit(
+        actor=actor,
+        action="visit.update",
+        target=visit,
+        organization=visit.household.grid.community,
+    )
+    return visit
+
+
+@transaction.atomic
+def visit_to_case(
+    *,
+    actor,
+    visit: VisitLog,
+    category: str,
+    description: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+):
+    """One step from a visit diary to a case: the household's place, the visit's needs as
+    the description, the household head as the reporter (unless told otherwise)."""
+    visit = VisitLog.objects.select_for_update().get(pk=visit.pk)
+    if visit.case_id:
+        raise ValidationError({"case": ["这条走访记录已经转为诉求。"]})
+    household = visit.household
+    head = household.residents.filter(relation="head").exclude(phone="").first()
+    case = case_report(
+        actor=actor,
+        source=CaseSource.VISIT,
+        reporter_name=reporter_name or household.head_name,
+        reporter_phone=reporter_phone or (head.phone if head else ""),
+        reporter_resident=head if not reporter_name else None,
+        category=category,
+        description=description or visit.needs or visit.content,
+        household=household,
+    )
+    visit.case = case
+    visit.save(update_fields=["case"])
+    audit(
+        actor=actor,
+        action="visit.to_case",
+        target=visit,
+        organization=case.community,
+        detail={"case": case.tracking_code},
+    )
+    return case
