@@ -6,7 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.validators import is_mobile, normalize_phone
-from portal.protection import HumanCheckFailed, new_challenge, verify_challenge
+from portal.protection import (
+    HumanCheckFailed,
+    consume_challenge,
+    new_challenge,
+    verify_challenge,
+)
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 3
@@ -14,9 +19,8 @@ MAX_PHOTOS = 3
 _IMAGE_SIGNATURES = (
     (b"\xff\xd8\xff", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
 )
+_HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"mif1", b"msf1"}
 
 
 def sniff_image(head: bytes) -> str | None:
@@ -25,6 +29,8 @@ def sniff_image(head: bytes) -> str | None:
             return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
+        return "heic"
     return None
 
 
@@ -63,12 +69,12 @@ class PhotosField(forms.FileField):
         kwargs.setdefault(
             "help_text",
             f"最多 {MAX_PHOTOS} 张，每张不超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB，"
-            "只收 JPG、PNG、WEBP、GIF 图片。",
+            "只收 JPG、PNG、WEBP、HEIC 图片。",
         )
         super().__init__(**kwargs)
         self.widget.attrs.update(
             {
-                "accept": "image/jpeg,image/png,image/webp,image/gif",
+                "accept": "image/jpeg,image/png,image/webp,image/heic",
                 "data-max-bytes": MAX_PHOTO_BYTES,
             }
         )
@@ -94,8 +100,12 @@ class PhotosField(forms.FileField):
                 continue
             head = upload.read(16)
             upload.seek(0)
-            if sniff_image(head) is None:
-                errors.append(f"“{name}”不是图片文件，只收 JPG、PNG、WEBP、GIF。")
+            kind = sniff_image(head)
+            if kind is None:
+                errors.append(f"“{name}”不是图片文件，只收 JPG、PNG、WEBP、HEIC。")
+            else:
+                # Stored under a name we choose: the type we found, never the sender's name.
+                upload.name = f"photo.{kind}"
         if errors:
             raise ValidationError(errors)
         return files
@@ -103,24 +113,41 @@ class PhotosField(forms.FileField):
 
 class HumanCheckMixin:
     """Adds the signed arithmetic question. Every rendering shows a fresh question (a used
-    token is refused), so the answer box is rendered empty by ``_human_check.html``."""
+    token is refused), so the answer box is rendered empty by ``_human_check.html``.
+
+    With ``spend_on_clean = False`` ``is_valid()`` checks the answer without spending the
+    token, and the view spends it with ``consume_challenge()`` right before it creates
+    something (so a merged duplicate does not spend it)."""
+
+    spend_on_clean = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.challenge = new_challenge()
+        self.challenge_nonce = None
         self.fields["challenge_answer"] = forms.CharField(label="验证题", max_length=8)
 
     def clean(self):
         cleaned = super().clean()
-        # Only spend the question once the rest of the form is right.
+        # Only look at the question once the rest of the form is right.
         if not self.errors:
             try:
-                verify_challenge(
-                    self.data.get("challenge_token", ""), self.data.get("challenge_answer", "")
+                self.challenge_nonce = verify_challenge(
+                    self.data.get("challenge_token", ""),
+                    self.data.get("challenge_answer", ""),
+                    consume=self.spend_on_clean,
                 )
             except HumanCheckFailed as exc:
                 self.add_error("challenge_answer", str(exc))
         return cleaned
+
+    def consume_challenge(self) -> bool:
+        try:
+            consume_challenge(self.challenge_nonce)
+        except HumanCheckFailed as exc:
+            self.add_error("challenge_answer", str(exc))
+            return False
+        return True
 
 
 class PortalForm(forms.Form):

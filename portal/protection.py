@@ -136,7 +136,9 @@ class HumanCheckFailed(Exception):
     pass
 
 
-def verify_challenge(token: str, answer: str) -> None:
+def verify_challenge(token: str, answer: str, *, consume: bool = True) -> str:
+    """Check the answer; with ``consume`` the token is also spent (refused next time).
+    Returns the token's nonce, for ``consume_challenge`` later."""
     try:
         data = signing.loads(token or "", salt=_CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
     except signing.SignatureExpired as exc:
@@ -147,8 +149,14 @@ def verify_challenge(token: str, answer: str) -> None:
     given = unicodedata.normalize("NFKC", answer or "").strip()
     if given != str(expected):
         raise HumanCheckFailed("验证题答案不对，请再算一算。")
-    # One use per token: a replayed form is refused.
-    if not cache.add(f"{_PREFIX}hc:{data['n']}", 1, timeout=CHALLENGE_MAX_AGE + 60):
+    if consume:
+        consume_challenge(data["n"])
+    return data["n"]
+
+
+def consume_challenge(nonce: str) -> None:
+    """One use per token: a replayed form is refused."""
+    if not cache.add(f"{_PREFIX}hc:{nonce}", 1, timeout=CHALLENGE_MAX_AGE + 60):
         raise HumanCheckFailed("这道验证题已经用过了，请回答新的题目。")
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from organizations.choices import OrgKind
 from organizations.models import Organization
-from portal import adapters
+from portal.adapters import grids as grid_adapters
 from portal.models import ServiceCentre, ServiceItem
 
 MAX_RESULTS = 20
@@ -89,7 +89,7 @@ def search_places(query: str) -> list[PlaceMatch]:
     )
     matches: list[PlaceMatch] = []
     seen: set[tuple[str, int]] = set()
-    buildings = adapters.search_buildings(terms, MAX_RESULTS)
+    buildings = grid_adapters.search_buildings(terms, MAX_RESULTS)
     community_ids = {b.community_id for b in buildings}
     ancestors = Q(pk__in=community_ids)
     for org in orgs:
@@ -157,5 +157,5 @@ def community_info(community: Organization) -> dict:
         "name": community_label(community),
         "centre": service_centre_of(community),
         "compounds": compounds_of(community),
-        "grids": adapters.grids_with_workers(community),
+        "grids": grid_adapters.grids_with_workers(community),
     }

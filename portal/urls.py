@@ -2,7 +2,7 @@ import os
 
 from django.urls import path
 
-from portal.views import accounts, pages
+from portal.views import accounts, cases, pages, volunteering
 
 app_name = "portal"
 
@@ -17,6 +17,24 @@ urlpatterns = [
     path("account/logout/", accounts.logout_view, name="logout"),
     path("account/register/", accounts.register_view, name="register"),
     path("me/", accounts.me_view, name="me"),
+    path("report/", cases.report, name="report"),
+    path("report/done/", cases.report_done, name="report_done"),
+    path("track/", cases.track, name="track"),
+    path("track/rate/", cases.rate, name="track_rate"),
+    path("volunteer/", volunteering.volunteer_home, name="volunteer"),
+    path(
+        "volunteer/activities/<str:code>/sign-up/",
+        volunteering.activity_sign_up,
+        name="activity_sign_up",
+    ),
+    path(
+        "volunteer/activities/<str:code>/cancel/",
+        volunteering.activity_cancel,
+        name="activity_cancel",
+    ),
+    path("wishes/", volunteering.wishes, name="wishes"),
+    path("wishes/new/", volunteering.wish_new, name="wish_new"),
+    path("wishes/<str:code>/", volunteering.wish_detail, name="wish_detail"),
 ]
 
 if os.environ.get("PORTAL_BENCH_CEILING") == "1":

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from organizations.choices import OrgKind
 from organizations.models import Organization
-from portal import adapters
 from portal.accounts import profile_of, resident_authenticate, resident_register
+from portal.adapters import volunteers as volunteer_adapters
 from portal.forms import HumanCheckMixin, MobileField, PortalForm
 from portal.protection import LOGIN_PER_IP, REGISTER_PER_IP, RateLimited, client_ip, hit
 from portal.views.pages import _safe_next
@@ -111,5 +111,5 @@ def me_view(request):
     return render(
         request,
         "portal/me.html",
-        {"profile": profile, "volunteer": adapters.volunteer_summary(request.user)},
+        {"profile": profile, "volunteer": volunteer_adapters.volunteer_summary(request.user)},
     )

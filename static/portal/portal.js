@@ -14,7 +14,7 @@
     input.addEventListener("change", function () {
       var max = parseInt(input.dataset.maxBytes, 10), bad = "";
       Array.prototype.forEach.call(input.files, function (file) {
-        if (!/^image\/(jpeg|png|webp|gif)$/.test(file.type)) bad = "“" + file.name + "”不是图片（只收 JPG、PNG、WEBP、GIF）。";
+        if (file.type && !/^image\/(jpeg|png|webp|heic|heif)$/.test(file.type)) bad = "“" + file.name + "”不是图片（只收 JPG、PNG、WEBP、HEIC）。";
         else if (file.size > max) bad = "“" + file.name + "”太大，每张不超过 " + Math.round(max / 1048576) + " MB。";
       });
       input.setCustomValidity(bad);

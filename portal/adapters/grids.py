@@ -1,0 +1,195 @@
+"""Grids: buildings, grids and their workers, and the case (民情诉求) services."""
+
+from __future__ import annotations
+
+from portal.adapters import features
+
+
+def search_buildings(terms: list[str], limit: int) -> list:
+    if not features()["grids"] or not terms:
+        return []
+    from django.db.models import Q
+
+    from grids.models import Building
+
+    q = Q()
+    for term in terms:
+        q &= Q(name__icontains=term) | Q(compound__icontains=term) | Q(address__icontains=term)
+    return list(Building.objects.filter(q).only("name", "compound", "community_id")[:limit])
+
+
+def grids_with_workers(community) -> list[dict]:
+    """The community's grids, each with its active workers' role, name and work phone.
+
+    A worker's phone is shown only when the grids app marks it as a public work phone
+    (``work_phone``); otherwise residents are pointed to the community's own phone.
+    """
+    if not features()["grids"]:
+        return []
+    from django.db.models import Prefetch
+
+    from grids.choices import GridLevel
+    from grids.models import Grid, GridWorker
+
+    workers = GridWorker.objects.filter(active=True).order_by("role", "code")
+    grids = (
+        Grid.objects.filter(community=community, level=GridLevel.GRID)
+        .prefetch_related(Prefetch("workers", queryset=workers))
+        .order_by("code")
+    )
+    result = []
+    for grid in grids:
+        result.append(
+            {
+                "name": grid.name,
+                "workers": [
+                    {
+                        "role": w.get_role_display(),
+                        "name": w.name,
+                        "work_phone": getattr(w, "work_phone", "") or "",
+                    }
+                    for w in grid.workers.all()
+                ],
+            }
+        )
+    return result
+
+
+# -- cases --------------------------------------------------------------------------------------
+
+# Plain words for each step, as the resident sees it on the tracking page.
+STEP_WORDS = {
+    "report": "您的反映已提交",
+    "accept": "社区已受理，正在安排处理",
+    "dispatch": "已交给承办人员处理",
+    "acknowledge": "承办部门已接单",
+    "resolve": "已办结",
+    "evaluate": "您已评价",
+    "reopen": "您反映仍未解决，已退回重新办理",
+}
+
+
+def case_categories() -> list[tuple[str, str]]:
+    from grids.choices import CaseCategory
+
+    return list(CaseCategory.choices)
+
+
+def place_choices(community_code: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices for the place picker: per community, “elsewhere in the community” and
+    its buildings (``c:<code>`` / ``b:<code>``). Large streets list buildings only once a
+    community is chosen, so the page stays small."""
+    from organizations.choices import OrgKind
+    from organizations.models import Organization
+
+    communities = Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).order_by("code")
+    if community_code:
+        communities = communities.filter(code=community_code)
+    communities = list(communities)
+    buildings_by_community: dict[int, list] = {c.pk: [] for c in communities}
+    if features()["grids"]:
+        from grids.models import Building
+
+        rows = Building.objects.filter(community__in=communities).order_by("compound", "code")
+        rows = list(rows.only("code", "name", "compound", "community_id")[:401])
+        if len(rows) <= 400 or community_code:
+            for b in rows:
+                buildings_by_community[b.community_id].append(b)
+    groups = []
+    for c in communities:
+        options = [(f"c:{c.code}", f"{c.name}（其他地方，请在下面写明）")]
+        options += [(f"b:{b.code}", str(b)) for b in buildings_by_community[c.pk]]
+        groups.append((c.name, options))
+    return groups
+
+
+def resolve_place(value: str) -> dict:
+    """``c:<code>``/``b:<code>`` → keyword arguments for case_report (community or building)."""
+    from organizations.choices import OrgKind
+    from organizations.models import Organization
+
+    kind, _, code = (value or "").partition(":")
+    if kind == "c":
+        community = Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE, code=code).first()
+        if community is not None:
+            return {"community": community}
+    if kind == "b" and features()["grids"]:
+        from grids.models import Building
+
+        building = Building.objects.select_related("grid", "community").filter(code=code).first()
+        if building is not None:
+            return {"building": building}
+    return {}
+
+
+def case_submit(
+    *, name: str, phone: str, category: str, description: str, place: dict, location: str, photos
+) -> str:
+    """File a portal case and return only its tracking code."""
+    from grids.choices import CaseSource
+    from grids.services.cases import case_report
+
+    case = case_report(
+        actor=None,
+        source=CaseSource.PORTAL,
+        reporter_name=name,
+        reporter_phone=phone,
+        category=category,
+        description=description,
+        location=location,
+        photos=photos,
+        **place,
+    )
+    return case.tracking_code
+
+
+def _case_view(case) -> dict:
+    handler = (
+        case.target_label or case.department or (case.community.name if case.community else "")
+    )
+    events = [
+        {
+            "when": e.created_at,
+            "words": STEP_WORDS.get(e.action, e.get_action_display()),
+            "status": e.get_to_status_display(),
+        }
+        for e in case.events.all().order_by("created_at", "id")
+    ]
+    return {
+        "tracking_code": case.tracking_code,
+        "category": case.get_category_display(),
+        "description": case.description,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "reported_at": case.reported_at,
+        "due_at": case.due_at,
+        "handler": handler,
+        "resolution": case.resolution if case.status in ("resolved", "evaluated") else "",
+        "can_rate": case.status == "resolved",
+        "satisfaction": case.satisfaction,
+        "evaluation_comment": case.evaluation_comment,
+        "events": events,
+    }
+
+
+def case_lookup(*, tracking_code: str, phone_last4: str) -> dict | None:
+    """The reporter's view of a case, or None (wrong code and wrong digits look the same)."""
+    from grids.services.cases import case_track
+
+    case = case_track(tracking_code=tracking_code, phone_last4=phone_last4)
+    return _case_view(case) if case is not None else None
+
+
+def case_rate(*, tracking_code: str, phone_last4: str, satisfaction: int, comment: str) -> dict:
+    """Rate a resolved case once; ValidationError/PermissionDenied otherwise."""
+    from django.core.exceptions import PermissionDenied
+
+    from grids.services.cases import case_evaluate, case_track
+
+    case = case_track(tracking_code=tracking_code, phone_last4=phone_last4)
+    if case is None:
+        raise PermissionDenied("没有查到这件反映。")
+    case = case_evaluate(
+        case=case, satisfaction=satisfaction, comment=comment, phone_last4=phone_last4
+    )
+    return _case_view(case)

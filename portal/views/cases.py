@@ -1,0 +1,269 @@
+"""我要反映 (submit a case) and 查进度 (track it, then rate it once resolved)."""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from portal.accounts import profile_of
+from portal.adapters import features
+from portal.adapters import grids as grid_adapters
+from portal.forms import HumanCheckMixin, MobileField, PhotosField, PortalForm
+from portal.protection import (
+    TRACK_PER_IP,
+    RateLimited,
+    check_submission_limits,
+    client_ip,
+    fingerprint,
+    hit,
+    recent_duplicate,
+    remember_submission,
+)
+
+SESSION_KEY = "portal_last_tracking_code"
+NOT_FOUND = "没有查到。请核对查询码和手机号后四位是否填写正确。"
+
+
+def _require_cases() -> None:
+    if not features()["cases"]:
+        raise Http404("暂未开通")
+
+
+class ReportForm(HumanCheckMixin, PortalForm):
+    spend_on_clean = False  # spent only when a new case is filed (duplicates are merged)
+
+    category = forms.ChoiceField(label="问题类别")
+    description = forms.CharField(
+        label="问题描述",
+        max_length=2000,
+        widget=forms.Textarea,
+        help_text="写清楚是什么问题、从什么时候开始。最多 2000 字。",
+    )
+    photos = PhotosField()
+    place = forms.ChoiceField(label="发生地点（小区、楼栋）")
+    location = forms.CharField(
+        label="具体位置", max_length=200, required=False, help_text="例如：3 单元门口、东侧车棚。"
+    )
+    name = forms.CharField(label="您的称呼", max_length=40, help_text="例如：王阿姨、李先生。")
+    phone = MobileField(help_text="只用于社区回访和查询进度，不会公开。")
+
+    def __init__(self, *args, community_code: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "请选择")] + grid_adapters.case_categories()
+        groups = grid_adapters.place_choices(community_code)
+        self.fields["place"].choices = [("", "请选择")] + groups
+        self.fields["description"].widget.attrs["maxlength"] = 2000
+
+    def clean_description(self):
+        value = self.cleaned_data["description"].strip()
+        if len(value) < 5:
+            raise ValidationError("请多写几个字，把问题说清楚（至少 5 个字）。")
+        return value
+
+    def clean_name(self):
+        value = self.cleaned_data["name"].strip()
+        if not value:
+            raise ValidationError("这一项必须填写。")
+        return value
+
+    def clean_place(self):
+        place = grid_adapters.resolve_place(self.cleaned_data["place"])
+        if not place:
+            raise ValidationError("请从列表中选择地点。")
+        return place
+
+
+def _file_case(form) -> str | None:
+    """Create the case unless the same one was filed within minutes; returns the code
+    (None when the human-check token was already spent: the form then says so)."""
+    data = form.cleaned_data
+    place_key = form.data.get("place", "")
+    fp = fingerprint("case", data["phone"], data["category"], data["description"], place_key)
+    code = recent_duplicate(fp)
+    if code:
+        return code
+    # Two identical posts at once (a double tap from two tabs): one files, the other waits.
+    lock = f"portal:dup-lock:{fp}"
+    if not cache.add(lock, 1, timeout=30):
+        for _ in range(30):
+            time.sleep(0.1)
+            code = recent_duplicate(fp)
+            if code:
+                return code
+    try:
+        if not form.consume_challenge():
+            return None
+        code = grid_adapters.case_submit(
+            name=data["name"],
+            phone=data["phone"],
+            category=data["category"],
+            description=data["description"],
+            place=data["place"],
+            location=data["location"],
+            photos=data["photos"],
+        )
+        remember_submission(fp, code)
+        return code
+    finally:
+        cache.delete(lock)
+
+
+def report(request):
+    _require_cases()
+    community_code = request.GET.get("community", "")[:64]
+    initial = {}
+    profile = profile_of(request.user)
+    if profile is not None:
+        initial = {
+            "name": profile.name,
+            "phone": profile.phone,
+            "place": f"c:{profile.community.code}",
+        }
+    elif community_code:
+        initial = {"place": f"c:{community_code}"}
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        community_code=community_code,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            fp = fingerprint(
+                "case",
+                form.cleaned_data["phone"],
+                form.cleaned_data["category"],
+                form.cleaned_data["description"],
+                form.data.get("place", ""),
+            )
+            if recent_duplicate(fp) is None:
+                check_submission_limits(request, form.cleaned_data["phone"])
+            code = _file_case(form)
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if code is not None:
+                request.session[SESSION_KEY] = code
+                return redirect("portal:report_done")
+    return render(request, "portal/report.html", {"form": form})
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def report_done(request):
+    _require_cases()
+    code = request.session.get(SESSION_KEY)
+    if not code:
+        return redirect("portal:report")
+    return render(request, "portal/report_done.html", {"code": code})
+
+
+class TrackForm(PortalForm):
+    tracking_code = forms.CharField(
+        label="查询码", max_length=20, help_text="提交时页面上显示的 10 位码，不分大小写。"
+    )
+    phone_last4 = forms.CharField(
+        label="手机号后四位",
+        max_length=4,
+        min_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_phone_last4(self):
+        value = self.cleaned_data["phone_last4"].strip()
+        if not value.isdigit():
+            raise ValidationError("请填写 4 位数字。")
+        return value
+
+
+class RateForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label="满意程度",
+        coerce=int,
+        choices=[(5, "非常满意"), (4, "满意"), (3, "一般"), (2, "不满意"), (1, "非常不满意")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="想说的话（可不填）",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def track(request):
+    _require_cases()
+    form = TrackForm(request.POST or None)
+    case = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            hit(TRACK_PER_IP, client_ip(request))
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+        else:
+            case = grid_adapters.case_lookup(**form.cleaned_data)
+            if case is None:
+                form.add_error(None, NOT_FOUND)
+    return render(
+        request,
+        "portal/track.html",
+        {"form": form, "case": case, "rate_form": RateForm() if case else None},
+    )
+
+
+def rate(request):
+    _require_cases()
+    if request.method != "POST":
+        return redirect("portal:track")
+    form = TrackForm(request.POST)
+    rate_form = RateForm(request.POST)
+    case = None
+    if form.is_valid():
+        try:
+            hit(TRACK_PER_IP, client_ip(request))
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            return render(request, "portal/track.html", {"form": form})
+        case = grid_adapters.case_lookup(**form.cleaned_data)
+    if case is None:
+        form = TrackForm(request.POST)
+        form.is_valid()
+        form.add_error(None, NOT_FOUND)
+        return render(request, "portal/track.html", {"form": form})
+    rated = False
+    if rate_form.is_valid():
+        try:
+            case = grid_adapters.case_rate(
+                **form.cleaned_data,
+                satisfaction=rate_form.cleaned_data["satisfaction"],
+                comment=rate_form.cleaned_data["comment"],
+            )
+            rated = True
+        except (ValidationError, PermissionDenied) as exc:
+            rate_form.add_error(
+                None,
+                "这件反映已经评价过了，每件只能评价一次。"
+                if isinstance(exc, ValidationError)
+                else NOT_FOUND,
+            )
+    return render(
+        request,
+        "portal/track.html",
+        {"form": form, "case": case, "rate_form": rate_form, "rated": rated},
+    )
