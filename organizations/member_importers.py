@@ -147,6 +147,15 @@ class LinkedImporter(BaseImporter):
     plain_fields: tuple[str, ...] = ()
     code_prefix = staticmethod(codes.member_code)
 
+    def parse_rows(self, table, result: ImportResult) -> list[tuple[int, dict[str, Any]]]:
+        rows = super().parse_rows(table, result)
+        # A file without a code column describes new records: each gets a fresh code.
+        column = next(c for c in self.columns if c.field == self.key_field)
+        for _, values in rows:
+            if self.key_field not in values:
+                values[self.key_field] = column.parse("")
+        return rows
+
     def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         super().prepare(rows)
         self.targets: dict[str, dict[str, Any]] = {}
