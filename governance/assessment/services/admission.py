@@ -126,19 +126,36 @@ def admission_community_refuse(
     return request
 
 
-def _dispatch_task(*, actor, request: AdmissionRequest) -> None:
-    """Approved work becomes a task for the community (governance's 派单), when available."""
+def _dispatch_task(*, actor, request: AdmissionRequest):
+    """Approved work becomes a task (governance's 派单) from the street to the community.
+
+    The admission request is the task's source when governance accepts it as one
+    (``governance.references.SOURCE_MODELS``); otherwise the task names the request in its text.
+    """
     try:
-        from governance.services import task_dispatch  # type: ignore[attr-defined]
+        from governance.references import SOURCE_MODELS
+        from governance.services import task_dispatch
     except ImportError:
-        log.info("governance.services.task_dispatch not available; approval recorded only")
-        return
-    task_dispatch(
+        log.info("governance task dispatch not available; approval recorded only")
+        return None
+    linked = request._meta.label_lower in SOURCE_MODELS
+    description = "\n".join(
+        filter(
+            None,
+            [
+                f"准入申请 {request.code}（{request.department}）经街道审批准予准入。",
+                request.description,
+                f"依据：{request.legal_authority}" if request.legal_authority else "",
+                f"随事配备人员 {request.staff_count} 人，经费 {request.funds} 元。",
+            ],
+        )
+    )
+    return task_dispatch(
         actor=actor,
         organization=request.community.parent,
         title=request.title,
-        description=request.description,
-        source=request,
+        description=description,
+        source=request if linked else None,
         assignee=request.community,
         deadline=request.ends_on or request.starts_on,
     )
