@@ -41,14 +41,7 @@ def units_visible_to(user) -> QuerySet[PartnerUnit]:
     return (
         PartnerUnit.objects.visible_to(user)
         .select_related("organization")
-        .prefetch_related(
-            Prefetch(
-                "partnerships",
-                queryset=UnitPartnership.objects.select_related("organization").order_by(
-                    "organization__code"
-                ),
-            )
-        )
+        .prefetch_related(Prefetch("partners", queryset=Organization.objects.order_by("code")))
     )
 
 
@@ -403,3 +396,61 @@ def street_activity_summary(user, *, year: int) -> list[StreetActivityRow]:
 def unit_agreements(user, unit: PartnerUnit) -> QuerySet[Agreement]:
     """The unit's agreements the user may see (another community's stay hidden)."""
     return agreements_visible_to(user).filter(unit=unit).order_by("-starts_on")
+
+
+@dataclass
+class UnitMemberRow:
+    """An in-service member of the unit registered in a community (双报到) and the latest
+    feedback grade that community sent back to the unit (民主评议反馈)."""
+
+    code: str
+    name: str
+    community: str
+    community_code: str
+    registered_on: date
+    feedback_year: int | None
+    feedback_grade: str
+    feedback_grade_display: str
+
+
+def unit_members(user, unit: PartnerUnit) -> list[UnitMemberRow]:
+    """Registrations the user may see (by the registering community) of the unit's members;
+    two queries whatever the number of members."""
+    from organizations.models import Appraisal, CommunityRegistration
+
+    registrations = (
+        CommunityRegistration.objects.visible_to(user)
+        .filter(member__work_unit=unit)
+        .select_related("member", "community")
+        .prefetch_related(
+            Prefetch(
+                "member__appraisals",
+                queryset=Appraisal.objects.exclude(feedback_grade="").order_by("-year"),
+                to_attr="feedbacks",
+            )
+        )
+        .order_by("community__code", "member__name")
+    )
+    rows = []
+    for reg in registrations:
+        feedback = next(
+            (
+                a
+                for a in reg.member.feedbacks
+                if a.feedback_community_id in (None, reg.community_id)
+            ),
+            None,
+        )
+        rows.append(
+            UnitMemberRow(
+                code=reg.member.code,
+                name=reg.member.name,
+                community=reg.community.name,
+                community_code=reg.community.code,
+                registered_on=reg.registered_on,
+                feedback_year=feedback.year if feedback else None,
+                feedback_grade=feedback.feedback_grade if feedback else "",
+                feedback_grade_display=feedback.get_feedback_grade_display() if feedback else "",
+            )
+        )
+    return rows

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from core.scope import require_in_scope
+from core.scope import in_scope, require_in_scope
 from core.services import apply_changes, audit
 from covenants.models import PartnerUnit, UnitPartnership
 from covenants.models.agreements import PARTY_A_KINDS
@@ -32,6 +32,15 @@ def _set_partners(actor, unit: PartnerUnit, partners) -> None:
         UnitPartnership.objects.get_or_create(unit=unit, organization=organization)
 
 
+def _sync_partners(actor, unit: PartnerUnit, partners) -> None:
+    """Make the partners the actor can see exactly ``partners`` (others' stay untouched)."""
+    wanted = {o.pk for o in partners}
+    _set_partners(actor, unit, partners)
+    for partnership in unit.partnerships.select_related("organization"):
+        if partnership.organization_id not in wanted and in_scope(actor, partnership.organization):
+            unit_remove_partner(actor=actor, unit=unit, organization=partnership.organization)
+
+
 @transaction.atomic
 def unit_create(*, actor, partners=(), **data: Any) -> PartnerUnit:
     unit = PartnerUnit(**data)
@@ -55,7 +64,7 @@ def unit_update(*, actor, unit: PartnerUnit, partners=None, **data: Any) -> Part
     require_in_scope(actor, unit.organization, f"登记组织“{unit.organization}”不在您的管辖范围内。")
     unit.save()
     if partners is not None:
-        _set_partners(actor, unit, partners)
+        _sync_partners(actor, unit, partners)
     audit(
         actor=actor,
         action="unit.update",

@@ -1,0 +1,1 @@
+from covenants.admin import activities, agreements, lists, units  # noqa: F401

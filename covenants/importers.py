@@ -1,0 +1,513 @@
+"""Files of the covenants app: the units roster (import by unit code or credit code), needs and
+resources lists (import), and exports of agreements, activities, liaison logs, projects and the
+unit assessment report for the district."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from core.importing import (
+    BaseImporter,
+    Column,
+    ImportResult,
+    RowError,
+    RowInvalid,
+    choice_parser,
+    parse_bool,
+    parse_date,
+    parse_int,
+)
+from core.scope import in_scope
+from core.sensitive import mask
+from core.services import audit
+from core.validators import normalize_phone, validate_credit_code
+from covenants.choices import (
+    CoBuildCategory,
+    ContactMode,
+    Grade,
+    MatchStatus,
+    NeedSource,
+    NeedStatus,
+    ResourceKind,
+    UnitKind,
+)
+from covenants.models import (
+    ActivityRecord,
+    Agreement,
+    LiaisonLog,
+    Need,
+    PartnerUnit,
+    Project,
+    Resource,
+    UnitAssessment,
+    UnitPartnership,
+)
+from covenants.models.agreements import PARTY_A_KINDS
+from organizations.models import Organization
+
+_SPLIT = re.compile(r"[、,，;；\s]+")
+
+
+def _labels(choices) -> str:
+    return "、".join(str(label) for _, label in choices.choices)
+
+
+class _OrgLookup:
+    """Organisations referenced by code in the file, loaded in one query."""
+
+    def load_orgs(self, codes: set[str]) -> None:
+        self.orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+
+    def org(self, code: str, header: str, errors: list[tuple[str, str]], kinds=None):
+        organization = self.orgs.get(code)
+        if organization is None:
+            errors.append((header, f"找不到组织“{code}”。"))
+        elif kinds and organization.kind not in kinds:
+            errors.append((header, f"“{organization}”应为街道党工委或社区大党委。"))
+        elif not in_scope(self.user, organization):
+            errors.append((header, f"“{organization}”不在您的管辖范围内。"))
+        else:
+            return organization
+        return None
+
+
+class PartnerUnitImporter(_OrgLookup, BaseImporter):
+    """The district's units roster. A row finds its unit by 单位编码, or — when that is empty —
+    by 统一社会信用代码; a new unit without a code gets ``U`` + its credit code. 共建社区 only
+    ever adds partnerships (removing one is a deliberate act in the admin)."""
+
+    model = PartnerUnit
+    title = "共驻共建单位"
+    sheet_name = "共驻共建单位"
+    columns = [
+        Column("code", "单位编码", help="留空时按统一社会信用代码匹配已有单位"),
+        Column("name", "单位名称", required=True),
+        Column("credit_code", "统一社会信用代码", help="18 位，按 GB 32100 校验"),
+        Column(
+            "kind",
+            "单位类型",
+            required=True,
+            parse=choice_parser(UnitKind),
+            help=_labels(UnitKind),
+            export=lambda u: u.get_kind_display(),
+        ),
+        Column(
+            "organization_code",
+            "登记组织编码",
+            required=True,
+            help="街道或社区的组织编码",
+            export=lambda u: u.organization.code,
+        ),
+        Column("address", "地址"),
+        Column("party_org_name", "单位党组织"),
+        Column("party_secretary", "党组织书记"),
+        Column("liaison_name", "联络员"),
+        Column("liaison_title", "联络员职务"),
+        Column("liaison_phone", "联络员电话", parse=normalize_phone),
+        Column(
+            "partner_codes",
+            "共建社区编码",
+            help="多个用顿号或逗号分隔",
+            export=lambda u: "、".join(p.organization.code for p in u.partnerships.all()),
+        ),
+    ]
+
+    def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        credits = {v["credit_code"].upper() for _, v in rows if v.get("credit_code")}
+        self.by_credit = {
+            c: code
+            for c, code in PartnerUnit.objects.filter(credit_code__in=credits).values_list(
+                "credit_code", "code"
+            )
+        }
+        for row, values in rows:
+            credit = (values.get("credit_code") or "").upper()
+            values["credit_code"] = credit
+            if not values.get("code"):
+                values["code"] = self.by_credit.get(credit) or (f"U{credit}" if credit else "")
+                if not values["code"]:
+                    values["code"] = f"__row{row}"
+        super().prepare(rows)
+        codes = {v["organization_code"] for _, v in rows if v.get("organization_code")}
+        for _, values in rows:
+            codes.update(c for c in _SPLIT.split(values.get("partner_codes") or "") if c)
+        self.load_orgs(codes)
+        self.partners: dict[str, list[Organization]] = {}
+
+    def build(self, row: int, values: dict[str, Any]) -> PartnerUnit:
+        errors: list[tuple[str, str]] = []
+        code = values["code"]
+        if code.startswith("__row"):
+            raise RowInvalid([("单位编码", "单位编码和统一社会信用代码至少填写一项。")])
+        unit = self.existing.get(code)
+        if unit is None:
+            unit = PartnerUnit(code=code)
+        elif not in_scope(self.user, unit.organization):
+            raise RowInvalid([("单位编码", f"单位“{code}”已存在且不在您的管辖范围内。")])
+        credit = values.get("credit_code") or ""
+        if credit:
+            try:
+                validate_credit_code(credit)
+            except ValidationError as exc:
+                errors.append(("统一社会信用代码", " ".join(exc.messages)))
+            owner = self.by_credit.get(credit)
+            if owner and owner != code:
+                errors.append(("统一社会信用代码", f"“{credit}”已登记为单位“{owner}”。"))
+        unit.credit_code = credit or None
+        organization = self.org(values["organization_code"], "登记组织编码", errors, PARTY_A_KINDS)
+        if organization is not None:
+            unit.organization = organization
+        partners = []
+        for partner_code in _SPLIT.split(values.get("partner_codes") or ""):
+            if partner_code:
+                partner = self.org(partner_code, "共建社区编码", errors, PARTY_A_KINDS)
+                if partner is not None:
+                    partners.append(partner)
+        self.partners[code] = partners
+        for name in ("name", "kind", "address", "party_org_name", "party_secretary"):
+            if name in values:
+                setattr(unit, name, values[name])
+        for name in ("liaison_name", "liaison_title"):
+            if name in values:
+                setattr(unit, name, values[name])
+        if "liaison_phone" in values:
+            phone = values["liaison_phone"]
+            # A masked export re-imported keeps the stored number.
+            if not (unit.pk and unit.liaison_phone and phone == mask("phone", unit.liaison_phone)):
+                unit.liaison_phone = phone
+        if errors:
+            raise RowInvalid(errors)
+        return unit
+
+    def check_all(self, items: list[tuple[int, PartnerUnit]]) -> list[RowError]:
+        errors, seen = [], {}
+        for row, unit in items:
+            if unit.credit_code:
+                if unit.credit_code in seen:
+                    errors.append(
+                        RowError(
+                            row,
+                            "统一社会信用代码",
+                            f"“{unit.credit_code}”与第 {seen[unit.credit_code]} 行重复。",
+                        )
+                    )
+                seen[unit.credit_code] = row
+        return errors
+
+    def column_header(self, field_name: str) -> str:
+        if field_name == "organization":
+            return "登记组织编码"
+        return super().column_header(field_name)
+
+    def update_fields(self) -> list[str]:
+        return [
+            "name", "credit_code", "kind", "organization", "address", "party_org_name",
+            "party_secretary", "liaison_name", "liaison_title", "liaison_phone", "updated_at",
+        ]  # fmt: skip
+
+    def save(self, new: list[PartnerUnit], changed: list[PartnerUnit]) -> None:
+        super().save(new, changed)
+        ids = dict(
+            PartnerUnit.objects.filter(code__in=list(self.partners)).values_list("code", "pk")
+        )
+        UnitPartnership.objects.bulk_create(
+            [
+                UnitPartnership(unit_id=ids[code], organization=org)
+                for code, orgs in self.partners.items()
+                for org in orgs
+            ],
+            ignore_conflicts=True,
+        )
+
+    def after_save(self, result: ImportResult) -> None:
+        audit(
+            actor=self.user,
+            action="unit.import",
+            target_type="covenants.partnerunit",
+            target_repr=f"导入共驻共建单位 {result.created + result.updated} 条",
+            detail={"created": result.created, "updated": result.updated},
+        )
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("organization").prefetch_related(
+            "partnerships__organization"
+        )
+
+
+class NeedImporter(_OrgLookup, BaseImporter):
+    model = Need
+    title = "需求清单"
+    sheet_name = "需求清单"
+    columns = [
+        Column("code", "需求编码", required=True),
+        Column(
+            "organization_code",
+            "所属社区编码",
+            required=True,
+            export=lambda n: n.organization.code,
+        ),
+        Column("title", "需求", required=True),
+        Column(
+            "category",
+            "共建类别",
+            required=True,
+            parse=choice_parser(CoBuildCategory),
+            help=_labels(CoBuildCategory),
+            export=lambda n: n.get_category_display(),
+        ),
+        Column(
+            "source",
+            "来源",
+            required=True,
+            parse=choice_parser(NeedSource),
+            help=_labels(NeedSource),
+            export=lambda n: n.get_source_display(),
+        ),
+        Column("source_ref", "来源编号"),
+        Column("description", "说明"),
+        Column("beneficiaries", "受益人数", parse=lambda v: parse_int(v) or 0),
+        Column("reported_on", "登记日期", required=True, parse=parse_date),
+        Column(
+            "status",
+            "状态",
+            parse=choice_parser(NeedStatus),
+            help=_labels(NeedStatus),
+            export=lambda n: n.get_status_display(),
+        ),
+    ]
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        self.load_orgs({v["organization_code"] for _, v in rows if v.get("organization_code")})
+
+    def build(self, row, values):
+        errors: list[tuple[str, str]] = []
+        need = self.existing.get(values["code"]) or Need(code=values["code"])
+        if need.pk and not in_scope(self.user, need.organization):
+            raise RowInvalid([("需求编码", f"需求“{need.code}”已存在且不在您的管辖范围内。")])
+        organization = self.org(values["organization_code"], "所属社区编码", errors)
+        if errors:
+            raise RowInvalid(errors)
+        need.organization = organization
+        for name in ("title", "category", "source", "source_ref", "description"):
+            if name in values:
+                setattr(need, name, values[name])
+        need.beneficiaries = values.get("beneficiaries", need.beneficiaries) or 0
+        need.reported_on = values["reported_on"]
+        need.status = values.get("status") or need.status or NeedStatus.OPEN
+        return need
+
+    def update_fields(self):
+        return [
+            "organization", "title", "category", "source", "source_ref", "description",
+            "beneficiaries", "reported_on", "status", "updated_at",
+        ]  # fmt: skip
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("organization")
+
+
+class ResourceImporter(_OrgLookup, BaseImporter):
+    model = Resource
+    title = "资源清单"
+    sheet_name = "资源清单"
+    columns = [
+        Column("code", "资源编码", required=True),
+        Column("unit_code", "提供单位编码", required=True, export=lambda r: r.unit.code),
+        Column(
+            "organization_code",
+            "面向社区编码",
+            required=True,
+            export=lambda r: r.organization.code,
+        ),
+        Column(
+            "kind",
+            "资源类型",
+            required=True,
+            parse=choice_parser(ResourceKind),
+            help=_labels(ResourceKind),
+            export=lambda r: r.get_kind_display(),
+        ),
+        Column("title", "资源", required=True),
+        Column("description", "说明"),
+        Column("capacity", "规模/数量"),
+        Column("available", "可用", parse=lambda v: parse_bool(v) if v.strip() else True),
+    ]
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        self.load_orgs({v["organization_code"] for _, v in rows if v.get("organization_code")})
+        unit_codes = {v["unit_code"] for _, v in rows if v.get("unit_code")}
+        self.units = {
+            u.code: u for u in PartnerUnit.objects.visible_to(self.user).filter(code__in=unit_codes)
+        }
+
+    def build(self, row, values):
+        errors: list[tuple[str, str]] = []
+        resource = self.existing.get(values["code"]) or Resource(code=values["code"])
+        if resource.pk and not in_scope(self.user, resource.organization):
+            raise RowInvalid([("资源编码", f"资源“{resource.code}”已存在且不在您的管辖范围内。")])
+        unit = self.units.get(values["unit_code"])
+        if unit is None:
+            errors.append(
+                ("提供单位编码", f"找不到单位“{values['unit_code']}”或不在您的管辖范围内。")
+            )
+        organization = self.org(values["organization_code"], "面向社区编码", errors, PARTY_A_KINDS)
+        if errors:
+            raise RowInvalid(errors)
+        resource.unit, resource.organization = unit, organization
+        for name in ("kind", "title", "description", "capacity", "available"):
+            if name in values:
+                setattr(resource, name, values[name])
+        return resource
+
+    def update_fields(self):
+        return [
+            "unit", "organization", "kind", "title", "description", "capacity", "available",
+            "updated_at",
+        ]  # fmt: skip
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("unit", "organization")
+
+
+class ExportOnly(BaseImporter):
+    """Reports and workflow records: exported, never imported (they are made by the services)."""
+
+    def run(self, data: bytes, filename: str = "", *, dry_run: bool = True) -> ImportResult:
+        result = ImportResult(dry_run=dry_run)
+        result.errors.append(
+            RowError(0, "文件", f"{self.title}由系统按业务流程生成，只支持导出，不能导入。")
+        )
+        return result
+
+    def build(self, row, values):  # pragma: no cover - never reached, run() refuses
+        raise RowInvalid([("", "只支持导出。")])
+
+
+class AgreementExporter(ExportOnly):
+    model = Agreement
+    title = "共建协议"
+    sheet_name = "共建协议"
+    columns = [
+        Column("code", "协议编号"),
+        Column("title", "协议标题"),
+        Column("party_a", "甲方编码", export=lambda a: a.party_a.code),
+        Column("party_a_name", "甲方", export=lambda a: a.party_a.name),
+        Column("unit", "乙方单位编码", export=lambda a: a.unit.code),
+        Column("unit_name", "乙方", export=lambda a: a.unit.name),
+        Column("starts_on", "期限起"),
+        Column("ends_on", "期限止"),
+        Column("status", "状态", export=lambda a: a.get_status_display()),
+        Column("signed_on", "签订日期"),
+        Column("terminated_on", "终止日期"),
+        Column("termination_reason", "终止原因"),
+    ]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("party_a", "unit")
+
+
+class ActivityExporter(ExportOnly):
+    model = ActivityRecord
+    title = "活动记录"
+    sheet_name = "活动记录"
+    columns = [
+        Column("code", "活动编号"),
+        Column("date", "活动日期"),
+        Column("unit", "单位", export=lambda a: a.project.agreement.unit.name),
+        Column("party_a", "甲方", export=lambda a: a.project.agreement.party_a.name),
+        Column("project", "认领项目", export=lambda a: a.project.title),
+        Column("category", "共建类别", export=lambda a: a.project.get_category_display()),
+        Column("kind", "活动方式", export=lambda a: a.get_kind_display()),
+        Column("title", "活动主题"),
+        Column("staff_count", "单位参与人数"),
+        Column("member_count", "在职党员人数"),
+        Column("residents_served", "服务居民人次"),
+        Column("confirmed", "社区已确认", export=lambda a: a.confirmed_at is not None),
+    ]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related(
+            "project", "project__agreement__unit", "project__agreement__party_a"
+        ).prefetch_related(None)
+
+
+class LiaisonLogExporter(ExportOnly):
+    model = LiaisonLog
+    title = "联络工作手册"
+    sheet_name = "联络工作手册"
+    columns = [
+        Column("date", "联系日期"),
+        Column("unit", "单位编码", export=lambda log: log.unit.code),
+        Column("unit_name", "单位", export=lambda log: log.unit.name),
+        Column("organization", "社区/街道", export=lambda log: log.organization.name),
+        Column("mode", "联系方式", export=lambda log: ContactMode(log.mode).label),
+        Column("liaison_name", "联络员"),
+        Column("content", "会商内容"),
+        Column("follow_ups", "后续事项"),
+    ]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("unit", "organization")
+
+
+class ProjectExporter(ExportOnly):
+    model = Project
+    title = "项目清单"
+    sheet_name = "项目清单"
+    columns = [
+        Column("code", "项目编码"),
+        Column("title", "项目名称"),
+        Column("organization", "所属社区", export=lambda p: p.organization.name),
+        Column("need", "需求", export=lambda p: f"{p.need.code} {p.need.title}"),
+        Column("resource", "资源", export=lambda p: f"{p.resource.code} {p.resource.title}"),
+        Column("unit", "提供单位", export=lambda p: p.resource.unit.name),
+        Column("status", "状态", export=lambda p: MatchStatus(p.status).label),
+        Column("started_on", "开始日期"),
+        Column("finished_on", "完成日期"),
+    ]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("organization", "need", "resource", "resource__unit")
+
+
+class UnitAssessmentExporter(ExportOnly):
+    """The report a community hands to the district's target assessment (目标考核办备案)."""
+
+    model = UnitAssessment
+    title = "单位考核"
+    sheet_name = "共驻共建单位考核"
+    columns = [
+        Column("year", "年度"),
+        Column("unit", "单位编码", export=lambda a: a.unit.code),
+        Column("unit_name", "单位名称", export=lambda a: a.unit.name),
+        Column("credit_code", "统一社会信用代码", export=lambda a: a.unit.credit_code or ""),
+        Column("organization", "评定社区/街道", export=lambda a: a.organization.name),
+        Column("activity_count", "活动次数"),
+        Column("handout_count", "其中走访慰问"),
+        Column("contact_months", "有联系的月数"),
+        Column("meetings_held", "联席会召开次数"),
+        Column("meetings_attended", "出席次数"),
+        Column("score", "得分"),
+        Column("grade", "等次", export=lambda a: Grade(a.grade).label),
+        Column("comment", "评语"),
+    ]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("unit", "organization")
+
+
+__all__ = [
+    "ActivityExporter",
+    "AgreementExporter",
+    "LiaisonLogExporter",
+    "NeedImporter",
+    "PartnerUnitImporter",
+    "ProjectExporter",
+    "ResourceImporter",
+    "UnitAssessmentExporter",
+]
