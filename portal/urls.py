@@ -2,7 +2,7 @@ import os
 
 from django.urls import path
 
-from portal.views import accounts, cases, pages, volunteering
+from portal.views import accounts, cases, notices, pages, volunteering
 
 app_name = "portal"
 
@@ -32,6 +32,7 @@ urlpatterns = [
         volunteering.activity_cancel,
         name="activity_cancel",
     ),
+    path("notices/", notices.notices, name="notices"),
     path("wishes/", volunteering.wishes, name="wishes"),
     path("wishes/new/", volunteering.wish_new, name="wish_new"),
     path("wishes/<str:code>/", volunteering.wish_detail, name="wish_detail"),

@@ -29,6 +29,9 @@ def features() -> dict[str, bool]:
         and _has("volunteers.selectors", "open_activities", "volunteer_hours_summary"),
         "wishes": _has("volunteers.services.wishes", "wish_post", "wish_claim")
         and _has("volunteers.selectors", "wishes_public"),
+        "notices": _has("covenants.selectors", "public_covenant_versions")
+        or _has("organizations.member_selectors", "public_disclosures")
+        or _has("governance.assessment.selectors", "public_work_items_for"),
     }
 
 
@@ -38,6 +41,7 @@ _NAV = [
     ("cases", "/track/", "查进度", "/track/"),
     ("wishes", "/wishes/", "微心愿", "/wishes/"),
     ("volunteers", "/volunteer/", "志愿服务", "/volunteer/"),
+    ("notices", "/notices/", "公开信息", "/notices/"),
 ]
 
 

@@ -1,0 +1,108 @@
+"""公开信息 shows only what the owning apps mark public."""
+
+from datetime import date
+
+import pytest
+
+from portal.adapters import features
+from portal.adapters.notices import available
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not features()["notices"], reason="no public selectors installed"),
+]
+
+
+def page(client, code="A"):
+    return client.get("/notices/", {"community": code}).content.decode()
+
+
+@pytest.mark.skipif(not available()["covenants"], reason="covenants not installed")
+def test_only_current_covenant_versions_show(client, tree):
+    from covenants.models import Covenant, CovenantVersion
+
+    covenant = Covenant.objects.create(
+        code="CV1", organization=tree["branch_a"], kind="residents", title="园林小区居民公约"
+    )
+    CovenantVersion.objects.create(
+        covenant=covenant, number=1, text="旧版条款：禁止乱停车", adopted_on=date(2020, 1, 1)
+    )
+    CovenantVersion.objects.create(
+        covenant=covenant,
+        number=2,
+        text="现行条款：文明养犬",
+        adopted_on=date(2024, 1, 1),
+        is_current=True,
+    )
+    other = Covenant.objects.create(
+        code="CV2", organization=tree["branch_b"], kind="residents", title="胜利小区公约"
+    )
+    CovenantVersion.objects.create(
+        covenant=other, number=1, text="胜利条款", adopted_on=date(2024, 1, 1), is_current=True
+    )
+    html = page(client)
+    assert "园林小区居民公约" in html and "现行条款：文明养犬" in html
+    assert "旧版条款" not in html and "胜利小区公约" not in html
+
+
+@pytest.mark.skipif(not available()["disclosures"], reason="disclosures not installed")
+def test_only_public_disclosures_show(client, tree):
+    from organizations.models import Body, FinancialDisclosure
+
+    body = Body.objects.create(
+        community=tree["community_a"], kind="shareholding_company", name="园林股份合作公司"
+    )
+    common = dict(body=body, period_start=date(2025, 1, 1), period_end=date(2025, 3, 31))
+    FinancialDisclosure.objects.create(
+        **common,
+        period="2025年第1季度",
+        title="2025年一季度财务公开",
+        income=1000,
+        is_public=True,
+        published_on=date(2025, 4, 10),
+    )
+    FinancialDisclosure.objects.create(**common, period="草稿", title="未公开的账目")
+    html = page(client)
+    assert "2025年一季度财务公开" in html and "园林股份合作公司" in html
+    assert "未公开的账目" not in html
+    assert "2025年一季度财务公开" not in page(client, "B")
+
+
+@pytest.mark.skipif(not available()["work_list"], reason="work list not installed")
+def test_only_public_work_items_show(client, tree):
+    from django.utils import timezone
+
+    from governance.assessment.models import WorkItem, WorkListVersion
+
+    version = WorkListVersion.objects.create(
+        code="WL1",
+        street=tree["street"],
+        title="站前街道社区工作事项清单",
+        status="published",
+        published_at=timezone.now(),
+    )
+    WorkItem.objects.create(
+        version=version,
+        code="WI1",
+        seq=1,
+        holder="workstation",
+        responsibility="lead",
+        title="居民最低生活保障初审",
+        is_public=True,
+    )
+    WorkItem.objects.create(
+        version=version,
+        code="WI2",
+        seq=2,
+        holder="workstation",
+        responsibility="assist",
+        title="内部考核事项",
+        is_public=False,
+    )
+    html = page(client)
+    assert "居民最低生活保障初审" in html and "内部考核事项" not in html
+
+
+def test_notices_page_asks_for_a_community(client, tree):
+    html = client.get("/notices/").content.decode()
+    assert "选择社区" in html and "园林社区大党委" in html
