@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from core.scope import scope_q
+from core.scope import in_scope, scope_q
 from organizations.choices import SIX_HAVES, BodyKind, OrgKind, SeatType
 from organizations.models import (
     Appraisal,
@@ -195,8 +195,8 @@ class ThreeThirds:
 
     @property
     def balanced(self) -> bool:
-        """Each third within ±1 seat of a third of the seats."""
-        if not self.total:
+        """Each third within ±1 seat of a third of the seats (and at least one of each)."""
+        if min(self.cadres, self.residents, self.units) == 0:
             return False
         third = self.total / 3
         return all(abs(n - third) <= 1 for n in (self.cadres, self.residents, self.units))
@@ -256,6 +256,8 @@ def duty_gaps(user, *, start: date, end: date) -> list[DutyGap]:
                 if not any(first <= day and (last is None or day <= last) for first, last in spans):
                     gaps.append(DutyGap(community, day))
         day += timedelta(days=1)
+    order = {c.pk: i for i, c in enumerate(communities)}
+    gaps.sort(key=lambda gap: (order[gap.community.pk], gap.day))
     return gaps
 
 
@@ -332,7 +334,11 @@ def needle_coverage(user) -> list[NeedleCoverage]:
         )
         rows.append(row)
         parent = c.parent
-        if parent is not None and parent.kind == OrgKind.STREET_COMMITTEE:
+        if (
+            parent is not None
+            and parent.kind == OrgKind.STREET_COMMITTEE
+            and in_scope(user, parent)
+        ):
             street = streets.setdefault(parent.pk, NeedleCoverage(parent))
             street.owners_committees += row.owners_committees
             street.party_led_owners_committees += row.party_led_owners_committees
