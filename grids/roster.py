@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.importing import (
     MAX_ERRORS,
@@ -435,7 +436,17 @@ class RosterImporter(BaseImporter):
             for household in new_households:
                 household_pk[household.code] = household.pk
         if changed_households:
-            fields = ["grid", "building", "micro_grid", "door_number", "head_name", "size", "note"]
+            changed_households = self._onto_stored(Household, changed_households)
+            fields = [
+                "grid",
+                "building",
+                "micro_grid",
+                "door_number",
+                "head_name",
+                "size",
+                "note",
+                "updated_at",
+            ]
             Household.objects.bulk_update(changed_households, fields, batch_size=1000)
             Household.history.bulk_history_create(
                 changed_households, batch_size=1000, update=True, default_user=user
@@ -449,6 +460,7 @@ class RosterImporter(BaseImporter):
             Resident.objects.bulk_create(new_residents, batch_size=1000)
             Resident.history.bulk_history_create(new_residents, batch_size=1000, default_user=user)
         if changed_residents:
+            changed_residents = self._onto_stored(Resident, changed_residents)
             fields = [
                 "household",
                 "name",
@@ -458,12 +470,33 @@ class RosterImporter(BaseImporter):
                 "note",
                 "gender",
                 "birth_date",
+                "updated_at",
                 *FLAG_FIELDS,
             ]
             Resident.objects.bulk_update(changed_residents, fields, batch_size=1000)
             Resident.history.bulk_history_create(
                 changed_residents, batch_size=1000, update=True, default_user=user
             )
+
+    @staticmethod
+    def _onto_stored(model, fresh: list) -> list:
+        """Copy the file's values onto the stored rows, so that untouched columns (code,
+        created_at) stay as they are in the row and in its history record."""
+        stored = model.objects.in_bulk([obj.pk for obj in fresh])
+        now = timezone.now()
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.name not in ("id", "code", "created_at", "updated_at")
+        ]
+        merged = []
+        for obj in fresh:
+            target = stored[obj.pk]
+            for name in names:
+                setattr(target, name, getattr(obj, name))
+            target.updated_at = now
+            merged.append(target)
+        return merged
 
     # ------------------------------------------------------------------ export
 
