@@ -150,13 +150,17 @@ def volunteer_ledger(volunteer: Volunteer) -> QuerySet[HoursEntry]:
     )
 
 
+def _hours(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def volunteer_hours_summary(volunteer: Volunteer, *, year: int | None = None) -> dict[str, Any]:
     """Total (sum of all ledger entries), star level, hours to the next star, per source and
     (optionally) in one year — what the certificate and the portal's "my hours" show."""
     entries = HoursEntry.objects.filter(volunteer=volunteer)
-    total = entries.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+    total = _hours(entries.aggregate(total=Sum("hours"))["total"])
     by_source = {
-        row["source"]: row["total"]
+        row["source"]: _hours(row["total"])
         for row in entries.order_by().values("source").annotate(total=Sum("hours"))
     }
     summary = {
@@ -164,14 +168,14 @@ def volunteer_hours_summary(volunteer: Volunteer, *, year: int | None = None) ->
         "star_level": star_level(total),
         "hours_to_next_star": hours_to_next_star(total),
         "by_source": {
-            label: by_source.get(value, Decimal(0)) for value, label in HoursSource.choices
+            label: by_source.get(value, _hours(0)) for value, label in HoursSource.choices
         },
         "entry_count": entries.count(),
     }
     if year is not None:
-        summary["year_hours"] = entries.filter(served_on__year=year).aggregate(t=Sum("hours"))[
-            "t"
-        ] or Decimal(0)
+        summary["year_hours"] = _hours(
+            entries.filter(served_on__year=year).aggregate(t=Sum("hours"))["t"]
+        )
     return summary
 
 
