@@ -41,6 +41,19 @@ from governance.assessment.models import (
 from governance.assessment.services.scoring import score_errors, weight_errors
 from organizations.models import Organization
 
+_source = choice_parser(IndicatorSource)
+
+
+def parse_source(value: str) -> str:
+    """Blank means manual; 人工/自动 are accepted as short forms."""
+    v = value.strip()
+    if not v or v == "人工":
+        return IndicatorSource.MANUAL
+    if v == "自动":
+        return IndicatorSource.AUTOMATIC
+    return _source(v)
+
+
 FIELD_HEADERS = {"organization": "组织编码", "indicator": "条目编码", "value": "得分"}
 
 
@@ -136,7 +149,7 @@ class IndicatorImporter(BaseImporter):
         Column(
             "source",
             "评分方式",
-            parse=choice_parser(IndicatorSource),
+            parse=parse_source,
             export=lambda i: i.get_source_display(),
             help="人工评分（上考）或 系统自动取数，默认人工",
         ),

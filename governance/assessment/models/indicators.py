@@ -118,17 +118,19 @@ class Indicator(models.Model):
         errors: dict[str, str] = {}
         if self.weight is not None and self.weight <= 0:
             errors["weight"] = "权重必须大于 0。"
-        if self.parent_id:
-            if self.parent.parent_id:
+        # ``parent`` (not parent_id): a file import links items to aspects not saved yet.
+        parent = self.parent
+        if parent is not None:
+            if parent.parent_id or parent.parent is not None:
                 errors["parent"] = "指标只有两级：条目只能挂在方面之下。"
-            if self.parent.indicator_set_id != self.indicator_set_id:
+            if parent.indicator_set_id != self.indicator_set_id:
                 errors["parent"] = "所属方面必须属于同一指标体系。"
             if self.max_score is None or self.max_score <= 0:
                 errors["max_score"] = "条目必须填写大于 0 的满分。"
         elif self.max_score is not None:
             errors["max_score"] = "方面不设满分，满分在条目上设置。"
         if self.source == IndicatorSource.AUTOMATIC:
-            if not self.parent_id:
+            if parent is None:
                 errors["source"] = "只有条目可以自动取数。"
             elif self.figure not in FIGURES:
                 errors["figure"] = f"未知的自动取数指标“{self.figure}”。"
