@@ -201,7 +201,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "triage",
             "description",
             "reporter_name",
-            "reporter_phone",
+            "masked_reporter_phone",
             "community",
             "grid",
             "building",
@@ -225,9 +225,8 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [f for f in self.get_fields(request, obj) if f != "reporter_phone"] + [
-            "reporter_phone"
-        ]
+        # Everything changes through the workflow steps; the phone stays masked.
+        return self.get_fields(request, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
