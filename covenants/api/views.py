@@ -373,7 +373,12 @@ class ActivityViewSet(ScopedModelViewSet):
         activity = self.get_object()
         params = AttachmentUploadSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        attachment = attachment_add(actor=request.user, activity=activity, **params.validated_data)
+        attachment = attachment_add(
+            actor=request.user,
+            activity=activity,
+            kind=params.validated_data["kind"],
+            upload=params.validated_data["file"],
+        )
         return Response(
             AttachmentSerializer(attachment, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
