@@ -94,3 +94,14 @@ def test_work_items_for_is_one_query(tree, users, draft, django_assert_num_queri
     with django_assert_num_queries(1):
         items = list(work_items_for(tree["community_a"]))
         [i.version.code for i in items]
+
+
+def test_community_cadre_reads_but_cannot_change_the_street_list(tree, users, draft):
+    from governance.assessment.models import WorkListVersion
+
+    assert list(WorkListVersion.objects.visible_to(users["cadre_a"])) == [draft]
+    assert WorkItem.objects.visible_to(users["cadre_b"]).count() == 2
+    item = draft.items.first()
+    item.title = "社区自改"
+    with pytest.raises(PermissionDenied):
+        work_item_save(actor=users["cadre_a"], item=item)

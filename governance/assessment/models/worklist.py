@@ -5,9 +5,35 @@ from django.db import models
 from mptt.models import TreeForeignKey
 
 from core.models import TimeStampedModel
-from core.scope import ScopedQuerySet
+from core.scope import ScopedQuerySet, scope_q, scope_ranges
 from core.validators import validate_code
 from governance.assessment.choices import Holder, ListStatus, Responsibility
+
+
+class InheritedListQuerySet(ScopedQuerySet):
+    """A list is visible in its street's subtree and also to the communities that inherit it:
+    a community cadre reads (but cannot change) the street's lists."""
+
+    street_path = "street"
+
+    def visible_to(self, user):
+        own = scope_q(user, self.street_path)
+        if own is None:
+            return self
+        inherited = models.Q(pk__in=[])
+        for tree_id, lft, rght in scope_ranges(user) or []:
+            inherited |= models.Q(
+                **{
+                    f"{self.street_path}__tree_id": tree_id,
+                    f"{self.street_path}__lft__lt": lft,
+                    f"{self.street_path}__rght__gt": rght,
+                }
+            )
+        return self.filter(own | inherited)
+
+
+class WorkItemQuerySet(InheritedListQuerySet):
+    street_path = "version__street"
 
 
 class WorkListVersion(TimeStampedModel):
@@ -27,7 +53,7 @@ class WorkListVersion(TimeStampedModel):
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     note = models.TextField("说明", blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = InheritedListQuerySet.as_manager()
     scope_path = "street"
 
     class Meta:
@@ -56,7 +82,7 @@ class WorkItem(models.Model):
     legal_basis = models.CharField("法律法规及政策依据", max_length=500, blank=True)
     is_public = models.BooleanField("在居民门户公开", default=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = WorkItemQuerySet.as_manager()
     scope_path = "version__street"
 
     class Meta:
