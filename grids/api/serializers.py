@@ -157,6 +157,7 @@ class VisitLogSerializer(serializers.ModelSerializer):
             "case",
         ]
         read_only_fields = ["code", "case"]
+        extra_kwargs = {"visitor_name": {"required": False, "help_text": "留空则为当前用户"}}
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
