@@ -107,9 +107,8 @@ def test_wish_post_and_claim_volunteer_sign_up(browser, tree, users, _playwright
     wish = publish_wish(users["cadre_a"], "想要一台收音机")
     page.reload()
     assert "想要一台收音机" in page.inner_text("#wishes")
-    page.click("form[action='/account/logout/'] button") if page.locator(
-        "form[action='/account/logout/']"
-    ).count() else None
+    go(page, "/me/")
+    page.click("form[action='/account/logout/'] button")
     _playwright_browser.clear_cookies()
 
     # Another resident registers as a volunteer, is approved, signs up and claims the wish.
