@@ -77,6 +77,15 @@ def resolve(type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
         raise ValidationError(f"找不到{model._meta.verbose_name}“{key}”。") from None
 
 
+def resolve_visible(user, type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
+    """``resolve`` limited to what ``user`` may see: out of scope reads as "not found"."""
+    obj = resolve(type_name, key, labels)
+    manager = type(obj)._default_manager
+    if hasattr(manager, "visible_to") and not manager.visible_to(user).filter(pk=obj.pk).exists():
+        raise ValidationError(f"找不到“{key}”。")
+    return obj
+
+
 def anchor_organization(obj: models.Model):
     """The Organization that places ``obj`` in the tree (for scope checks)."""
     from core.scope import scope_anchor

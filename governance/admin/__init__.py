@@ -1,0 +1,1 @@
+from governance.admin import meetings, notifications, tasks  # noqa: F401

@@ -1,0 +1,29 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from governance.api.views import (
+    MeetingSeriesViewSet,
+    MeetingViewSet,
+    NotificationViewSet,
+    ResolutionViewSet,
+    TaskViewSet,
+    calendar_ics,
+    figures,
+)
+
+router = SimpleRouter()
+router.register("meeting-series", MeetingSeriesViewSet, basename="meetingseries")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("resolutions", ResolutionViewSet, basename="resolution")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("governance/figures/", figures, name="governance-figures"),
+    path(
+        "governance/calendars/<str:body>.ics",
+        calendar_ics,
+        name="governance-calendar",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,382 @@
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from core.api.permissions import ScopedModelPermissions
+from core.api.viewsets import ScopedModelViewSet
+from core.scope import in_scope
+from governance import selectors, services
+from governance.api import serializers as s
+from governance.filtersets import MeetingFilterSet, MeetingSeriesFilterSet, TaskFilterSet
+from governance.ics import feed_token, read_feed_token, render_calendar
+from governance.importers import MeetingImporter, MeetingSeriesImporter
+from governance.models import Resolution
+from governance.references import ASSIGNEE_MODELS, SOURCE_MODELS, resolve_visible
+from organizations.models import Organization
+
+
+class WorkflowPermission(ScopedModelPermissions):
+    """Workflow steps are POSTs that change an existing record: they need change_<model>."""
+
+    perms_map = {
+        **ScopedModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+def _resolve_visible(user, ref: dict, labels):
+    return resolve_visible(user, ref["type"], ref["code"], labels)
+
+
+class MeetingSeriesViewSet(ScopedModelViewSet):
+    """联席会议制度：召集组织、会议类型、频次（如“每季度第一周”）、常设成员、轮值主席。"""
+
+    serializer_class = s.MeetingSeriesSerializer
+    filterset_class = MeetingSeriesFilterSet
+    importer_class = MeetingSeriesImporter
+    search_fields = ["name", "code"]
+    ordering = ["body__tree_id", "body__lft", "code"]
+
+    @staticmethod
+    def selector(user):
+        return selectors.series_visible_to(user)
+
+    def create_service(self, *, actor, data):
+        return services.series_create(actor=actor, **data)
+
+    def update_service(self, *, actor, instance, data):
+        return services.series_update(actor=actor, series=instance, **data)
+
+    @extend_schema(request=s.SeriesMemberSerializer, responses=s.SeriesMemberSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], permission_classes=[WorkflowPermission])
+    def members(self, request, code=None):
+        """常设成员列表；POST 增加一名成员（参加轮值的单位填 rotation_order）。"""
+        series = self.get_object()
+        if request.method == "POST":
+            data = s.SeriesMemberSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.member_add(actor=request.user, series=series, **data.validated_data)
+        members = series.members.select_related("user")
+        return Response(s.SeriesMemberSerializer(members, many=True).data)
+
+    @extend_schema(
+        responses=inline_serializer("FeedUrl", {"url": serializers.URLField()}),
+    )
+    @action(detail=False, methods=["get"], url_path=r"calendar-feed/(?P<body>[^/]+)")
+    def calendar_feed(self, request, body=None):
+        """某召集组织的会议日历订阅地址（iCalendar，带只读签名令牌，可加入手机/Outlook 日历）。"""
+        organization = get_object_or_404(Organization.objects.visible_to(request.user), code=body)
+        path = reverse("governance-calendar", kwargs={"body": organization.code})
+        url = request.build_absolute_uri(f"{path}?token={feed_token(request.user, organization)}")
+        return Response({"url": url})
+
+
+class MeetingViewSet(ScopedModelViewSet):
+    """会议：按周期计划、召开、出席登记、纪要、附件、决议。"""
+
+    serializer_class = s.MeetingSerializer
+    filterset_class = MeetingFilterSet
+    importer_class = MeetingImporter
+    search_fields = ["title", "code"]
+    ordering = ["-planned_on", "code"]
+    ordering_fields = ["planned_on", "held_on", "code"]
+
+    @staticmethod
+    def selector(user):
+        return selectors.meetings_visible_to(user)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False) or self.action == "list":
+            return super().get_queryset()
+        return selectors.meeting_detail(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.MeetingDetailSerializer
+        return s.MeetingSerializer
+
+    def create_service(self, *, actor, data):
+        return services.meeting_plan(actor=actor, **data)
+
+    def update_service(self, *, actor, instance, data):
+        data.pop("agenda", None)
+        return services.meeting_update(actor=actor, meeting=instance, **data)
+
+    def _detail(self, meeting):
+        fresh = selectors.meeting_detail(self.request.user).get(pk=meeting.pk)
+        return Response(s.MeetingDetailSerializer(fresh, context={"request": self.request}).data)
+
+    @extend_schema(request=s.HoldSerializer, responses=s.MeetingDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def hold(self, request, code=None):
+        """登记会议已召开（轮值主席随之交接给下一个单位）。"""
+        data = s.HoldSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        meeting = services.meeting_hold(
+            actor=request.user, meeting=self.get_object(), **data.validated_data
+        )
+        return self._detail(meeting)
+
+    @extend_schema(request=s.AttendanceSerializer, responses=s.MeetingDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def attendance(self, request, code=None):
+        """登记出席情况 {"attendance": {"姓名": "present|absent|excused"}}，只接受邀请名单中的人。"""
+        data = s.AttendanceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        meeting = self.get_object()
+        services.attendance_record(
+            actor=request.user, meeting=meeting, entries=data.validated_data["attendance"]
+        )
+        return self._detail(meeting)
+
+    @extend_schema(request=s.InviteSerializer, responses=s.MeetingDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def invite(self, request, code=None):
+        data = s.InviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        meeting = self.get_object()
+        services.meeting_invite(actor=request.user, meeting=meeting, **data.validated_data)
+        return self._detail(meeting)
+
+    @extend_schema(request=s.ResolutionInputSerializer, responses=s.ResolutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def resolutions(self, request, code=None):
+        """通过一项决议（会议召开后）：大事共议 / 要事共决 / 难事共解 / 实事共办。"""
+        data = s.ResolutionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolution = services.resolution_pass(
+            actor=request.user, meeting=self.get_object(), **data.validated_data
+        )
+        return Response(s.ResolutionSerializer(resolution).data, status=201)
+
+    @extend_schema(request=s.AttachmentInputSerializer, responses=s.AttachmentSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def attachments(self, request, code=None):
+        data = s.AttachmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            actor=request.user, meeting=self.get_object(), **data.validated_data
+        )
+        return Response(
+            s.AttachmentSerializer(attachment, context={"request": request}).data, status=201
+        )
+
+
+class ResolutionViewSet(viewsets.ReadOnlyModelViewSet):
+    """决议（只读；通过会议的 resolutions 动作产生），dispatch 动作把决议派成任务。"""
+
+    serializer_class = s.ResolutionSerializer
+    lookup_field = "code"
+    search_fields = ["title", "code"]
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Resolution.objects.none()
+        return selectors.resolutions_visible_to(self.request.user)
+
+    @extend_schema(request=s.DispatchSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def dispatch_task(self, request, code=None):
+        """把决议派单给网格、社区组织、共建单位、志愿服务队或个人。"""
+        data = s.DispatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        task = services.task_dispatch(
+            actor=request.user,
+            source=self.get_object(),
+            assignee=_resolve_visible(request.user, values["assignee"], ASSIGNEE_MODELS),
+            title=values["title"],
+            description=values["description"],
+            deadline=values["deadline"],
+        )
+        return Response(s.TaskSerializer(task).data, status=201)
+
+
+class TaskViewSet(ScopedModelViewSet):
+    """派单：派单方与承办方都能看到；接单 / 退回 / 进展 / 办结 / 双向评价。"""
+
+    serializer_class = s.TaskSerializer
+    filterset_class = TaskFilterSet
+    search_fields = ["title", "code", "assignee_label"]
+    ordering = ["-created_at", "-id"]
+    ordering_fields = ["deadline", "created_at"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    @staticmethod
+    def selector(user):
+        return selectors.tasks_visible_to(user)
+
+    def create_service(self, *, actor, data):
+        source = data.pop("source_ref", None)
+        return services.task_dispatch(
+            actor=actor,
+            assignee=_resolve_visible(actor, data.pop("assignee_ref"), ASSIGNEE_MODELS),
+            source=_resolve_visible(actor, source, SOURCE_MODELS) if source else None,
+            **data,
+        )
+
+    def _step(self, request, service, serializer_class=None):
+        kwargs = {}
+        if serializer_class is not None:
+            data = serializer_class(data=request.data)
+            data.is_valid(raise_exception=True)
+            kwargs = data.validated_data
+        task = self.get_object()
+        service(actor=request.user, task=task, **kwargs)
+        return Response(s.TaskSerializer(self.get_queryset().get(pk=task.pk)).data)
+
+    @extend_schema(request=None, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def accept(self, request, code=None):
+        return self._step(request, services.task_accept)
+
+    @extend_schema(request=s.RejectSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def reject(self, request, code=None):
+        return self._step(request, services.task_reject, s.RejectSerializer)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def progress(self, request, code=None):
+        return self._step(request, services.task_progress, s.NoteSerializer)
+
+    @extend_schema(request=s.CompleteSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def complete(self, request, code=None):
+        return self._step(request, services.task_complete, s.CompleteSerializer)
+
+    @extend_schema(request=s.EvaluateSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def evaluate(self, request, code=None):
+        """双向评价：side=assigner 派单方评价办理质量；side=assignee 承办方评价派单清晰度与支持。"""
+        return self._step(request, services.task_evaluate, s.EvaluateSerializer)
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """我的提醒通知（站内）；?unread=1 只看未读；mark-read 标记已读。"""
+
+    serializer_class = s.NotificationSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.Notification.objects.none()
+        queryset = selectors.notifications_for(self.request.user)
+        if self.request.query_params.get("unread") in {"1", "true"}:
+            queryset = queryset.unread()
+        return queryset
+
+    @extend_schema(
+        request=inline_serializer(
+            "MarkRead", {"ids": serializers.ListField(child=serializers.IntegerField())}
+        ),
+        responses=inline_serializer("MarkReadResult", {"marked": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request):
+        ids = request.data.get("ids")
+        marked = services.notification_mark_read(
+            actor=request.user, ids=[int(i) for i in ids] if ids else None
+        )
+        return Response({"marked": marked})
+
+
+def _month_bounds(request) -> tuple[date, date]:
+    today = date.today()
+    try:
+        first = date.fromisoformat(request.query_params.get("start", f"{today.year}-01-01"))
+        last = date.fromisoformat(request.query_params.get("end", f"{today.year}-12-31"))
+    except ValueError:
+        raise serializers.ValidationError({"start": ["日期格式应为 YYYY-MM-DD。"]}) from None
+    if last < first:
+        raise serializers.ValidationError({"end": ["结束日期不能早于开始日期。"]})
+    return first, last
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)],
+    responses=inline_serializer(
+        "GovernanceFigures",
+        {
+            "meetings": serializers.ListField(child=serializers.DictField()),
+            "attendance_by_member": serializers.ListField(child=serializers.DictField()),
+            "attendance_by_unit": serializers.ListField(child=serializers.DictField()),
+            "resolutions": serializers.ListField(child=serializers.DictField()),
+        },
+    ),
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def figures(request):
+    """按召集组织：应开与按期召开会议数、成员与单位出席率、决议及其派单办结情况。"""
+    if not request.user.has_perm("governance.view_meeting"):
+        raise PermissionDenied("没有查看会议的权限。")
+    first, last = _month_bounds(request)
+    compliance = selectors.meeting_compliance(request.user, first, last)
+    return Response(
+        {
+            "start": first,
+            "end": last,
+            "meetings": selectors.body_compliance(compliance),
+            "series": [
+                {
+                    "series": row.series.code,
+                    "body": row.series.body.code,
+                    "due": row.due,
+                    "held_on_time": row.held_on_time,
+                    "held_late": row.held_late,
+                    "missed": row.missed,
+                    "on_time_rate": row.on_time_rate,
+                }
+                for row in compliance
+            ],
+            "attendance_by_member": selectors.attendance_by_member(request.user, first, last),
+            "attendance_by_unit": selectors.attendance_by_unit(request.user, first, last),
+            "resolutions": selectors.resolution_figures(request.user, first, last),
+        }
+    )
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("token", str, description="订阅令牌（见 calendar-feed）")],
+    responses={(200, "text/calendar"): bytes},
+)
+@api_view(["GET"])
+@authentication_classes([TokenAuthentication])
+@permission_classes([AllowAny])
+def calendar_ics(request, body):
+    """某召集组织的会议日历（iCalendar）。用订阅地址里的 ?token=…，或 API 令牌（Authorization: Token …）。"""
+    user = request.user if request.user.is_authenticated else None
+    token = request.query_params.get("token")
+    if user is None and token:
+        payload = read_feed_token(token)
+        if payload is None or payload.get("b") != body:
+            raise Http404
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
+    if user is None:
+        raise Http404
+    organization = Organization.objects.filter(code=body).first()
+    if organization is None or not in_scope(user, organization):
+        raise Http404
+    meetings = (
+        selectors.meetings_visible_to(user)
+        .filter(series__body=organization)
+        .exclude(status="cancelled")
+        .order_by("planned_on")
+    )
+    content = render_calendar(organization, meetings, host=request.get_host())
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{organization.code}.ics"'
+    return response
