@@ -27,6 +27,11 @@ from covenants.views import print_context
 from organizations.choices import OrgKind
 
 
+def _handled(formset) -> None:
+    """The service saved the clauses; tell the admin's change message there is nothing else."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 def _clause_texts(formset) -> list[str]:
     rows = []
     for form in formset.forms:
@@ -146,6 +151,7 @@ class AgreementAdmin(FileImportExportMixin, CovenantsAdminMixin, SimpleHistoryAd
                 agreement_update(
                     actor=request.user, agreement=form.instance, clauses=_clause_texts(formset)
                 )
+            _handled(formset)
             return
         super().save_formset(request, form, formset, change)
 
@@ -242,9 +248,7 @@ class AgreementTemplateAdmin(CovenantsAdminMixin, admin.ModelAdmin):
             texts = _clause_texts(formset)
             if texts:
                 template_update(actor=request.user, template=form.instance, clauses=texts)
-                return
-        if not change:
-            super().save_formset(request, form, formset, change)
+        _handled(formset)
 
 
 __all__ = ["AgreementAdmin", "AgreementTemplateAdmin"]

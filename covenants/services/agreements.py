@@ -131,8 +131,8 @@ def agreement_draft(
         texts = (
             list(template.clauses.order_by("number").values_list("text", flat=True))
             if template
-            else list(DEFAULT_CLAUSES)
-        )
+            else []
+        ) or list(DEFAULT_CLAUSES)
     else:
         texts = _clean_clauses(clauses)
     AgreementClause.objects.bulk_create(
