@@ -5,6 +5,7 @@ through their workflow services)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from core.services import audit
 from core.validators import normalize_id_number, normalize_phone
 from covenants.models import PartnerUnit
 from organizations.models import Organization
+from volunteers.bulk import copy_history, copy_instances, copy_rows, is_postgresql
 from volunteers.choices import (
     Availability,
     Gender,
@@ -43,9 +45,19 @@ def split_list(value: str) -> list[str]:
     return [part for part in _SPLIT.split(value.strip()) if part]
 
 
+_parse_availability_item = choice_parser(Availability)
+
+
 def parse_availability(value: str) -> list[str]:
-    parse = choice_parser(Availability)
-    return [parse(part) for part in split_list(value)]
+    return [_parse_availability_item(part) for part in split_list(value)]
+
+
+def parse_iso_date(value: str):
+    """ISO dates (the usual case) without strptime; anything else as core.parse_date does."""
+    try:
+        return date.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return parse_date(value)
 
 
 def parse_optional_choice(choices):
@@ -143,9 +155,11 @@ class VolunteerImporter(ScopedOrgMixin, BaseImporter):
             export=lambda v: v.get_availability_display(),
             help="工作日白天、工作日晚间、周末、随叫随到（应急）",
         ),
-        Column("registered_on", "注册日期", parse=parse_date),
+        Column("registered_on", "注册日期", parse=parse_iso_date),
         Column("note", "备注"),
     ]
+    # The row checks of Volunteer's fields, computed once: (field, max_length, validators).
+    _checked_fields = None
 
     def prepare(self, rows):
         super().prepare(rows)
@@ -191,12 +205,34 @@ class VolunteerImporter(ScopedOrgMixin, BaseImporter):
         self.row_of[number] = row
         return obj
 
+    @classmethod
+    def checked_fields(cls):
+        if cls._checked_fields is None:
+            cls._checked_fields = [
+                (f.attname, f.max_length, f.blank, f.validators)
+                for f in Volunteer._meta.concrete_fields
+                if f.name in {"number", "name", "id_number", "phone", "note"}
+            ]
+        return cls._checked_fields
+
     def clean_instance(self, obj: Volunteer) -> None:
+        """The same rules as full_clean (lengths, validators, then Volunteer.clean), without
+        Django's per-field machinery: choices and dates are already parsed by the columns."""
         errors: dict[str, list[str]] = {}
-        try:
-            obj.clean_fields(exclude=["number", "community", "partner_unit", "user"])
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+        for name, max_length, blank, validators in self.checked_fields():
+            value = getattr(obj, name)
+            if value in (None, ""):
+                if not blank:
+                    errors[name] = ["不能为空。"]
+                continue
+            if max_length and len(value) > max_length:
+                errors[name] = [f"不能超过 {max_length} 个字符。"]
+                continue
+            for validator in validators:
+                try:
+                    validator(value)
+                except ValidationError as exc:
+                    errors.setdefault(name, []).extend(exc.messages)
         try:
             obj.clean()
         except ValidationError as exc:
@@ -255,7 +291,10 @@ class VolunteerImporter(ScopedOrgMixin, BaseImporter):
             obj.created_at = obj.updated_at = now
         for obj in changed:
             obj.updated_at = now
-        if new:
+        if new and is_postgresql():
+            copy_instances(Volunteer, new)
+            copy_history(Volunteer, new, user=user, when=now, reason="导入")
+        elif new:
             bulk_create_with_history(
                 new,
                 Volunteer,
@@ -281,12 +320,18 @@ class VolunteerImporter(ScopedOrgMixin, BaseImporter):
             return
         for start in range(0, len(touched), 5000):
             through.objects.filter(volunteer_id__in=touched[start : start + 5000]).delete()
-        links = [
-            through(volunteer_id=obj.pk, skill_id=skill_id)
+        pairs = [
+            (obj.pk, skill_id)
             for obj in objs
             for skill_id in dict.fromkeys(self.row_skills.get(obj.number, []))
         ]
-        through.objects.bulk_create(links, batch_size=self.batch_size)
+        if is_postgresql():
+            copy_rows(through._meta.db_table, ["volunteer_id", "skill_id"], pairs)
+        else:
+            through.objects.bulk_create(
+                [through(volunteer_id=v, skill_id=s) for v, s in pairs],
+                batch_size=self.batch_size,
+            )
 
     def after_save(self, result: ImportResult) -> None:
         audit(

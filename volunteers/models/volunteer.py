@@ -9,6 +9,9 @@ from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_id_number, validate_phone
 from volunteers.choices import Availability, Gender, PersonKind, TeamKind, VolunteerStatus
 
+AVAILABILITY = frozenset(Availability.values)
+AVAILABILITY_LABELS = "、".join(str(label) for label in Availability.labels)
+
 
 def community_error(org) -> str | None:
     from organizations.choices import OrgKind
@@ -113,10 +116,8 @@ class Volunteer(TimeStampedModel):
             message = community_error(self.community)
             if message:
                 errors["community"] = [message]
-        allowed = set(Availability.values)
-        if not isinstance(self.availability, list) or not set(self.availability) <= allowed:
-            labels = "、".join(str(label) for label in Availability.labels)
-            errors["availability"] = [f"可服务时间只能是：{labels}。"]
+        if not isinstance(self.availability, list) or not set(self.availability) <= AVAILABILITY:
+            errors["availability"] = [f"可服务时间只能是：{AVAILABILITY_LABELS}。"]
         if self.person_kind == PersonKind.UNIT_STAFF and not self.partner_unit_id:
             errors["partner_unit"] = ["驻区单位职工请填写所在单位。"]
         if errors:
