@@ -1,0 +1,296 @@
+"""Demo grids for 站前街道 (codes under TD-ZQ): per community a community grid, two sectors,
+grids of ≈400 households (seed 001) with micro-grids of ≈10 households (seed 002), buildings,
+households and residents, grid workers, central-household links, visit diaries, and cases in
+every status. Idempotent: existing codes are left alone."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from core.demo import ensure_user
+from core.roles import GRID_WORKER
+from grids.choices import CARE_FLAGS, Relation, ResidentType
+from grids.models import (
+    Building,
+    Case,
+    CentralHouseholdLink,
+    Grid,
+    GridWorker,
+    Household,
+    Resident,
+    VisitLog,
+)
+from grids.sample import id_number, mobile, person_name
+from grids.services.cases import (
+    case_accept,
+    case_acknowledge,
+    case_dispatch,
+    case_evaluate,
+    case_reopen,
+    case_report,
+    case_resolve,
+)
+from grids.services.grid import lock_grid_tree
+from grids.services.visits import central_link_create, visit_log_create, visit_to_case
+from organizations.models import Organization
+
+COMMUNITIES = ["YL", "SL", "DM"]
+SECTORS_PER_COMMUNITY = 2
+GRIDS_PER_SECTOR = 1
+BUILDINGS_PER_GRID = 9
+FLOORS = 6
+DOORS_PER_FLOOR = 8  # 2 units × 4 doors: 48 doors per building, ≈ 400 households per grid
+MICRO_GRIDS_PER_GRID = 4  # in the first building, 10 households each
+
+
+def _grid(code, name, level, community, parent=None) -> Grid:
+    grid = Grid.objects.filter(code=code).first()
+    if grid is None:
+        grid = Grid(code=code, name=name, level=level, community=community, parent=parent)
+        grid.full_clean()
+        grid.save()
+    return grid
+
+
+def seed_tree(stdout) -> list[Grid]:
+    lock_grid_tree()
+    leaves = []
+    for c in COMMUNITIES:
+        community = Organization.objects.filter(code=f"TD-ZQ-{c}").first()
+        if community is None:
+            continue
+        root = _grid(
+            f"G-{c}", f"{community.name.removesuffix('大党委')}网格", "community", community
+        )
+        for s in range(1, SECTORS_PER_COMMUNITY + 1):
+            sector = _grid(f"G-{c}-P{s}", f"第{s}片区", "sector", community, root)
+            for g in range(1, GRIDS_PER_SECTOR + 1):
+                n = (s - 1) * GRIDS_PER_SECTOR + g
+                grid = _grid(f"G-{c}-P{s}-{n:02d}", f"第{n}网格", "grid", community, sector)
+                for m in range(1, MICRO_GRIDS_PER_GRID + 1):
+                    _grid(f"{grid.code}-W{m}", f"{n}网格{m}号微网格", "micro_grid", community, grid)
+                leaves.append(grid)
+    return leaves
+
+
+def seed_roster(grids: list[Grid], rng: random.Random, stdout) -> None:
+    existing = set(Building.objects.values_list("code", flat=True))
+    buildings = []
+    for grid in grids:
+        for b in range(1, BUILDINGS_PER_GRID + 1):
+            code = f"{grid.code}-L{b:02d}"
+            if code not in existing:
+                buildings.append(
+                    Building(
+                        code=code,
+                        name=f"{b}号楼",
+                        community_id=grid.community_id,
+                        grid=grid,
+                        compound=f"{grid.name}小区",
+                        address=f"站前街道{grid.name}小区{b}号楼",
+                        floors=FLOORS,
+                    )
+                )
+    Building.objects.bulk_create(buildings)
+    micro = {g.code: g for g in Grid.objects.filter(level="micro_grid", parent__in=grids)}
+    known = set(Household.objects.values_list("code", flat=True))
+    households, people = [], []
+    serial = Resident.objects.count()
+    for building in Building.objects.filter(grid__in=grids).select_related("grid"):
+        for floor in range(1, FLOORS + 1):
+            for door in range(1, DOORS_PER_FLOOR + 1):
+                code = f"{building.code}-{floor}{door:02d}"
+                if code in known:
+                    continue
+                size = rng.choice((1, 1, 2, 2, 2, 3, 3, 3, 4, 5))
+                head = person_name(rng)
+                micro_grid = None
+                index = (floor - 1) * DOORS_PER_FLOOR + door - 1
+                if building.code.endswith("-L01") and index < 10 * MICRO_GRIDS_PER_GRID:
+                    micro_grid = micro.get(f"{building.grid.code}-W{index // 10 + 1}")
+                household = Household(
+                    code=code,
+                    building=building,
+                    grid=building.grid,
+                    micro_grid=micro_grid,
+                    door_number=f"{(door - 1) // 4 + 1}单元{floor}0{(door - 1) % 4 + 1}",
+                    head_name=head,
+                    size=size,
+                )
+                households.append(household)
+                for i in range(size):
+                    serial += 1
+                    old = i == 0 and size == 1 and rng.random() < 0.4
+                    flags = {f: False for f in CARE_FLAGS}
+                    if old:
+                        flags["elderly_alone"] = True
+                    elif rng.random() < 0.03:
+                        flags[rng.choice(list(CARE_FLAGS))] = True
+                    resident = Resident(
+                        household=household,
+                        name=head if i == 0 else person_name(rng),
+                        id_number=id_number(
+                            serial, rng, birth_year=rng.randint(1935, 1950) if old else None
+                        ),
+                        phone=mobile(rng) if i < 2 else "",
+                        relation=Relation.HEAD
+                        if i == 0
+                        else rng.choice(
+                            (Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT)
+                        ),
+                        resident_type=rng.choice(
+                            (ResidentType.REGISTERED,) * 8
+                            + (ResidentType.FLOATING, ResidentType.TENANT)
+                        ),
+                        **flags,
+                    )
+                    resident.fill_from_id_number()
+                    people.append(resident)
+    Household.objects.bulk_create(households, batch_size=1000)
+    Household.history.bulk_history_create(households, batch_size=1000)
+    Resident.objects.bulk_create(people, batch_size=1000)
+    Resident.history.bulk_history_create(people, batch_size=1000)
+    stdout.write(
+        f"  网格：{Grid.objects.count()} 个节点，楼栋 {Building.objects.count()}，"
+        f"户 {Household.objects.count()}，居民 {Resident.objects.count()}（新增户 {len(households)}）"
+    )
+
+
+def seed_workers(grids: list[Grid], rng: random.Random) -> None:
+    worker_user = ensure_user(
+        "wangge", role=GRID_WORKER, scope_codes=["TD-ZQ-YL"], name="园林网格员"
+    )
+    for grid in grids:
+        for suffix, role in (("Z", "leader"), ("S", "full_time"), ("J", "part_time")):
+            code = f"{grid.code}-{suffix}"
+            if GridWorker.objects.filter(code=code).exists():
+                continue
+            user = (
+                worker_user if (grid.code.startswith("G-YL-P1") and role == "full_time") else None
+            )
+            GridWorker.objects.create(
+                code=code,
+                grid=grid,
+                role=role,
+                user=user,
+                name=user.first_name if user else person_name(rng),
+                phone=mobile(rng),
+            )
+
+
+def seed_links_and_visits(actor, rng: random.Random) -> None:
+    if CentralHouseholdLink.objects.exists():
+        return
+    for central in Organization.objects.filter(kind="central_household", code__startswith="TD-ZQ-"):
+        community = central.get_ancestors().filter(kind="community_committee").first()
+        households = list(
+            Household.objects.filter(grid__community=community).order_by("code")[
+                rng.randint(0, 200) :
+            ][: rng.randint(2, 5)]
+        )
+        for household in households:
+            central_link_create(actor=actor, organization=central, household=household)
+        if households:
+            visit_log_create(
+                actor=actor,
+                household=households[0],
+                visitor_kind="member",
+                visitor_name=f"{central.name}党员",
+                central_household=central,
+                content="入户走访，了解老人身体和生活情况。",
+                needs="希望楼道加装扶手。",
+            )
+
+
+def seed_cases(actor, rng: random.Random) -> None:
+    if Case.objects.exists():
+        return
+    community = Organization.objects.get(code="TD-ZQ-YL")
+    buildings = list(Building.objects.filter(community=community).order_by("code")[:12])
+    workers = list(GridWorker.objects.filter(grid__community=community, role="full_time"))
+    categories = ["environment", "facilities", "property", "dispute", "livelihood", "safety"]
+
+    def report(i, **extra):
+        building = buildings[i % len(buildings)]
+        return case_report(
+            actor=extra.pop("actor", None),
+            source=extra.pop("source", "portal"),
+            reporter_name=person_name(rng),
+            reporter_phone=mobile(rng),
+            category=categories[i % len(categories)],
+            description=extra.pop(
+                "description",
+                rng.choice(
+                    [
+                        "楼道堆放杂物",
+                        "路灯不亮",
+                        "下水道堵塞",
+                        "楼上漏水",
+                        "噪音扰民",
+                        "申请临时救助",
+                    ]
+                ),
+            ),
+            building=building,
+        )
+
+    def worker_for(case):
+        return next((w for w in workers if w.grid_id == case.grid_id), workers[0])
+
+    for i in range(36):
+        stage = i % 9
+        source = ("portal", "patrol", "desk")[i % 3]
+        case = report(i, source=source, actor=actor if source != "portal" else None)
+        if stage == 0:
+            continue  # reported
+        triage = "major" if stage in (4, 5) else ("private" if stage == 8 else "minor")
+        case_accept(actor=actor, case=case, triage=triage)
+        if stage == 1:
+            continue  # accepted
+        if triage == "major":
+            case_dispatch(actor=actor, case=case, kind="department", department="铁东区住建局")
+            if stage == 4:
+                Case.objects.filter(pk=case.pk).update(
+                    ack_due_at=timezone.now() - timedelta(hours=3)
+                )
+                continue  # escalated, acknowledgement overdue
+            case_acknowledge(actor=actor, case=case, note="部门已到场")
+        else:
+            case_dispatch(actor=actor, case=case, kind="grid_worker", target=worker_for(case))
+        if stage == 2:
+            continue  # dispatched
+        if stage == 3:
+            Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(days=1))
+            continue  # dispatched and overdue
+        case_resolve(actor=actor, case=case, resolution="已现场处理，居民确认。")
+        if stage == 6:
+            continue  # resolved, awaiting evaluation
+        phone = Case.objects.get(pk=case.pk).reporter_phone
+        if stage == 7:
+            case_reopen(case=case, reason="问题仍未解决", phone_last4=phone[-4:])
+            continue  # reopened
+        case_evaluate(
+            case=case,
+            satisfaction=rng.choice((3, 4, 5, 5, 5)),
+            comment="满意",
+            phone_last4=phone[-4:],
+        )
+    visit = VisitLog.objects.filter(household__grid__community=community, case=None).first()
+    if visit is not None:
+        visit_to_case(actor=actor, visit=visit, category="facilities")
+
+
+def seed(stdout) -> None:
+    rng = random.Random(20261123)
+    grids = seed_tree(stdout)
+    if not grids:
+        stdout.write("  网格：未找到演示社区，跳过。")
+        return
+    seed_roster(grids, rng, stdout)
+    seed_workers(grids, rng)
+    seed_links_and_visits(ensure_user("street"), rng)
+    seed_cases(ensure_user("yuanlin"), rng)
+    stdout.write(f"  民情诉求：{Case.objects.count()} 件")

@@ -1,0 +1,41 @@
+"""The demo seed: grids sized like seed 001, cases in every status, idempotent."""
+
+import io
+
+from grids.models import Case, Grid, Household
+from grids.selectors import grid_tree
+
+
+def test_demo_seed(db, roles):
+    from grids import demo as grids_demo
+    from organizations import demo as org_demo
+
+    out = io.StringIO()
+    org_demo.seed(out)
+    grids_demo.seed(out)
+    counts = (Grid.objects.count(), Household.objects.count(), Case.objects.count())
+    grids_demo.seed(out)
+    assert (Grid.objects.count(), Household.objects.count(), Case.objects.count()) == counts
+
+    per_grid = [Household.objects.filter(grid=g).count() for g in Grid.objects.filter(level="grid")]
+    assert len(per_grid) == 6 and all(380 <= n <= 440 for n in per_grid)
+    assert {g.level for g in Grid.objects.all()} == {"community", "sector", "grid", "micro_grid"}
+    micro_sizes = [
+        Household.objects.filter(micro_grid=g).count()
+        for g in Grid.objects.filter(level="micro_grid")
+    ]
+    assert micro_sizes and all(n == 10 for n in micro_sizes)
+    assert set(Case.objects.values_list("status", flat=True)) == {
+        "reported",
+        "accepted",
+        "dispatched",
+        "resolved",
+        "evaluated",
+    }
+    assert Case.objects.filter(reopen_count__gt=0).exists()
+    assert Case.objects.filter(dispatch_kind="department", acknowledged_at=None).exists()
+    assert Case.objects.filter(source="visit").exists()
+    from django.contrib.auth import get_user_model
+
+    street = grid_tree(get_user_model().objects.get(username="street"))
+    assert street[0]["households"] == Household.objects.count()
