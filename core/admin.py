@@ -149,10 +149,24 @@ class FileImportExportMixin:
             f"{importer.sheet_name}导入模板",
         )
 
+    staging_max_age = 24 * 3600  # seconds a previewed file waits for its confirmation
+
     def _staging_dir(self) -> Path:
         directory = Path(settings.MEDIA_ROOT) / "import-staging"
         directory.mkdir(parents=True, exist_ok=True)
         return directory
+
+    def _drop_stale_staged_files(self) -> None:
+        """Previews that were never confirmed: their files go after a day."""
+        import time
+
+        cutoff = time.time() - self.staging_max_age
+        for staged in self._staging_dir().iterdir():
+            try:
+                if staged.stat().st_mtime < cutoff:
+                    staged.unlink()
+            except FileNotFoundError:
+                continue  # removed meanwhile by another request
 
     def import_view(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
@@ -181,6 +195,7 @@ class FileImportExportMixin:
                 result = importer.run(data, upload.name, dry_run=True)
                 context["result"] = result
                 if result.ok:
+                    self._drop_stale_staged_files()
                     token = uuid.uuid4().hex
                     suffix = Path(upload.name).suffix.lower()[:8]
                     staged = self._staging_dir() / f"{request.user.pk}-{token}{suffix}"

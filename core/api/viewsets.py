@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -143,6 +144,9 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["请上传文件。"]})
+        limit = settings.IMPORT_MAX_FILE_SIZE
+        if upload.size > limit:
+            raise ValidationError({"file": [f"文件超过 {limit // (1024 * 1024)} MB 上限。"]})
         dry_run = str(request.data.get("dry_run", "true")).lower() not in {"false", "0", "no"}
         result = self._importer().run(upload.read(), upload.name, dry_run=dry_run)
         return Response(
