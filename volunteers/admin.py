@@ -80,6 +80,8 @@ class VolunteerAdminForm(forms.ModelForm):
             "skills",
             "availability",
             "note",
+            "resident",
+            "member",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -119,7 +121,9 @@ class VolunteerAdmin(
             {"fields": ["community", "person_kind", "partner_unit", "status", "registered_on"]},
         ),
         ("技能与时间", {"fields": ["skills", "availability", "note"]}),
+        ("关联档案", {"fields": ["resident", "member"]}),
     ]
+    raw_id_fields = ["resident", "member"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(total_hours=total_hours_subquery())

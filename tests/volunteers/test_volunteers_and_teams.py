@@ -169,3 +169,33 @@ def test_team_rules(users, tree, vol_a, vol_b):
     with pytest.raises(PermissionDenied):
         team_add_member(actor=users["cadre_b"], team=team, volunteer=vol_a)
     assert Team.objects.count() == 2
+
+
+def test_link_to_a_party_member_must_be_in_scope(users, tree):
+    from organizations.models import Member
+
+    def member(code, branch, n):
+        return Member.objects.create(
+            code=code,
+            name="党员",
+            gender="male",
+            birth_date=date(1980, 1, 1),
+            id_number=make_id_number(n),
+            category="in_service",
+            branch=branch,
+        )
+
+    own, foreign = member("M-A", tree["branch_a"], 801), member("M-B", tree["branch_b"], 802)
+    volunteer = volunteer_create(
+        actor=users["cadre_a"],
+        community=tree["community_a"],
+        name="党员志愿者",
+        phone="13500000001",
+        person_kind="party_member",
+        member=own,
+    )
+    assert own.volunteer_profile == volunteer
+    with pytest.raises(PermissionDenied, match="党员档案"):
+        volunteer_update(actor=users["cadre_a"], volunteer=volunteer, member=foreign)
+    volunteer.refresh_from_db()
+    assert volunteer.member == own

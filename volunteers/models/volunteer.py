@@ -86,6 +86,22 @@ class Volunteer(TimeStampedModel):
         "可服务时间", default=list, blank=True, help_text="工作日白天、工作日晚间、周末、应急"
     )
     registered_on = models.DateField("注册日期", null=True, blank=True)
+    resident = models.OneToOneField(
+        "grids.Resident",
+        verbose_name="居民档案",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="volunteer_profile",
+    )
+    member = models.OneToOneField(
+        "organizations.Member",
+        verbose_name="党员档案",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="volunteer_profile",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name="平台账号",

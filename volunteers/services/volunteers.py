@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.scope import require_in_scope
+from core.scope import require_in_scope, scope_anchor
 from core.services import apply_changes, audit
 from organizations.models import Organization
 from volunteers.choices import VolunteerStatus
@@ -29,7 +29,17 @@ VOLUNTEER_FIELDS = {
     "availability",
     "registered_on",
     "note",
+    "resident",
+    "member",
 }
+
+
+def _check_links(actor, volunteer: Volunteer) -> None:
+    """A linked resident or party member record must be one the actor may see."""
+    for name, label in (("resident", "居民档案"), ("member", "党员档案")):
+        linked = getattr(volunteer, name)
+        if linked is not None:
+            require_in_scope(actor, scope_anchor(linked), f"{label}“{linked}”不在您的管辖范围内。")
 
 
 def _new_number(community: Organization) -> str:
@@ -74,6 +84,7 @@ def volunteer_create(
     )
     if status == VolunteerStatus.REGISTERED and not volunteer.registered_on:
         volunteer.registered_on = timezone.localdate()
+    _check_links(actor, volunteer)
     _save_volunteer(volunteer, skills)
     audit(actor=actor, action="volunteer.create", target=volunteer, organization=community)
     return volunteer
@@ -124,6 +135,7 @@ def volunteer_update(
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     apply_changes(volunteer, data)
     require_in_scope(actor, volunteer.community)
+    _check_links(actor, volunteer)
     _save_volunteer(volunteer, skills)
     audit(
         actor=actor,
