@@ -117,14 +117,14 @@ def branch_group_coverage(nodes: list[Node], assessment) -> dict[int, Decimal]:
     "assessment.AdmissionRequest",
 )
 def admission_refusal_recorded(nodes: list[Node], assessment) -> dict[int, Decimal]:
-    """Of the refusable requests filed in the period, the share the community or street
-    handled (approved with conditions met later, refused, or refused by the community)."""
+    """Of the refusable requests (staff or funds missing) whose work starts in the period,
+    the share that was decided (approved, refused by the street or by the community)."""
     from governance.assessment.models import AdmissionRequest
 
     rows = AdmissionRequest.objects.filter(
         refusable=True,
-        created_at__date__gte=assessment.starts_on,
-        created_at__date__lte=assessment.ends_on,
+        starts_on__gte=assessment.starts_on,
+        starts_on__lte=assessment.ends_on,
     ).values_list("community__tree_id", "community__lft", "status")
     return subtree_ratios(
         nodes, ((t, lft, 0 if status == "pending" else 1, 1) for t, lft, status in rows)
