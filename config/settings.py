@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.deliver_notification_emails",
         "schedule": crontab(minute="*/15"),
     },
+    # assessment: roll up every assessment whose period ended (once; re-runs queue nothing).
+    "assessment-rollup-due": {
+        "task": "assessment.rollup_due",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 # governance reminder windows: days before a planned meeting; days before the period's due
 # date when nothing is planned; days before a task's deadline.
