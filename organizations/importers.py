@@ -105,6 +105,7 @@ class OrganizationImporter(BaseImporter):
         errors: list[RowError] = []
         kinds = {obj.code: obj.kind for _, obj in items}
         known = set(self.db_nodes) | set(kinds)
+        errors.extend(self.stored_children_errors(items, kinds))
         for row, obj in items:
             parent_code = self.file_parent[obj.code]
             if parent_code and parent_code not in known:
@@ -132,6 +133,33 @@ class OrganizationImporter(BaseImporter):
                 seen.add(cursor)
                 cursor = self.final_parent(cursor) if cursor in known else None
             errors.extend(self.scope_errors(row, obj, parent_code))
+        return errors
+
+    def stored_children_errors(
+        self, items: list[tuple[int, Organization]], kinds: dict[str, str]
+    ) -> list[RowError]:
+        """A stored node whose kind the file changes must still suit the stored children that
+        the file leaves under it."""
+        changed = {
+            obj.code: row
+            for row, obj in items
+            if obj.code in self.db_nodes and self.db_nodes[obj.code][1] != obj.kind
+        }
+        if not changed:
+            return []
+        errors = []
+        for code, (parent_code, child_kind) in self.db_nodes.items():
+            # Children listed in the file are checked on their own rows.
+            if parent_code in changed and code not in self.file_parent:
+                if parent_kind_error(child_kind, kinds[parent_code]):
+                    errors.append(
+                        RowError(
+                            changed[parent_code],
+                            "类型",
+                            f"下级组织“{code}”是{OrgKind(child_kind).label}，"
+                            f"不能挂在{OrgKind(kinds[parent_code]).label}之下。",
+                        )
+                    )
         return errors
 
     def scope_errors(self, row: int, obj: Organization, parent_code: str | None) -> list[RowError]:

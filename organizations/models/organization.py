@@ -70,8 +70,26 @@ class Organization(MPTTModel, TimeStampedModel):
         if self.parent_id and self.pk:
             if self.parent_id == self.pk or self.is_ancestor_of_candidate(self.parent):
                 errors.setdefault("parent", []).append("上级组织不能是本组织或其下级组织。")
+        errors.setdefault("kind", []).extend(self.children_kind_errors())
+        errors = {name: messages for name, messages in errors.items() if messages}
         if errors:
             raise ValidationError(errors)
+
+    def children_kind_errors(self) -> list[str]:
+        """A stored node whose kind changes must still suit the children it already has."""
+        if self.pk is None:
+            return []
+        stored_kind = Organization.objects.filter(pk=self.pk).values_list("kind", flat=True).first()
+        if stored_kind is None or stored_kind == self.kind:
+            return []
+        messages = []
+        for code, kind in self.children.values_list("code", "kind").order_by("code"):
+            if parent_kind_error(kind, self.kind):
+                messages.append(
+                    f"下级组织“{code}”是{OrgKind(kind).label}，不能挂在{OrgKind(self.kind).label}之下，"
+                    "请先调整下级组织。"
+                )
+        return messages
 
     def date_errors(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}

@@ -244,3 +244,50 @@ def test_services_audit_and_check_scope(users, tree):
         organization_update(actor=users["cadre_a"], organization=tree["branch_b"], name="改")
     with pytest.raises(PermissionDenied):
         organization_create(actor=users["street"], code="Z", name="z", kind="district_committee")
+
+
+# ---------------------------------------------------------------- changing a node's kind
+
+CHILD_KIND_MESSAGE = "下级组织“A-01-B1”是楼栋党小组，不能挂在功能型党支部之下"
+
+
+def test_kind_change_must_suit_existing_children(tree):
+    branch = tree["branch_a"]
+    branch.kind = "functional_branch"
+    with pytest.raises(ValidationError) as excinfo:
+        branch.full_clean()
+    assert any(CHILD_KIND_MESSAGE in m for m in excinfo.value.message_dict["kind"])
+    tree["branch_b"].name = "只改名"
+    tree["branch_b"].full_clean()
+
+
+def test_api_and_admin_reject_a_kind_change_that_strands_children(
+    users, tree, api, admin_client_for
+):
+    response = api(users["cadre_a"]).patch(
+        f"{LIST}A-01/", {"kind": "functional_branch"}, format="json"
+    )
+    assert response.status_code == 400
+    assert any(CHILD_KIND_MESSAGE in m for m in response.json()["errors"]["kind"])
+    errors = admin_form_errors(
+        admin_post(admin_client_for(users["cadre_a"]), tree["branch_a"], kind="functional_branch")
+    )
+    assert any(CHILD_KIND_MESSAGE in m for m in errors["kind"])
+    assert Organization.objects.get(code="A-01").kind == "compound_branch"
+
+
+def test_import_rejects_a_kind_change_that_strands_stored_children(users, tree):
+    from organizations.importers import OrganizationImporter
+    from tests.core.files import csv_bytes
+
+    header = ["组织编码", "名称", "类型", "上级组织编码"]
+    rows = [header, ["A-01", "园林社区一号院党支部", "功能型党支部", "A"]]
+    result = OrganizationImporter(users["root"]).run(csv_bytes(rows), "t.csv", dry_run=False)
+    assert [str(e) for e in result.errors] == [
+        "第 2 行 类型: 下级组织“A-01-B1”是楼栋党小组，不能挂在功能型党支部之下。"
+    ]
+    # Moving the child in the same file makes the change valid.
+    rows += [["A-01-B1", "园林社区1号楼党小组", "楼栋党小组", "B-01"]]
+    result = OrganizationImporter(users["root"]).run(csv_bytes(rows), "t.csv", dry_run=False)
+    assert result.committed, [str(e) for e in result.errors]
+    assert Organization.objects.get(code="A-01-B1").parent.code == "B-01"
