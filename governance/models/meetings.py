@@ -356,4 +356,4 @@ class Resolution(TimeStampedModel):
 
     def clean(self) -> None:
         if self.meeting_id and self.meeting.status != MeetingStatus.HELD:
-            raise ValidationError({"meeting": "会议尚未召开，不能形成决议。"})
+            raise ValidationError("会议尚未召开，不能形成决议。")
