@@ -3,9 +3,11 @@ places, public work phones and records explicitly marked public."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from organizations.choices import OrgKind
@@ -14,6 +16,20 @@ from portal.adapters import grids as grid_adapters
 from portal.models import ServiceCentre, ServiceItem
 
 MAX_RESULTS = 20
+# Public pages show the same organisation data to everyone: it is kept in the cache for a
+# minute, so the busiest pages cost no queries. Cadres' edits show within PUBLIC_TTL.
+PUBLIC_TTL = 60
+
+
+def _cached(key: str, build):
+    key = f"portal:pub:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, PUBLIC_TTL)
+    return value
+
+
 _SUFFIXES = ("党员中心户", "党员先锋岗", "党小组", "党支部", "大党委", "综合党委", "党总支")
 
 
@@ -76,11 +92,16 @@ def search_places(query: str) -> list[PlaceMatch]:
     """Compounds, buildings, communities and addresses matching every term (partial names).
 
     A fixed number of queries: organisations in one, their communities in one, and the grids
-    app's buildings in one when it is installed.
+    app's buildings in one when it is installed (and none for a query asked within a minute).
     """
     terms = query_terms(query)
     if not terms:
         return []
+    digest = hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:24]
+    return _cached(f"search:{digest}", lambda: _search_places(terms))
+
+
+def _search_places(terms: list[str]) -> list[PlaceMatch]:
     kinds = [OrgKind.COMMUNITY_COMMITTEE, OrgKind.COMPOUND_BRANCH, OrgKind.BUILDING_GROUP]
     orgs = list(
         Organization.objects.filter(kind__in=kinds)
@@ -128,7 +149,14 @@ def communities() -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).order_by("code")
 
 
+def community_list() -> list[Organization]:
+    """All communities (for menus and the home page), cached."""
+    return _cached("communities", lambda: list(communities()))
+
+
 def community_by_code(code: str) -> Organization | None:
+    if not code or len(code) > 64:
+        return None
     return communities().filter(code=code).select_related("parent").first()
 
 
@@ -151,11 +179,22 @@ def handbook_items(community: Organization | None = None) -> QuerySet[ServiceIte
     return items
 
 
-def community_info(community: Organization) -> dict:
-    return {
-        "community": community,
-        "name": community_label(community),
-        "centre": service_centre_of(community),
-        "compounds": compounds_of(community),
-        "grids": grid_adapters.grids_with_workers(community),
-    }
+def community_info(code: str) -> dict | None:
+    """Everything the community page shows (None for an unknown code), cached."""
+
+    def build():
+        community = community_by_code(code)
+        if community is None:
+            return False  # cached too, so unknown codes cost nothing either
+        return {
+            "community": community,
+            "name": community_label(community),
+            "centre": service_centre_of(community),
+            "compounds": compounds_of(community),
+            "grids": grid_adapters.grids_with_workers(community),
+            "items": list(handbook_items(community)[:8]),
+        }
+
+    if not code or len(code) > 64:
+        return None
+    return _cached(f"community:{code}", build) or None

@@ -17,7 +17,7 @@ def notices(request):
         raise Http404("暂未开通")
     code = request.GET.get("community", "")
     community = selectors.community_by_code(code) if code else None
-    context = {"community": community, "communities": selectors.communities()}
+    context = {"community": community, "communities": selectors.community_list()}
     if community is not None:
         context.update(notice_adapters.notices_for(community))
     return render(request, "portal/notices.html", context)

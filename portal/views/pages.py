@@ -10,14 +10,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from portal import selectors
+from portal.caching import public_page
 
 TEXT_COOKIE = "portal_text"
 TEXT_COOKIE_AGE = 365 * 24 * 3600
 
 
 @require_GET
+@public_page
 def home(request):
-    return render(request, "portal/home.html", {"communities": selectors.communities()})
+    return render(request, "portal/home.html", {"communities": selectors.community_list()})
 
 
 def _safe_next(request, fallback: str = "/") -> str:
@@ -43,27 +45,28 @@ def text_size(request):
 
 
 @require_GET
+@public_page
 def community_search(request):
     query = request.GET.get("q", "").strip()[:60]
     matches = selectors.search_places(query) if query else []
     return render(
         request,
         "portal/community_search.html",
-        {"query": query, "matches": matches, "communities": selectors.communities()},
+        {"query": query, "matches": matches, "communities": selectors.community_list()},
     )
 
 
 @require_GET
+@public_page
 def community_detail(request, code: str):
-    community = selectors.community_by_code(code)
-    if community is None:
+    context = selectors.community_info(code)
+    if context is None:
         raise Http404("没有这个社区")
-    context = selectors.community_info(community)
-    context["items"] = list(selectors.handbook_items(community)[:8])
     return render(request, "portal/community_detail.html", context)
 
 
 @require_GET
+@public_page
 def handbook(request):
     code = request.GET.get("community", "")
     community = selectors.community_by_code(code) if code else None
@@ -79,7 +82,7 @@ def handbook(request):
         {
             "items": items,
             "community": community,
-            "communities": selectors.communities(),
+            "communities": selectors.community_list(),
             "query": query,
             "one_visit": request.GET.get("one_visit") == "1",
         },
@@ -87,6 +90,7 @@ def handbook(request):
 
 
 @require_GET
+@public_page
 def handbook_item(request, pk: int):
     item = selectors.handbook_items().filter(pk=pk).first()
     if item is None:

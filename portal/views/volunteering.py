@@ -170,7 +170,7 @@ def wishes(request):
         {
             "wishes": vol.public_wishes(community)[:50],
             "community": community,
-            "communities": selectors.communities(),
+            "communities": selectors.community_list(),
         },
     )
 

@@ -126,3 +126,22 @@ def test_pages_stay_small(client, tree):
         response = client.get(url)
         assert response.status_code == 200
         assert len(response.content) < 200 * 1024
+
+
+def test_public_pages_are_cached_for_anonymous_visitors_only(client, tree):
+    from portal.accounts import resident_register
+
+    html = client.get("/").content.decode()
+    assert "登录" in html
+    profile = resident_register(
+        name="王阿姨", phone="13912345678", password="Yuanlin-2026!", community=tree["community_a"]
+    )
+    client.force_login(profile.user)
+    html = client.get("/").content.decode()
+    assert 'href="/me/"' in html  # not the anonymous copy
+
+
+def test_public_page_cache_keeps_the_two_text_sizes_apart(client, tree):
+    assert 'class="large-text"' not in client.get("/services/").content.decode()
+    client.cookies["portal_text"] = "large"
+    assert 'class="large-text"' in client.get("/services/").content.decode()

@@ -53,8 +53,13 @@ def test_submission_limits_apply_per_ip_across_phones():
         protection.check_submission_limits(request, "13899999999")
 
 
-def test_client_ip_takes_the_proxy_appended_hop():
-    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
+def test_client_ip_believes_forwarded_for_only_behind_the_proxy(settings):
+    request = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8", REMOTE_ADDR="10.0.0.1"
+    )
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert protection.client_ip(request) == "10.0.0.1"
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     assert protection.client_ip(request) == "5.6.7.8"
 
 
