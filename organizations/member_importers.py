@@ -53,6 +53,7 @@ from organizations.choices import (
     Weekday,
 )
 from organizations.member_selectors import linkable_units_q
+from organizations.member_xlsx import fast_xlsx_rows
 from organizations.models import (
     Appraisal,
     Body,
@@ -147,7 +148,15 @@ class LinkedImporter(BaseImporter):
     plain_fields: tuple[str, ...] = ()
     code_prefix = staticmethod(codes.member_code)
 
+    def run(self, data: bytes, filename: str = "", *, dry_run: bool = True) -> ImportResult:
+        self._data = data
+        return super().run(data, filename, dry_run=dry_run)
+
     def parse_rows(self, table, result: ImportResult) -> list[tuple[int, dict[str, Any]]]:
+        if getattr(self, "_data", b"")[:4] == b"PK\x03\x04":
+            # Same lines as the base reader, read without openpyxl's per-cell objects (the base
+            # reader's generator has not started yet, so it costs nothing).
+            table = fast_xlsx_rows(self._data, self.sheet_name)
         rows = super().parse_rows(table, result)
         # A file without a code column describes new records: each gets a fresh code.
         column = next(c for c in self.columns if c.field == self.key_field)
@@ -200,10 +209,18 @@ class LinkedImporter(BaseImporter):
             q = linkable_units_q(self.user)
             if q is None:
                 return True
-            cache = self.__dict__.setdefault("_unit_ok", {})
-            if target.pk not in cache:
-                cache[target.pk] = PartnerUnit.objects.filter(q, pk=target.pk).exists()
-            return cache[target.pk]
+            if "_units_ok" not in self.__dict__:
+                # One query for every unit the file names.
+                named = {
+                    unit.pk
+                    for column, found in self.targets.items()
+                    for unit in found.values()
+                    if isinstance(unit, PartnerUnit)
+                }
+                self._units_ok = set(
+                    PartnerUnit.objects.filter(q, pk__in=named).values_list("pk", flat=True)
+                )
+            return target.pk in self._units_ok
         return in_scope(self.user, scope_anchor(target))
 
     def build(self, row: int, values: dict[str, Any]) -> models.Model:
@@ -389,6 +406,31 @@ class MemberImporter(LinkedImporter):
             visible = in_scope(self.user, _Node(tree_id, lft))
             where = f"（党员编号 {code}）" if visible else "（在其他党组织，请办理组织关系转接）"
             errors.append(("身份证号", f"该身份证号已在系统中登记{where}。"))
+
+    # Checked while parsing the cell (code, ID number, dates, choices) or by the links.
+    PARSED_FIELDS = frozenset(
+        {"code", "id_number", "gender", "birth_date", "category", "status", "join_date"}
+    )
+
+    def clean_instance(self, obj: Member) -> None:
+        """Full validation without checking twice what the cell parsers already checked."""
+        exclude = [
+            f.name
+            for f in Member._meta.fields
+            if f.name in self.PARSED_FIELDS or f.name in self.skip_clean_fields
+        ]
+        errors: dict[str, list[str]] = {}
+        try:
+            obj.clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        try:
+            obj.clean()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
 
     def check_all(self, items):
         return duplicate_errors(

@@ -181,3 +181,33 @@ def test_template_has_chinese_headers(users):
     sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
     header = [c.value for c in next(sheet.iter_rows())]
     assert "*身份证号" in header and "*所在党组织编码" in header
+
+
+def test_bad_phone_rejected(users, tree):
+    result = run(users["cadre_a"], [row(1, 联系电话="12345")])
+    assert_rejected(result, 2, "联系电话", "电话号码格式不正确", 0)
+
+
+def xlsx_file(rows):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "党员"
+    sheet.append(HEADER)
+    for values in rows:
+        sheet.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_with_date_cells_accepted_and_formulas_rejected(users, tree):
+    first = row(1)
+    first[4] = date(1985, 6, 1)  # a real date cell, as Excel stores it
+    result = MemberImporter(users["cadre_a"]).run(xlsx_file([first]), "m.xlsx", dry_run=False)
+    assert result.committed, [str(e) for e in result.errors]
+    second = row(2)
+    second[1] = '=HYPERLINK("http://example.invalid","点我")'
+    result = MemberImporter(users["cadre_a"]).run(xlsx_file([second]), "m.xlsx", dry_run=False)
+    assert_rejected(result, 2, "姓名", "不接受公式", 1)
