@@ -125,13 +125,13 @@ class AgreementSerializer(serializers.ModelSerializer):
         return data
 
 
-class SignSerializer(serializers.Serializer):
+class AgreementSignSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False, help_text="签订日期，默认今天")
     party_a_signatory = serializers.CharField(required=False, allow_blank=True)
     party_b_signatory = serializers.CharField(required=False, allow_blank=True)
 
 
-class TerminateSerializer(serializers.Serializer):
+class AgreementTerminateSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="终止原因")
     terminated_on = serializers.DateField(required=False, help_text="终止日期，默认今天")
 
@@ -182,7 +182,7 @@ class ServiceProjectSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class ActivityAttachmentSerializer(serializers.ModelSerializer):
     url = serializers.FileField(source="file", read_only=True, use_url=True)
 
     class Meta:
@@ -190,18 +190,18 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "original_name", "size", "url", "uploaded_at"]
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class ActivityAttachmentUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AttachmentKind.choices)
     file = serializers.FileField()
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivityRecordSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(
         slug_field="code", queryset=ServiceProject.objects.all(), help_text="认领项目编码"
     )
     unit = serializers.CharField(source="project.agreement.unit.code", read_only=True)
     party_a = serializers.CharField(source="project.agreement.party_a.code", read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = ActivityAttachmentSerializer(many=True, read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -266,7 +266,7 @@ class NeedSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ResourceSerializer(serializers.ModelSerializer):
+class UnitResourceSerializer(serializers.ModelSerializer):
     unit = unit_field()
     organization = org_field("面向社区/街道编码")
 
@@ -285,7 +285,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class MatchedProjectSerializer(serializers.ModelSerializer):
     organization = org_field("所属社区编码", required=False)
     need = serializers.SlugRelatedField(slug_field="code", queryset=Need.objects.all())
     resource = serializers.SlugRelatedField(slug_field="code", queryset=Resource.objects.all())
@@ -337,7 +337,7 @@ class UnitAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ComputeSerializer(serializers.Serializer):
+class UnitAssessmentComputeSerializer(serializers.Serializer):
     unit = unit_field()
     organization = org_field("评定社区/街道编码")
     year = serializers.IntegerField(min_value=2000, max_value=2100)

@@ -16,24 +16,24 @@ from core.api.viewsets import ScopedModelViewSet
 from covenants import selectors
 from covenants.api.permissions import WorkflowPermission
 from covenants.api.serializers import (
-    ActivitySerializer,
+    ActivityAttachmentSerializer,
+    ActivityAttachmentUploadSerializer,
+    ActivityRecordSerializer,
     AgreementSerializer,
+    AgreementSignSerializer,
     AgreementTemplateSerializer,
-    AttachmentSerializer,
-    AttachmentUploadSerializer,
-    ComputeSerializer,
+    AgreementTerminateSerializer,
     CovenantSerializer,
     CovenantVersionSerializer,
     LiaisonLogSerializer,
+    MatchedProjectSerializer,
     NeedSerializer,
     PartnerUnitSerializer,
-    ProjectSerializer,
-    ResourceSerializer,
     ServiceProjectSerializer,
-    SignSerializer,
-    TerminateSerializer,
+    UnitAssessmentComputeSerializer,
     UnitAssessmentSerializer,
     UnitMemberSerializer,
+    UnitResourceSerializer,
 )
 from covenants.filtersets import (
     ActivityFilterSet,
@@ -91,7 +91,7 @@ from organizations.models import Organization
 # ---------------------------------------------------------------- reports (plain serializers)
 
 
-class ActivityRowSerializer(serializers.Serializer):
+class UnitActivityRowSerializer(serializers.Serializer):
     unit = serializers.CharField(source="unit.code")
     unit_name = serializers.CharField(source="unit.name")
     kind = serializers.CharField(source="unit.kind")
@@ -106,7 +106,7 @@ class ActivityRowSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-class StreetRowSerializer(serializers.Serializer):
+class StreetActivityRowSerializer(serializers.Serializer):
     street = serializers.CharField(source="street.code")
     street_name = serializers.CharField(source="street.name")
     activities = serializers.IntegerField()
@@ -172,7 +172,7 @@ class PartnerUnitViewSet(ScopedModelViewSet):
         rows = selectors.unit_members(request.user, unit)
         return Response(UnitMemberSerializer(rows, many=True).data)
 
-    @extend_schema(parameters=REPORT_PARAMS, responses=ActivityRowSerializer(many=True))
+    @extend_schema(parameters=REPORT_PARAMS, responses=UnitActivityRowSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="activity-table")
     def activity_table(self, request, *args, **kwargs):
         """共建单位活动情况表：活动次数、走访慰问占比、联系情况和不活跃标记。"""
@@ -190,19 +190,19 @@ class PartnerUnitViewSet(ScopedModelViewSet):
                 "handouts": table.handouts,
                 "handout_share": table.handout_share,
                 "inactive_count": table.inactive_count,
-                "rows": ActivityRowSerializer(table.rows, many=True).data,
+                "rows": UnitActivityRowSerializer(table.rows, many=True).data,
             }
         )
 
-    @extend_schema(parameters=REPORT_PARAMS, responses=ActivityRowSerializer(many=True))
+    @extend_schema(parameters=REPORT_PARAMS, responses=UnitActivityRowSerializer(many=True))
     @action(detail=False, methods=["get"])
     def inactive(self, request, *args, **kwargs):
         """不活跃单位：近一个月无联系或近一个季度无活动。"""
         organization, _, on = _report_args(request)
         rows = selectors.inactive_units(request.user, organization=organization, on=on)
-        return Response(ActivityRowSerializer(rows, many=True).data)
+        return Response(UnitActivityRowSerializer(rows, many=True).data)
 
-    @extend_schema(parameters=REPORT_PARAMS[1:2], responses=StreetRowSerializer(many=True))
+    @extend_schema(parameters=REPORT_PARAMS[1:2], responses=StreetActivityRowSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="street-summary")
     def street_summary(self, request, *args, **kwargs):
         """各街道活动次数、走访慰问次数及占比、联系次数。"""
@@ -210,7 +210,7 @@ class PartnerUnitViewSet(ScopedModelViewSet):
         rows = selectors.street_activity_summary(
             request.user, year=year or timezone.localdate().year
         )
-        return Response(StreetRowSerializer(rows, many=True).data)
+        return Response(StreetActivityRowSerializer(rows, many=True).data)
 
 
 class AgreementViewSet(ScopedModelViewSet):
@@ -243,22 +243,22 @@ class AgreementViewSet(ScopedModelViewSet):
     def _refetched(self, agreement):
         return self.get_queryset().get(pk=agreement.pk)
 
-    @extend_schema(request=SignSerializer, responses=AgreementSerializer)
+    @extend_schema(request=AgreementSignSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
     def sign(self, request, *args, **kwargs):
         """签订（草稿 → 已签订）。同一甲乙双方期限重叠的已签协议只能有一份。"""
         agreement = self.get_object()
-        params = SignSerializer(data=request.data)
+        params = AgreementSignSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         agreement_sign(actor=request.user, agreement=agreement, **params.validated_data)
         return Response(self.get_serializer(self._refetched(agreement)).data)
 
-    @extend_schema(request=TerminateSerializer, responses=AgreementSerializer)
+    @extend_schema(request=AgreementTerminateSerializer, responses=AgreementSerializer)
     @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
     def terminate(self, request, *args, **kwargs):
         """终止（须填写原因）。"""
         agreement = self.get_object()
-        params = TerminateSerializer(data=request.data)
+        params = AgreementTerminateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         agreement_terminate(actor=request.user, agreement=agreement, **params.validated_data)
         return Response(self.get_serializer(self._refetched(agreement)).data)
@@ -333,7 +333,7 @@ class ServiceProjectViewSet(ScopedModelViewSet):
 class ActivityViewSet(ScopedModelViewSet):
     """活动记录：资料上传（类型、大小受限）、社区确认。"""
 
-    serializer_class = ActivitySerializer
+    serializer_class = ActivityRecordSerializer
     filterset_class = ActivityFilterSet
     importer_class = ActivityExporter
     search_fields = ["code", "title"]
@@ -353,7 +353,7 @@ class ActivityViewSet(ScopedModelViewSet):
     def delete_service(self, *, actor, instance):
         activity_delete(actor=actor, activity=instance)
 
-    @extend_schema(request=None, responses=ActivitySerializer)
+    @extend_schema(request=None, responses=ActivityRecordSerializer)
     @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
     def confirm(self, request, *args, **kwargs):
         """社区确认活动（须已移交活动记录或影像资料）。"""
@@ -361,7 +361,9 @@ class ActivityViewSet(ScopedModelViewSet):
         activity_confirm(actor=request.user, activity=activity)
         return Response(self.get_serializer(self.get_queryset().get(pk=activity.pk)).data)
 
-    @extend_schema(request=AttachmentUploadSerializer, responses=AttachmentSerializer)
+    @extend_schema(
+        request=ActivityAttachmentUploadSerializer, responses=ActivityAttachmentSerializer
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -371,7 +373,7 @@ class ActivityViewSet(ScopedModelViewSet):
     def attachments(self, request, *args, **kwargs):
         """上传活动方案（plan）、活动记录（record）或影像资料（photo）。"""
         activity = self.get_object()
-        params = AttachmentUploadSerializer(data=request.data)
+        params = ActivityAttachmentUploadSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         attachment = attachment_add(
             actor=request.user,
@@ -380,7 +382,7 @@ class ActivityViewSet(ScopedModelViewSet):
             upload=params.validated_data["file"],
         )
         return Response(
-            AttachmentSerializer(attachment, context={"request": request}).data,
+            ActivityAttachmentSerializer(attachment, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -433,7 +435,7 @@ class NeedViewSet(ScopedModelViewSet):
 class ResourceViewSet(ScopedModelViewSet):
     """资源清单。`idle/` 列出闲置资源。"""
 
-    serializer_class = ResourceSerializer
+    serializer_class = UnitResourceSerializer
     filterset_class = ResourceFilterSet
     importer_class = ResourceImporter
     search_fields = ["code", "title"]
@@ -458,7 +460,7 @@ class ResourceViewSet(ScopedModelViewSet):
 class ProjectViewSet(ScopedModelViewSet):
     """项目清单：需求与资源的对接。"""
 
-    serializer_class = ProjectSerializer
+    serializer_class = MatchedProjectSerializer
     importer_class = ProjectExporter
     filterset_fields = ["status"]
     ordering = ["code"]
@@ -491,10 +493,10 @@ class UnitAssessmentViewSet(ScopedModelViewSet):
     def selector(user):
         return selectors.assessments_visible_to(user)
 
-    @extend_schema(request=ComputeSerializer, responses=UnitAssessmentSerializer)
+    @extend_schema(request=UnitAssessmentComputeSerializer, responses=UnitAssessmentSerializer)
     @action(detail=False, methods=["post"], permission_classes=[WorkflowPermission])
     def compute(self, request, *args, **kwargs):
-        params = ComputeSerializer(data=request.data)
+        params = UnitAssessmentComputeSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         assessment = assessment_compute(actor=request.user, **params.validated_data)
         return Response(self.get_serializer(assessment).data)

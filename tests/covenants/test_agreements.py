@@ -236,3 +236,16 @@ def test_expiring_within_30_days_scoped(tree, units, users):
     ]
     assert {a.code for a in agreements_expiring(users["street"], today=today)} == {"IN", "B"}
     assert set(agreements_visible_to(users["cadre_b"]).values_list("code", flat=True)) == {"B"}
+
+
+def test_expire_task_runs_the_service(tree, units):
+    from covenants.tasks import expire_agreements
+
+    AgreementFactory(
+        party_a=tree["community_a"],
+        unit=units["a"],
+        ends_on=date(2020, 1, 1),
+        starts_on=date(2019, 1, 1),
+    )
+    assert expire_agreements.delay().get() == 1
+    assert Agreement.objects.get().status == S.EXPIRED
