@@ -39,8 +39,15 @@ from core.importing import (
 from core.masking import mask_id_number, mask_name
 from core.scope import in_scope
 from core.services import audit
-from core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
-from grids.choices import CARE_FLAGS, GridLevel, Relation, ResidentType
+from core.validators import (
+    birth_date_from_id,
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+    validate_phone,
+)
+from grids.bulk import insert_with_history
+from grids.choices import CARE_FLAGS, Gender, GridLevel, Relation, ResidentType
 from grids.models import Building, Grid, Household, Resident
 from grids.models.roster import new_resident_code
 from organizations.models import Organization
@@ -56,6 +63,7 @@ HOUSEHOLD_FIELDS = (
 )
 FLAG_FIELDS = tuple(CARE_FLAGS)
 CHUNK = 5000
+_FORMULA_START = frozenset("=+-@")
 
 
 def _size(value: str) -> int:
@@ -115,7 +123,7 @@ def _csv_stream(stream: IO[bytes]) -> Iterator[tuple[list[str], list[bool]]]:
     text = io.TextIOWrapper(stream, encoding=_encoding(stream), newline="")
     try:
         for values in csv.reader(text):
-            yield values, [_looks_like_formula(v) for v in values]
+            yield values, [v[:1] in _FORMULA_START and _looks_like_formula(v) for v in values]
     finally:
         text.detach()
 
@@ -167,13 +175,22 @@ class RosterImporter(BaseImporter):
             header, _ = next(table)
         except StopIteration:
             raise FileRejected("文件为空。") from None
-        mapping = list(self.header_map(header).items())
+        # Pass 2 re-reads a file that passed pass 1: only normalise what was validated.
+        light = {"id_number": normalize_id_number, "phone": normalize_phone}
+        mapping = [
+            (
+                index,
+                column,
+                light.get(column.field, column.parse) if errors is None else column.parse,
+            )
+            for index, column in self.header_map(header).items()
+        ]
         for line, (values, formulas) in enumerate(table, start=2):
             if not any(v.strip() for v in values):
                 continue
             parsed: dict[str, Any] = {}
             bad = False
-            for index, column in mapping:
+            for index, column, parse in mapping:
                 raw = values[index] if index < len(values) else ""
                 if index < len(formulas) and formulas[index]:
                     bad = True
@@ -186,7 +203,7 @@ class RosterImporter(BaseImporter):
                         errors.append(RowError(line, column.header, "必填，不能为空。"))
                     continue
                 try:
-                    parsed[column.field] = column.parse(raw)
+                    parsed[column.field] = parse(raw)
                 except ValidationError as exc:
                     bad = True
                     if errors is not None:
@@ -371,6 +388,37 @@ class RosterImporter(BaseImporter):
             note=v.get("household_note", ""),
         )
 
+    def _household_row(self, v: dict[str, Any]) -> dict[str, Any]:
+        building = self.buildings.get(v.get("building_code") or "")
+        micro = self.grids.get(v.get("micro_grid_code") or "")
+        return {
+            "code": v["household_code"],
+            "grid_id": self.grids[v["grid_code"]][0],
+            "building_id": building[0] if building else None,
+            "micro_grid_id": micro[0] if micro else None,
+            "door_number": v["door_number"],
+            "head_name": v["head_name"],
+            "size": v.get("size") or 1,
+            "note": v.get("household_note", ""),
+        }
+
+    @staticmethod
+    def _resident_row(v: dict[str, Any], household_id: int) -> dict[str, Any]:
+        number = v["id_number"]  # validated in pass 1
+        return {
+            "code": new_resident_code(),
+            "household_id": household_id,
+            "name": v["name"],
+            "id_number": number,
+            "gender": Gender.MALE if int(number[16]) % 2 else Gender.FEMALE,
+            "birth_date": birth_date_from_id(number),
+            "phone": v.get("phone", ""),
+            "relation": v["relation"],
+            "resident_type": v.get("resident_type") or ResidentType.REGISTERED,
+            "note": v.get("note", ""),
+            **{f: v.get(f, False) for f in FLAG_FIELDS},
+        }
+
     def _resident(self, v: dict[str, Any], household_id: int, pk: int | None) -> Resident:
         resident = Resident(
             pk=pk,
@@ -425,16 +473,13 @@ class RosterImporter(BaseImporter):
                 continue
             written.add(code)
             existing = self.existing_households.get(code)
-            (changed_households if existing else new_households).append(
-                self._household(v, existing)
-            )
-        if new_households:
-            Household.objects.bulk_create(new_households, batch_size=1000)
-            Household.history.bulk_history_create(
-                new_households, batch_size=1000, default_user=user
-            )
-            for household in new_households:
-                household_pk[household.code] = household.pk
+            if existing:
+                changed_households.append(self._household(v, existing))
+            else:
+                new_households.append(self._household_row(v))
+        ids = insert_with_history(Household, new_households, user=user)
+        for row, pk in zip(new_households, ids, strict=True):
+            household_pk[row["code"]] = pk
         if changed_households:
             changed_households = self._onto_stored(Household, changed_households)
             fields = [
@@ -454,11 +499,11 @@ class RosterImporter(BaseImporter):
         new_residents, changed_residents = [], []
         for v in batch:
             pk = self.existing_residents.get(v["id_number"])
-            resident = self._resident(v, household_pk[v["household_code"]], pk)
-            (changed_residents if pk else new_residents).append(resident)
-        if new_residents:
-            Resident.objects.bulk_create(new_residents, batch_size=1000)
-            Resident.history.bulk_history_create(new_residents, batch_size=1000, default_user=user)
+            if pk:
+                changed_residents.append(self._resident(v, household_pk[v["household_code"]], pk))
+            else:
+                new_residents.append(self._resident_row(v, household_pk[v["household_code"]]))
+        insert_with_history(Resident, new_residents, user=user)
         if changed_residents:
             changed_residents = self._onto_stored(Resident, changed_residents)
             fields = [
