@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from core.admin import ScopedAdminMixin
-from portal.models import ServiceCentre, ServiceItem
+from core.admin import ScopedAdminMixin, SensitiveAdminMixin
+from portal.models import ResidentProfile, ServiceCentre, ServiceItem
 
 
 @admin.register(ServiceCentre)
@@ -45,3 +45,17 @@ class ServiceItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "is_published",
         "sort_order",
     ]
+
+
+@admin.register(ResidentProfile)
+class ResidentProfileAdmin(SensitiveAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' portal accounts: cadres see who registered in their community (phone masked);
+    accounts are created by residents themselves, never here."""
+
+    list_display = ["name", "masked_phone", "community", "created_at"]
+    search_fields = ["name", "community__name"]
+    list_select_related = ["community"]
+    fields = ["name", "phone", "community"]
+
+    def has_add_permission(self, request):
+        return False

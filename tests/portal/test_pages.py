@@ -145,3 +145,41 @@ def test_public_page_cache_keeps_the_two_text_sizes_apart(client, tree):
     assert 'class="large-text"' not in client.get("/services/").content.decode()
     client.cookies["portal_text"] = "large"
     assert 'class="large-text"' in client.get("/services/").content.decode()
+
+
+def test_server_error_page_is_friendly_and_standalone():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert '<html lang="zh-CN">' in html and "系统暂时出了点问题" in html
+
+
+def test_demo_data_is_idempotent(db):
+    import io
+
+    from portal import demo
+    from portal.models import ServiceCentre, ServiceItem
+    from tests.factories import OrganizationFactory
+
+    street = OrganizationFactory(code="TD-ZQ", kind="street_committee", phone="0412-2220001")
+    for code in ("YL", "SL", "DM"):
+        OrganizationFactory(code=f"TD-ZQ-{code}", name=f"{code}社区大党委", parent=street)
+    demo.seed(io.StringIO())
+    counts = ServiceCentre.objects.count(), ServiceItem.objects.count()
+    demo.seed(io.StringIO())
+    assert counts == (ServiceCentre.objects.count(), ServiceItem.objects.count())
+    assert counts[0] == 3 and counts[1] > 10
+
+
+def test_resident_accounts_are_listed_masked_in_scope(admin_client_for, users, tree):
+    from portal.accounts import resident_register
+
+    resident_register(
+        name="王阿姨", phone="13912345678", password="Yuanlin-2026!", community=tree["community_a"]
+    )
+    resident_register(
+        name="李叔", phone="13700001111", password="Yuanlin-2026!", community=tree["community_b"]
+    )
+    html = admin_client_for(users["cadre_a"]).get("/admin/portal/residentprofile/").content.decode()
+    assert "王阿姨" in html and "139****5678" in html and "13912345678" not in html
+    assert "李叔" not in html
