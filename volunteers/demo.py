@@ -246,13 +246,13 @@ def _veterans(admin, volunteers, now):
     targets = [120, 320, 640, 1040, 1560]
     pool = [group[0] for group in volunteers.values()] + [group[1] for group in volunteers.values()]
     for volunteer, target in zip(pool, targets, strict=False):
-        for day in range(target // 8):
+        for month in range(target // 20):
             services.hours_award(
                 actor=admin,
                 volunteer=volunteer,
-                hours=Decimal(8),
-                served_on=(now - timedelta(days=100 + day * 3)).date(),
-                reason="历年纸质服务记录补录",
+                hours=Decimal(20),
+                served_on=(now - timedelta(days=100 + month * 30)).date(),
+                reason="历年纸质服务记录按月汇总补录",
             )
 
 
