@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from organizations import member_selectors as selectors
 from organizations import member_services as services
+from organizations.admin import figures as f
 from organizations.member_importers import (
     AppraisalImporter,
     MemberActivityImporter,
@@ -41,6 +42,7 @@ class UnitChoicesMixin:
 
 @admin.register(Member)
 class MemberAdmin(
+    f.FiguresMixin,
     FileImportExportMixin,
     SensitiveAdminMixin,
     UnitChoicesMixin,
@@ -74,6 +76,9 @@ class MemberAdmin(
 
     def get_queryset(self, request):
         return selectors.members_visible_to(request.user)
+
+    def figures(self, request):
+        return f.member_count_figures(request.user)
 
     def save_model(self, request, obj, form, change):
         services.member_save(actor=request.user, member=obj)
@@ -120,7 +125,7 @@ class ServicesFormsetMixin:
 
 @admin.register(CommunityRegistration)
 class CommunityRegistrationAdmin(
-    FileImportExportMixin, ServicesFormsetMixin, ScopedAdminMixin, admin.ModelAdmin
+    f.FiguresMixin, FileImportExportMixin, ServicesFormsetMixin, ScopedAdminMixin, admin.ModelAdmin
 ):
     importer_class = RegistrationImporter
     list_display = ["member", "community", "branch", "registered_on", "code"]
@@ -133,6 +138,9 @@ class CommunityRegistrationAdmin(
 
     def get_queryset(self, request):
         return selectors.registrations_visible_to(request.user)
+
+    def figures(self, request):
+        return f.registration_figures(request.user)
 
     def save_model(self, request, obj, form, change):
         services.registration_save(actor=request.user, registration=obj)

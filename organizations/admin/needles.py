@@ -5,6 +5,7 @@ from django.contrib import admin
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from organizations import member_selectors as selectors
 from organizations import member_services as services
+from organizations.admin import figures as f
 from organizations.member_importers import (
     BodyImporter,
     FinancialDisclosureImporter,
@@ -14,7 +15,9 @@ from organizations.models import Body, FinancialDisclosure, SixHaves
 
 
 @admin.register(Body)
-class BodyAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class BodyAdmin(
+    f.FiguresMixin, FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     importer_class = BodyImporter
     list_display = [
         "name",
@@ -32,6 +35,9 @@ class BodyAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
 
     def get_queryset(self, request):
         return selectors.bodies_visible_to(request.user)
+
+    def figures(self, request):
+        return f.coverage_figures(request.user)
 
     @admin.display(description="红色物业", boolean=True)
     def red_property(self, obj):
@@ -73,7 +79,7 @@ class FinancialDisclosureAdmin(FileImportExportMixin, ScopedAdminMixin, admin.Mo
 
 
 @admin.register(SixHaves)
-class SixHavesAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+class SixHavesAdmin(f.FiguresMixin, FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
     importer_class = SixHavesImporter
     list_display = [
         "branch",
@@ -99,6 +105,9 @@ class SixHavesAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.six_haves_visible_to(request.user)
+
+    def figures(self, request):
+        return f.six_haves_figures(request.user)
 
     @admin.display(description="达标项")
     def score_label(self, obj):

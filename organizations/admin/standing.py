@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from organizations import member_selectors as selectors
+from organizations.admin import figures as f
 from organizations.admin.members import ServicesFormsetMixin, UnitChoicesMixin
 from organizations.member_importers import (
     CommitteeSeatImporter,
@@ -15,7 +16,12 @@ from organizations.models import CommitteeSeat, DutyShift, SentDownCadre, Standi
 
 @admin.register(CommitteeSeat)
 class CommitteeSeatAdmin(
-    FileImportExportMixin, SensitiveAdminMixin, UnitChoicesMixin, ScopedAdminMixin, admin.ModelAdmin
+    f.FiguresMixin,
+    FileImportExportMixin,
+    SensitiveAdminMixin,
+    UnitChoicesMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     importer_class = CommitteeSeatImporter
     list_display = [
@@ -35,10 +41,8 @@ class CommitteeSeatAdmin(
     def get_queryset(self, request):
         return selectors.seats_visible_to(request.user)
 
-    def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
-        extra_context["three_thirds"] = selectors.three_thirds(request.user)
-        return super().changelist_view(request, extra_context)
+    def figures(self, request):
+        return f.three_thirds_figures(request.user)
 
 
 @admin.register(StandingAppointment)
@@ -71,6 +75,7 @@ class DutyShiftInline(admin.TabularInline):
 
 @admin.register(SentDownCadre)
 class SentDownCadreAdmin(
+    f.FiguresMixin,
     FileImportExportMixin,
     SensitiveAdminMixin,
     UnitChoicesMixin,
@@ -94,3 +99,6 @@ class SentDownCadreAdmin(
 
     def get_queryset(self, request):
         return selectors.cadres_visible_to(request.user)
+
+    def figures(self, request):
+        return f.duty_gap_figures(request.user)

@@ -38,8 +38,8 @@ def test_changelist_query_count_is_constant(
     client.get(CHANGELIST)  # warm the content-type cache
     MemberAdmin.list_per_page = per_page
     try:
-        # session, user, scope, permissions ×2, count ×2, page, filter choices…: fixed.
-        with django_assert_num_queries(8):
+        # session, user, scope, permissions ×2, counts ×2, the page, the member-count figures.
+        with django_assert_num_queries(9):
             response = client.get(CHANGELIST)
     finally:
         MemberAdmin.list_per_page = 50
@@ -168,3 +168,46 @@ def test_admin_add_goes_through_service_with_history(admin_client_for, users, tr
     member = Member.objects.get(code="DY-NEW")
     assert member.birth_date == date(1992, 3, 4)
     assert member.history.get().history_user == users["cadre_a"]
+
+
+@pytest.mark.parametrize(
+    "model, heading",
+    [
+        ("member", "党员人数"),
+        ("communityregistration", "双报到情况"),
+        ("committeeseat", "三三制"),
+        ("sentdowncadre", "无下沉党员值班"),
+        ("body", "红色物业"),
+        ("sixhaves", "六有达标覆盖"),
+    ],
+)
+def test_changelists_show_their_figures_in_scope(admin_client_for, users, members, model, heading):
+    url = reverse(f"admin:organizations_{model}_changelist")
+    response = admin_client_for(users["cadre_a"]).get(url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert heading in html
+    assert "胜利社区" not in html  # community B's figures never reach community A's cadre
+
+
+def test_three_thirds_figures_name_balance(admin_client_for, users, tree):
+    from datetime import date
+
+    from organizations.models import CommitteeSeat
+    from tests.organizations.factories import PartnerUnitFactory
+
+    unit = PartnerUnitFactory(organization=tree["street"])
+    for seat_type in ("community_cadre", "resident_member", "unit_member"):
+        CommitteeSeat.objects.create(
+            committee=tree["community_a"],
+            person_name=seat_type,
+            seat_type=seat_type,
+            term_start=date(2024, 1, 1),
+            unit=unit if seat_type == "unit_member" else None,
+        )
+    html = (
+        admin_client_for(users["cadre_a"])
+        .get(reverse("admin:organizations_committeeseat_changelist"))
+        .content.decode()
+    )
+    assert "均衡" in html
