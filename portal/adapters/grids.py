@@ -144,9 +144,13 @@ def case_submit(
 
 
 def _case_view(case) -> dict:
-    handler = (
-        case.target_label or case.department or (case.community.name if case.community else "")
-    )
+    community = case.community.name if case.community else ""
+    if case.dispatch_kind == "grid_worker":
+        # The handler is a person: name the grid, not them.
+        grid = case.grid.name if case.grid_id else ""
+        handler = f"{community}{grid}网格员"
+    else:
+        handler = case.target_label or case.department or community
     events = [
         {
             "when": e.created_at,

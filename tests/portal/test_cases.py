@@ -167,6 +167,7 @@ def test_rating_once_after_resolution(client, place, users):
     resolve_case(code, users["cadre_a"], place["worker"])
     html = client.post("/track/", lookup).content.decode()
     assert "已办结" in html and "已更换楼道灯" in html and "提交评价" in html
+    assert "第一网格网格员" in html and "赵网格" not in html  # the unit, not the person
     html = client.post(
         "/track/rate/", {**lookup, "satisfaction": "5", "comment": "很快"}
     ).content.decode()
@@ -201,6 +202,7 @@ def test_tracking_is_rate_limited_per_ip(client, place):
 def test_community_page_lists_grid_and_find_by_building(client, place):
     html = client.get("/community/A/").content.decode()
     assert "第一网格" in html and "赵网格" in html
+    assert "/report/?community=A" in html
     assert "13944445555" not in html  # a personal phone is not a public work phone
     html = client.get("/community/", {"q": "春晖 3栋"}).content.decode()
     assert "/community/A/" in html.split('id="results"')[1]
