@@ -111,7 +111,7 @@ class PartnerUnitImporter(_OrgLookup, BaseImporter):
             "partner_codes",
             "共建社区编码",
             help="多个用顿号或逗号分隔",
-            export=lambda u: "、".join(p.organization.code for p in u.partnerships.all()),
+            export=lambda u: "、".join(p.code for p in u.partners.all()),
         ),
     ]
 
@@ -232,9 +232,8 @@ class PartnerUnitImporter(_OrgLookup, BaseImporter):
         )
 
     def export_queryset(self, queryset):
-        return queryset.select_related("organization").prefetch_related(
-            "partnerships__organization"
-        )
+        # Callers pass ``units_visible_to(user)``: partners already prefetched within scope.
+        return queryset
 
 
 class NeedImporter(_OrgLookup, BaseImporter):

@@ -41,7 +41,11 @@ def units_visible_to(user) -> QuerySet[PartnerUnit]:
     return (
         PartnerUnit.objects.visible_to(user)
         .select_related("organization")
-        .prefetch_related(Prefetch("partners", queryset=Organization.objects.order_by("code")))
+        .prefetch_related(
+            # Only the partners the viewer may see: A does not learn which other communities
+            # a shared unit works with.
+            Prefetch("partners", queryset=Organization.objects.visible_to(user).order_by("code"))
+        )
     )
 
 

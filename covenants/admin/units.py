@@ -99,13 +99,12 @@ class PartnerUnitAdmin(
     search_fields = ["name", "code", "credit_code", "liaison_name"]
     list_per_page = 50
     inlines = [AgreementInline]
-    readonly_fields = ["members_section"]
+    change_form_template = "covenants/admin/unit_change_form.html"
     fieldsets = [
         (None, {"fields": ["code", "name", "credit_code", "kind", "organization", "address"]}),
         ("单位党组织", {"fields": ["party_org_name", "party_secretary"]}),
         ("联络员", {"fields": ["liaison_name", "liaison_title", "liaison_phone"]}),
         ("共建关系", {"fields": ["partner_organizations", "note"]}),
-        ("在职党员双报到", {"fields": ["members_section"]}),
     ]
     party_fields = ("organization",)
 
@@ -116,18 +115,14 @@ class PartnerUnitAdmin(
     def partner_list(self, obj):
         return "、".join(p.name for p in obj.partners.all())
 
-    @admin.display(description="在职党员（双报到）及反馈等次")
-    def members_section(self, obj):
-        from django.template.loader import render_to_string
-
-        if obj is None or obj.pk is None:
-            return "—"
-        request = getattr(self, "_request", None)
-        members = unit_members(request.user, obj) if request else []
-        return render_to_string("covenants/admin/unit_members.html", {"members": members})
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        unit = self.get_object(request, object_id)
+        if unit is not None:
+            extra_context["unit_members"] = unit_members(request.user, unit)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        self._request = request
         form = super().get_form(request, obj, change=change, **kwargs)
         field = form.base_fields.get("partner_organizations")
         if field is not None:

@@ -164,6 +164,15 @@ class PartnerUnitViewSet(ScopedModelViewSet):
     def delete_service(self, *, actor, instance):
         unit_delete(actor=actor, unit=instance)
 
+    def retrieve(self, request, *args, **kwargs):
+        """单位详情，含 ``registered_members``：在职党员双报到及最近社区反馈等次（按报到社区限定范围）。"""
+        unit = self.get_object()
+        data = self.get_serializer(unit).data
+        data["registered_members"] = UnitMemberSerializer(
+            selectors.unit_members(request.user, unit), many=True
+        ).data
+        return Response(data)
+
     @extend_schema(responses=UnitMemberSerializer(many=True))
     @action(detail=True, methods=["get"])
     def members(self, request, *args, **kwargs):

@@ -207,5 +207,10 @@ def test_unit_page_shows_registered_members_and_feedback(tree, units, users, adm
     assert "刘在职" in page_b and "2025 年：优秀" in page_b
     rows = api(users["cadre_b"]).get("/api/v1/partner-units/US/members/").json()
     assert rows[0]["name"] == "刘在职" and rows[0]["feedback_grade"] == "excellent"
+    detail = api(users["cadre_b"]).get("/api/v1/partner-units/US/").json()
+    assert detail["registered_members"] == rows
+    assert detail["partners"] == ["B"]  # A's partnership is not B's business
+    page_a = admin_client_for(users["cadre_a"]).get(url).content.decode()
+    assert "刘在职" not in page_a
     # Community A does not see a registration made in B.
     assert api(users["cadre_a"]).get("/api/v1/partner-units/US/members/").json() == []

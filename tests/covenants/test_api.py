@@ -231,3 +231,64 @@ def test_report_endpoints(signed, users, api):
             "contacts": 0,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "route,make,queries",
+    [
+        ("/api/v1/needs/", "need", 3),
+        ("/api/v1/resources/", "resource", 3),
+        ("/api/v1/matched-projects/", "match", 3),
+        ("/api/v1/covenants/", "covenant", 4),
+        ("/api/v1/unit-assessments/", "assessment", 3),
+    ],
+)
+def test_more_list_query_counts_constant(
+    route, make, queries, tree, units, users, api, django_assert_num_queries
+):
+    from covenants.models import Covenant, CovenantVersion, Project, UnitAssessment
+    from tests.covenants.factories import NeedFactory, ResourceFactory
+
+    seq = iter(range(1000))
+
+    def one():
+        n = next(seq)
+        need = NeedFactory(organization=tree["community_a"])
+        resource = ResourceFactory(unit=units["a"], organization=tree["community_a"])
+        if make == "match":
+            Project.objects.create(
+                code=f"P{n}",
+                organization=tree["community_a"],
+                need=need,
+                resource=resource,
+                title="对接",
+            )
+        if make == "covenant":
+            covenant = Covenant.objects.create(
+                code=f"C{n}", organization=tree["community_a"], kind="residents", title="公约"
+            )
+            CovenantVersion.objects.create(
+                covenant=covenant,
+                number=1,
+                text="正文",
+                adopted_on=date(2026, 1, 1),
+                is_current=True,
+            )
+        if make == "assessment":
+            UnitAssessment.objects.create(
+                unit=units["a"],
+                organization=tree["community_a"],
+                year=2000 + n,
+                score=80,
+                grade="fairly_good",
+            )
+
+    client = api(users["cadre_a"])
+    for _ in range(12):
+        one()
+    client.get(route)
+    for size in (3, 10):
+        users["cadre_a"].__dict__.pop("_scope_ranges_cache", None)
+        with django_assert_num_queries(queries):
+            response = client.get(route, {"page_size": size})
+        assert len(response.json()["results"]) == size

@@ -110,3 +110,10 @@ def test_add_partner_checks_kind_and_scope(tree, units, users):
         "UB",
         "US",
     }
+
+
+def test_partners_listed_only_within_scope(units, users):
+    [shared_a] = [u for u in units_visible_to(users["cadre_a"]) if u.code == "US"]
+    assert [p.code for p in shared_a.partners.all()] == ["A"]
+    [shared_s] = [u for u in units_visible_to(users["street"]) if u.code == "US"]
+    assert [p.code for p in shared_s.partners.all()] == ["A", "B"]
