@@ -107,3 +107,17 @@ def test_locale_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
+
+
+@pytest.mark.parametrize("program", [["worker", "--pool", "solo"], ["beat"]])
+def test_celery_stops_with_one_sentence_too(program):
+    base = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", *program],
+        cwd=ROOT,
+        env={**base, "APP_ENV": "production"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_one_sentence(result, "SECRET_KEY")
