@@ -86,18 +86,18 @@ def _codenames_for(target: str, actions: str) -> list[tuple[str, str]]:
     return wanted
 
 
-def setup_roles(stdout=None) -> dict[str, int]:
+def setup_roles(stdout=None, using: str = "default") -> dict[str, int]:
     from django.contrib.auth.models import Group, Permission
 
     counts: dict[str, int] = {}
     all_perms = {
         (app_label, codename): pk
-        for pk, app_label, codename in Permission.objects.values_list(
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
             "pk", "content_type__app_label", "codename"
         )
     }
     for role, targets in role_permissions().items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _ = Group.objects.using(using).get_or_create(name=role)
         ids = set()
         for target, actions in targets.items():
             for key in _codenames_for(target, actions):
@@ -119,4 +119,4 @@ def setup_roles_after_migrate(sender, app_config=None, using="default", **kwargs
 
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)
-    setup_roles()
+    setup_roles(using=using)
