@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from core.importing import (
     BaseImporter,
@@ -435,20 +436,105 @@ class ActivityExporter(ExportOnly):
         ).prefetch_related(None)
 
 
-class LiaisonLogExporter(ExportOnly):
+class LiaisonLogImporter(_OrgLookup, BaseImporter):
+    """工作手册 rows from a spreadsheet. A row is the same entry as a stored one when unit,
+    community, date and mode match (then it is updated), otherwise it is added."""
+
     model = LiaisonLog
     title = "联络工作手册"
     sheet_name = "联络工作手册"
+    key_field = "entry_key"
     columns = [
-        Column("date", "联系日期"),
-        Column("unit", "单位编码", export=lambda log: log.unit.code),
-        Column("unit_name", "单位", export=lambda log: log.unit.name),
-        Column("organization", "社区/街道", export=lambda log: log.organization.name),
-        Column("mode", "联系方式", export=lambda log: ContactMode(log.mode).label),
+        Column("unit_code", "单位编码", required=True, export=lambda log: log.unit.code),
+        Column(
+            "organization_code",
+            "社区/街道编码",
+            required=True,
+            export=lambda log: log.organization.code,
+        ),
+        Column("date", "联系日期", required=True, parse=parse_date),
+        Column(
+            "mode",
+            "联系方式",
+            required=True,
+            parse=choice_parser(ContactMode),
+            help=_labels(ContactMode),
+            export=lambda log: ContactMode(log.mode).label,
+        ),
         Column("liaison_name", "联络员"),
-        Column("content", "会商内容"),
+        Column("content", "会商内容", required=True),
         Column("follow_ups", "后续事项"),
     ]
+
+    @staticmethod
+    def entry_key(unit_code, org_code, day, mode) -> str:
+        return f"{unit_code}|{org_code}|{day}|{mode}"
+
+    def prepare(self, rows):
+        for _, values in rows:
+            values["entry_key"] = self.entry_key(
+                values.get("unit_code"),
+                values.get("organization_code"),
+                values.get("date"),
+                values.get("mode"),
+            )
+        unit_codes = {v["unit_code"] for _, v in rows if v.get("unit_code")}
+        self.units = {
+            u.code: u for u in PartnerUnit.objects.visible_to(self.user).filter(code__in=unit_codes)
+        }
+        self.partnered = set(
+            UnitPartnership.objects.filter(unit__code__in=unit_codes).values_list(
+                "unit_id", "organization_id"
+            )
+        )
+        self.load_orgs({v["organization_code"] for _, v in rows if v.get("organization_code")})
+        dates = {v["date"] for _, v in rows if v.get("date")}
+        self.existing = {
+            self.entry_key(log.unit.code, log.organization.code, log.date, log.mode): log
+            for log in LiaisonLog.objects.filter(
+                unit__code__in=unit_codes, date__in=dates
+            ).select_related("unit", "organization")
+        }
+
+    def build(self, row, values):
+        errors: list[tuple[str, str]] = []
+        unit = self.units.get(values["unit_code"])
+        if unit is None:
+            errors.append(("单位编码", f"找不到单位“{values['unit_code']}”或不在您的管辖范围内。"))
+        organization = self.org(values["organization_code"], "社区/街道编码", errors, PARTY_A_KINDS)
+        if unit is not None and organization is not None:
+            if unit.organization_id != organization.pk and (
+                (unit.pk, organization.pk) not in self.partnered
+            ):
+                errors.append(("社区/街道编码", f"单位“{unit}”与{organization}没有共建关系。"))
+        if values["date"] > timezone.localdate():
+            errors.append(("联系日期", "联系日期不能晚于今天。"))
+        if errors:
+            raise RowInvalid(errors)
+        log = self.existing.get(values["entry_key"]) or LiaisonLog(
+            unit=unit, organization=organization, date=values["date"], mode=values["mode"]
+        )
+        log.liaison_name = values.get("liaison_name") or unit.liaison_name
+        log.content = values["content"]
+        log.follow_ups = values.get("follow_ups", log.follow_ups)
+        return log
+
+    def column_header(self, field_name: str) -> str:
+        if field_name == "entry_key":
+            return "单位编码+社区/街道编码+联系日期+联系方式"
+        return super().column_header(field_name)
+
+    def update_fields(self):
+        return ["liaison_name", "content", "follow_ups", "updated_at"]
+
+    def after_save(self, result: ImportResult) -> None:
+        audit(
+            actor=self.user,
+            action="liaison_log.import",
+            target_type="covenants.liaisonlog",
+            target_repr=f"导入联络工作手册 {result.created + result.updated} 条",
+            detail={"created": result.created, "updated": result.updated},
+        )
 
     def export_queryset(self, queryset):
         return queryset.select_related("unit", "organization")
@@ -503,7 +589,7 @@ class UnitAssessmentExporter(ExportOnly):
 __all__ = [
     "ActivityExporter",
     "AgreementExporter",
-    "LiaisonLogExporter",
+    "LiaisonLogImporter",
     "NeedImporter",
     "PartnerUnitImporter",
     "ProjectExporter",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.admin import FileImportExportMixin
 from covenants.admin.base import CovenantsAdminMixin
 from covenants.importers import (
-    LiaisonLogExporter,
+    LiaisonLogImporter,
     NeedImporter,
     ProjectExporter,
     ResourceImporter,
@@ -62,7 +62,7 @@ def _changed(form) -> dict:
 
 @admin.register(LiaisonLog)
 class LiaisonLogAdmin(FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
-    importer_class = LiaisonLogExporter
+    importer_class = LiaisonLogImporter
     list_display = ["date", "unit", "organization", "mode", "liaison_name", "content"]
     list_filter = ["mode"]
     search_fields = ["unit__name", "content", "liaison_name"]

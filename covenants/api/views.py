@@ -47,7 +47,7 @@ from covenants.filtersets import (
 from covenants.importers import (
     ActivityExporter,
     AgreementExporter,
-    LiaisonLogExporter,
+    LiaisonLogImporter,
     NeedImporter,
     PartnerUnitImporter,
     ProjectExporter,
@@ -401,7 +401,7 @@ class LiaisonLogViewSet(ScopedModelViewSet):
 
     serializer_class = LiaisonLogSerializer
     filterset_class = LiaisonLogFilterSet
-    importer_class = LiaisonLogExporter
+    importer_class = LiaisonLogImporter
     lookup_field = "pk"
     ordering = ["-date", "-id"]
 

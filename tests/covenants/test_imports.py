@@ -177,3 +177,51 @@ def test_needs_and_resources_import(tree, users, units):
     assert [str(e) for e in result.errors] == [
         "第 3 行 提供单位编码: 找不到单位“UB”或不在您的管辖范围内。"
     ]
+
+
+def test_liaison_log_import_adds_updates_and_rejects(tree, users, units):
+    from covenants.importers import LiaisonLogImporter
+    from covenants.models import LiaisonLog
+
+    header = ["单位编码", "社区/街道编码", "联系日期", "联系方式", "会商内容"]
+    rows = [
+        header,
+        ["US", "A", "2026-03-05", "电话", "商定学雷锋活动"],
+        ["UA", "A", "2026-03-06", "上门会商", "报送活动方案"],
+    ]
+    result = LiaisonLogImporter(users["cadre_a"]).run(csv_bytes(rows), "l.csv", dry_run=False)
+    assert result.committed and result.created == 2
+    assert LiaisonLog.objects.get(unit=units["shared"]).liaison_name == "王联络"
+    rows[1][4] = "商定学雷锋活动（改期）"
+    result = LiaisonLogImporter(users["cadre_a"]).run(csv_bytes(rows), "l.csv", dry_run=False)
+    assert (result.created, result.updated) == (0, 2)
+    assert LiaisonLog.objects.get(unit=units["shared"]).content.endswith("（改期）")
+    bad = [
+        header,
+        ["UB", "A", "2026-03-05", "电话", "看不见的单位"],
+        ["UA", "B", "2026-03-05", "电话", "越权社区"],
+        ["UA", "A", "2999-01-01", "电话", "未来"],
+        ["UA", "A", "2026-03-06", "上门会商", "重复"],
+        ["UA", "A", "2026-03-06", "上门会商", "重复"],
+    ]
+    result = LiaisonLogImporter(users["cadre_a"]).run(csv_bytes(bad), "l.csv", dry_run=False)
+    messages = [str(e) for e in result.errors]
+    assert "第 2 行 单位编码: 找不到单位“UB”或不在您的管辖范围内。" in messages
+    assert "第 3 行 社区/街道编码: “胜利社区大党委”不在您的管辖范围内。" in messages
+    assert "第 4 行 联系日期: 联系日期不能晚于今天。" in messages
+    assert any(m.startswith("第 6 行 单位编码+社区/街道编码+联系日期+联系方式") for m in messages)
+    assert LiaisonLog.objects.count() == 2
+    exported = LiaisonLogImporter(users["cadre_a"]).export(LiaisonLog.objects.all(), "csv")
+    assert (
+        exported.decode("utf-8-sig").splitlines()[0].startswith("单位编码,社区/街道编码,联系日期")
+    )
+
+
+def test_admin_export_is_scoped(units, users, admin_client_for):
+    from django.urls import reverse
+
+    client = admin_client_for(users["cadre_a"])
+    response = client.get(reverse("admin:covenants_partnerunit_export"), {"format": "csv"})
+    body = response.content.decode("utf-8-sig")
+    assert "园林小学" in body and "供电公司" in body and "胜利医院" not in body
+    assert "13812345678" not in body and "138****5678" in body
