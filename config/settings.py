@@ -201,9 +201,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # governance reminder windows: days before a planned meeting; days before the period's due
 # date when nothing is planned; days before a task's deadline.
-GOVERNANCE_REMINDER_WINDOWS = tuple(env.list("GOVERNANCE_REMINDER_WINDOWS", cast=int, default=[7, 1]))
-GOVERNANCE_UNPLANNED_WINDOW = env.int("GOVERNANCE_UNPLANNED_WINDOW", default=7)
-GOVERNANCE_TASK_REMINDER_DAYS = env.int("GOVERNANCE_TASK_REMINDER_DAYS", default=1)
+GOVERNANCE_REMINDER_WINDOWS = tuple(
+    env.list("GOVERNANCE_REMINDER_WINDOWS", cast=int, default=[7, 1])
+)
+GOVERNANCE_UNPLANNED_WINDOW = env_int("GOVERNANCE_UNPLANNED_WINDOW", default=7)
+GOVERNANCE_TASK_REMINDER_DAYS = env_int("GOVERNANCE_TASK_REMINDER_DAYS", default=1)
 
 # E-mail
 EMAIL_BACKEND = env.str(
