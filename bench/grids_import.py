@@ -344,9 +344,7 @@ def main() -> int:
         flush=True,
     )
     sample_households = max(1, round(SAMPLE_ROWS / (rows / p["households"])))
-    write_csv(
-        sample_csv, layout[:50], sample_households, prefix="S", serial0=5_000_000, rng=rng
-    )
+    write_csv(sample_csv, layout[:50], sample_households, prefix="S", serial0=5_000_000, rng=rng)
 
     fast = run_child("fast", main_csv)
     if "error" in fast:

@@ -7,11 +7,24 @@ from grids.selectors import grid_tree
 
 
 def test_demo_seed(db, roles):
+    from core.demo import ensure_user
+    from core.roles import COMMUNITY_SECRETARY, STREET_ADMIN
     from grids import demo as grids_demo
-    from organizations import demo as org_demo
+    from organizations.demo import demo_tree
+    from organizations.models import Organization
+    from organizations.tree import load_nodes
 
+    # Only the demo tree and users are needed (not the rest of the organizations seed).
+    nodes = demo_tree()
+    load_nodes(
+        [Organization(**{k: v for k, v in n.items() if k != "parent"}) for n in nodes],
+        [],
+        {n["code"]: n["parent"] for n in nodes},
+        update_fields=[],
+    )
+    ensure_user("street", role=STREET_ADMIN, scope_codes=["TD-ZQ"])
+    ensure_user("yuanlin", role=COMMUNITY_SECRETARY, scope_codes=["TD-ZQ-YL"])
     out = io.StringIO()
-    org_demo.seed(out)
     grids_demo.seed(out)
     counts = (Grid.objects.count(), Household.objects.count(), Case.objects.count())
     grids_demo.seed(out)
