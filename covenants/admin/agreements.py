@@ -227,6 +227,7 @@ class TemplateClauseInline(admin.TabularInline):
 @admin.register(AgreementTemplate)
 class AgreementTemplateAdmin(CovenantsAdminMixin, admin.ModelAdmin):
     list_display = ["organization", "title", "updated_at"]
+    list_select_related = ["organization"]
     inlines = [TemplateClauseInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

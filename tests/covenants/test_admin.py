@@ -214,3 +214,44 @@ def test_unit_page_shows_registered_members_and_feedback(tree, units, users, adm
     assert "刘在职" not in page_a
     # Community A does not see a registration made in B.
     assert api(users["cadre_a"]).get("/api/v1/partner-units/US/members/").json() == []
+
+
+def test_template_admin_edits_clauses_through_the_service(tree, users, admin_client_for):
+    from core.models import AuditLog
+    from covenants.services import template_for_street
+
+    template = template_for_street(tree["street"])
+    clauses = list(template.clauses.order_by("number"))
+    client = admin_client_for(users["street"])
+    url = reverse("admin:covenants_agreementtemplate_change", args=[template.pk])
+    data = {
+        "organization": tree["street"].pk,
+        "title": "共驻共建协议书",
+        "preamble": template.preamble,
+        "party_a_seal_label": "街道党工委（盖章）",
+        "party_b_seal_label": "辖区单位（盖章）",
+        "clauses-TOTAL_FORMS": str(len(clauses) + 1),
+        "clauses-INITIAL_FORMS": str(len(clauses)),
+    }
+    for i, clause in enumerate(clauses):
+        data.update(
+            {
+                f"clauses-{i}-id": clause.pk,
+                f"clauses-{i}-template": template.pk,
+                f"clauses-{i}-number": clause.number,
+                f"clauses-{i}-text": clause.text,
+            }
+        )
+    n = len(clauses)
+    data.update(
+        {
+            f"clauses-{n}-template": template.pk,
+            f"clauses-{n}-number": 11,
+            f"clauses-{n}-text": "十一、新增条款",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert template.clauses.count() == 11
+    assert AuditLog.objects.filter(action="agreement_template.update").exists()
+    assert admin_client_for(users["cadre_a"]).get(url).status_code == 404
