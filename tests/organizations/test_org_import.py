@@ -610,3 +610,29 @@ def test_admin_drops_stale_staged_files(users, tree, admin_client_for, settings)
     assert response.context["token"]
     assert not stale.exists()
     assert len(list(staging.iterdir())) == 1
+
+
+@pytest.mark.parametrize(("data", "name", "expected"), _all_rejections())
+def test_cli_import_file_rejects_with_clear_messages(
+    users, tree, tmp_path, capsys, data, name, expected
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = Organization.objects.count()
+    with pytest.raises(CommandError, match="未写入任何数据"):
+        call_command(
+            "import_file", "organizations.importers.OrganizationImporter", str(path), "--commit"
+        )
+    errors = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(expected) for line in errors), errors
+    assert Organization.objects.count() == before
+
+
+def test_cli_import_of_a_zero_byte_file(users, tree, tmp_path, capsys):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(CommandError):
+        call_command(
+            "import_file", "organizations.importers.OrganizationImporter", str(path), "--commit"
+        )
+    assert "文件: 文件为空（0 字节）。" in capsys.readouterr().err
