@@ -7,7 +7,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from core.importing import FileRejected
 from organizations.importers import OrganizationImporter
 from organizations.models import Organization
 from tests.core.files import csv_bytes, read_xlsx, xlsx_bytes
@@ -567,10 +566,6 @@ def test_filled_in_template_imports(users, tree):
     workbook.save(buffer)
     result = run(users["root"], buffer.getvalue(), "filled.xlsx")
     assert result.ok and result.created == 1, messages(result)
-
-
-def test_file_rejected_is_an_exception_for_callers():
-    assert issubclass(FileRejected, Exception)
 
 
 def test_api_import_refuses_an_oversized_file(users, tree, api, settings):
