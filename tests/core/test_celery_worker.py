@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.conftest import redis_url
@@ -26,7 +24,8 @@ def _reachable_redis() -> str:
 
 @pytest.fixture
 def worker():
-    """A worker thread consuming a queue of its own on the configured Redis broker."""
+    """A worker thread on the configured Redis broker (its database number keeps parallel runs
+    apart). Queues are left alone: Celery caches them app-wide on first use."""
     from celery.contrib.testing.worker import start_worker
     from celery.signals import task_postrun
     from django.db import connections
@@ -34,14 +33,8 @@ def worker():
     from config.celery import app
 
     url = _reachable_redis()
-    saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
-    }
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    app.conf.update(
-        broker_url=url, result_backend=url, task_always_eager=False, task_default_queue=queue
-    )
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
 
     def close_worker_connections(**kwargs):
         # The worker thread has its own database connection; do not leave it open.
@@ -49,8 +42,8 @@ def worker():
 
     task_postrun.connect(close_worker_connections, weak=False)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
-            yield app, queue
+        with start_worker(app, pool="solo", perform_ping_check=False):
+            yield app
     finally:
         task_postrun.disconnect(close_worker_connections)
         app.conf.update(saved)
@@ -59,8 +52,7 @@ def worker():
 def test_ping_round_trips_through_redis_and_a_worker(worker):
     from core.tasks import ping
 
-    app, queue = worker
-    result = ping.apply_async(queue=queue)
+    result = ping.delay()
     assert result.get(timeout=20) == "pong"
     # Really through the broker: a result backend entry, not an eager EagerResult.
     assert type(result).__name__ == "AsyncResult"
@@ -71,7 +63,6 @@ def test_worker_reads_the_same_database(worker):
     from core.tasks import count_organizations
     from tests.factories import OrganizationFactory
 
-    app, queue = worker
     OrganizationFactory(code="W1", kind="district_committee")
     OrganizationFactory(code="W2", kind="district_committee")
-    assert count_organizations.apply_async(queue=queue).get(timeout=20) == 2
+    assert count_organizations.delay().get(timeout=20) == 2
