@@ -107,7 +107,12 @@ class VolunteerAdmin(
         "stars",
         "certificate_link",
     ]
-    list_filter = ["status", "person_kind", "community", "skills"]
+    list_filter = [
+        "status",
+        "person_kind",
+        ("community", admin.RelatedOnlyFieldListFilter),
+        "skills",
+    ]
     search_fields = ["number", "name"]
     list_select_related = ["community"]
     autocomplete_fields = ["community", "partner_unit"]
@@ -221,7 +226,7 @@ class TeamAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
         "is_temporary",
         "ends_on",
     ]
-    list_filter = ["kind", "is_temporary", "community"]
+    list_filter = ["kind", "is_temporary", ("community", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name"]
     autocomplete_fields = ["community", "leader", "members"]
 
@@ -275,7 +280,7 @@ class ActivityAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
         "waitlisted",
         "status",
     ]
-    list_filter = ["status", "organizer"]
+    list_filter = ["status", ("organizer", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "title", "place"]
     autocomplete_fields = ["organizer", "team"]
     filter_horizontal = ["required_skills"]
@@ -501,7 +506,7 @@ class WishAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         "published_at",
         "fulfilled_at",
     ]
-    list_filter = ["status", "source", "community"]
+    list_filter = ["status", "source", ("community", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "title"]
     autocomplete_fields = ["community"]
     actions = ["approve", "publish", "confirm"]

@@ -242,3 +242,15 @@ def test_list_query_counts_do_not_grow_with_page_size(
             response = client.get(f"{url}?page_size={size}")
         assert response.status_code == 200
         assert len(response.json()["results"]) == size
+
+
+def test_status_change_through_update_is_refused_and_changes_nothing(api, users, vol_a):
+    response = api(users["cadre_a"]).patch(
+        f"/api/v1/volunteers/{vol_a.number}/",
+        {"status": "suspended", "note": "改备注"},
+        format="json",
+    )
+    assert response.status_code == 400
+    vol_a.refresh_from_db()
+    assert vol_a.status == "registered" and vol_a.note == ""
+    assert vol_a.history.count() == 1

@@ -171,3 +171,9 @@ def test_fulfil_rules(users, tree, vol_a, resident_user):
         wish_confirm(actor=users["cadre_a"], wish=wish)
     wish.refresh_from_db()
     assert wish.status == WishStatus.CLAIMED
+
+
+def test_staff_cannot_post_into_another_community_by_claiming_resident_source(users, tree):
+    with pytest.raises(PermissionDenied):
+        posted_wish(users, tree, actor=users["cadre_b"], source=WishSource.RESIDENT)
+    assert Wish.objects.count() == 0

@@ -74,9 +74,9 @@ class VolunteerViewSet(ScopedModelViewSet):
 
     def update_service(self, *, actor, instance, data):
         new_status = data.pop("status", None)
-        volunteer = services.volunteer_update(actor=actor, volunteer=instance, **data)
-        if new_status and new_status != volunteer.status:
+        if new_status and new_status != instance.status:
             raise ValidationError({"status": ["请通过 …/status/ 接口变更注册状态。"]})
+        volunteer = services.volunteer_update(actor=actor, volunteer=instance, **data)
         return self.get_queryset().get(pk=volunteer.pk)
 
     def delete_service(self, *, actor, instance):
