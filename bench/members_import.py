@@ -93,7 +93,8 @@ def build_members_xlsx(branch_codes: list[str], unit_codes: list[str], total: in
 
 
 def in_child(work):
-    """Run ``work()`` in a forked process; return its result, elapsed seconds and peak RSS."""
+    """Run ``work()`` in a forked process; return its result, elapsed wall-clock seconds,
+    peak RSS (MB) and the process's own CPU seconds (the database server's are not included)."""
     from django.db import connections
 
     connections.close_all()
@@ -102,23 +103,25 @@ def in_child(work):
     if pid == 0:
         os.close(read)
         try:
+            before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
             value = work()
             elapsed = time.perf_counter() - started
-            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            payload = pickle.dumps(("ok", value, elapsed, peak_mb))
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            payload = pickle.dumps(("ok", value, elapsed, (after.ru_maxrss / 1024, cpu)))
         except BaseException as exc:  # report, never fall through into the parent's code
-            payload = pickle.dumps(("error", repr(exc), 0, 0))
+            payload = pickle.dumps(("error", repr(exc), 0, (0, 0)))
         with os.fdopen(write, "wb") as pipe:
             pipe.write(payload)
         os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
-        status, value, elapsed, peak_mb = pickle.loads(pipe.read())
+        status, value, elapsed, (peak_mb, cpu) = pickle.loads(pipe.read())
     os.waitpid(pid, 0)
     if status != "ok":
         raise RuntimeError(value)
-    return value, elapsed, peak_mb
+    return value, elapsed, peak_mb, cpu
 
 
 def clear_members() -> None:
@@ -206,7 +209,7 @@ def main() -> int:
             tracemalloc.stop()
             return result.ok, peak
 
-        (ok, traced_peak), dry_seconds, _ = in_child(fast_dry_traced)
+        (ok, traced_peak), dry_seconds, _, _ = in_child(fast_dry_traced)
         assert ok
 
         def fast():
@@ -214,14 +217,15 @@ def main() -> int:
             assert result.committed, [str(e) for e in result.errors[:5]]
             return result.created
 
-        created, seconds, peak = in_child(fast)
+        created, seconds, peak, cpu = in_child(fast)
         assert Member.objects.count() == total == created
         assert Member.history.count() == total
         rate = total / seconds
         verdict = "达标" if rate >= TARGET_ROWS_PER_SECOND and peak < TARGET_PEAK_MB else "未达标"
         print(
             f"MemberImporter（批量）：{seconds:.1f} s，{rate:.0f} 行/秒，进程峰值内存 {peak:.0f} MB"
-            f"（tracemalloc 峰值 {traced_peak:.0f} MB，跟踪下预检 {dry_seconds:.1f} s）"
+            f"（tracemalloc 峰值 {traced_peak:.0f} MB，跟踪下预检 {dry_seconds:.1f} s；"
+            f"本进程 CPU {cpu:.1f} s，即 {total / cpu:.0f} 行/CPU秒）"
             f"——目标 ≥ {TARGET_ROWS_PER_SECOND} 行/秒且 < {TARGET_PEAK_MB} MB：{verdict}"
         )
 
@@ -236,15 +240,20 @@ def main() -> int:
                 )
                 return result.totals["new"]
 
-            created, seconds, peak = in_child(baseline)
+            created, seconds, peak, cpu = in_child(baseline)
             assert Member.objects.count() == total == created
             print(
                 f"django-import-export ModelResource（逐行）：{seconds:.1f} s，"
                 f"{total / seconds:.0f} 行/秒，进程峰值内存 {peak:.0f} MB"
+                f"（本进程 CPU {cpu:.1f} s，即 {total / cpu:.0f} 行/CPU秒）"
             )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    print(f"数据库：{connection.vendor} {settings.DATABASES['default']['NAME']}")
+    print(
+        f"数据库：{connection.vendor} {settings.DATABASES['default']['NAME']}；"
+        f"结束时负载（1/5/15 分钟）：{'/'.join(f'{x:.1f}' for x in os.getloadavg())}，"
+        f"CPU {os.cpu_count()} 核"
+    )
     return 0
 
 

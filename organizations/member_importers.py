@@ -269,9 +269,17 @@ class LinkedImporter(BaseImporter):
     def skip_clean_fields(self) -> tuple[str, ...]:
         # Links were checked against the preloaded targets; validating them again would cost
         # one query per row and foreign key.
-        return tuple(link.field for link in self.links)
+        if "_skip" not in self.__dict__:
+            self._skip = tuple(link.field for link in self.links)
+        return self._skip
 
     def column_header(self, field_name: str) -> str:
+        cache = self.__dict__.setdefault("_headers", {})
+        if field_name not in cache:
+            cache[field_name] = self._column_header(field_name)
+        return cache[field_name]
+
+    def _column_header(self, field_name: str) -> str:
         for link in self.links:
             if field_name in (link.field, link.column):
                 for column in self.columns:
@@ -414,11 +422,13 @@ class MemberImporter(LinkedImporter):
 
     def clean_instance(self, obj: Member) -> None:
         """Full validation without checking twice what the cell parsers already checked."""
-        exclude = [
-            f.name
-            for f in Member._meta.fields
-            if f.name in self.PARSED_FIELDS or f.name in self.skip_clean_fields
-        ]
+        if "_exclude" not in self.__dict__:
+            self._exclude = [
+                f.name
+                for f in Member._meta.fields
+                if f.name in self.PARSED_FIELDS or f.name in self.skip_clean_fields
+            ]
+        exclude = self._exclude
         errors: dict[str, list[str]] = {}
         try:
             obj.clean_fields(exclude=exclude)
