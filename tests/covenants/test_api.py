@@ -292,3 +292,40 @@ def test_more_list_query_counts_constant(
         with django_assert_num_queries(queries):
             response = client.get(route, {"page_size": size})
         assert len(response.json()["results"]) == size
+
+
+def test_api_bad_input_overlap_and_activity_date(signed, users, api):
+    client = api(users["cadre_a"])
+    created = client.post(
+        "/api/v1/agreements/",
+        {
+            "code": "AG-OVL",
+            "party_a": "A",
+            "unit": "UA",
+            "starts_on": "2026-06-01",
+            "ends_on": "2027-05-31",
+        },
+        format="json",
+    )
+    assert created.status_code == 201
+    clash = client.post(
+        "/api/v1/agreements/AG-OVL/sign/",
+        {"party_a_signatory": "李", "party_b_signatory": "赵"},
+        format="json",
+    )
+    assert clash.status_code == 400
+    assert "AG-a" in clash.json()["errors"]["non_field_errors"][0]
+    assert Agreement.objects.get(code="AG-OVL").status == "draft"
+    outside = client.post(
+        "/api/v1/activities/",
+        {"project": "SP-a", "date": "2027-01-02", "kind": "patrol", "title": "巡逻"},
+        format="json",
+    )
+    assert outside.status_code == 400
+    assert "不在协议“AG-a”的期限内" in outside.json()["errors"]["date"][0]
+    inside = client.post(
+        "/api/v1/activities/",
+        {"project": "SP-a", "date": "2026-07-02", "kind": "patrol", "title": "巡逻"},
+        format="json",
+    )
+    assert inside.status_code == 201 and inside.json()["code"] == "SP-a-A0001"
