@@ -85,3 +85,293 @@ def admission(communities: list[Community], user) -> Panel:
         ),
         drill_all=admin_url("assessment_admissionrequest_changelist"),
     )
+
+
+def _by_id(communities: list[Community]) -> dict[int, Community]:
+    return {c.id: c for c in communities}
+
+
+def _rows_from(communities, values: dict[int, list[float]]) -> dict[int, list[float]]:
+    """Keep the owning app's per-community figures for the communities on this dashboard."""
+    wanted = _by_id(communities)
+    return {pk: v for pk, v in values.items() if pk in wanted}
+
+
+@provider("six_haves", "小区党支部“六有”达标", "organizations.SixHaves")
+def six_haves(communities: list[Community], user) -> Panel:
+    from organizations.member_selectors import six_haves_coverage
+
+    sums = _rows_from(
+        communities,
+        {o.pk: [o.compounds, o.checked, o.complete] for o in six_haves_coverage(user).only("id")},
+    )
+    return table_panel(
+        "six_haves",
+        "小区党支部“六有”达标",
+        communities,
+        sums,
+        ["社区", "小区党支部", "已核查", "六有全部达标", "达标率（%）"],
+        lambda v: [int(v[0]), int(v[1]), int(v[2]), pct(v[2], v[0])],
+        width=3,
+        chart_column=4,
+        unit="%",
+        drill=lambda c: admin_url(
+            "organizations_sixhaves_changelist", f"branch__parent__id__exact={c.id}"
+        ),
+        drill_all=admin_url("organizations_sixhaves_changelist"),
+    )
+
+
+@provider("registrations", "在职党员双报到与认岗", "organizations.CommunityRegistration")
+def registrations(communities: list[Community], user) -> Panel:
+    from organizations.member_selectors import registration_stats
+
+    sums = _rows_from(
+        communities,
+        {o.pk: [o.registered, o.claiming, o.active] for o in registration_stats(user).only("id")},
+    )
+    return table_panel(
+        "registrations",
+        "在职党员双报到与认岗",
+        communities,
+        sums,
+        ["社区", "报到人数", "已认领岗位", "认岗率（%）", "本季度有活动"],
+        lambda v: [int(v[0]), int(v[1]), pct(v[1], v[0]), int(v[2])],
+        width=3,
+        chart_column=3,
+        unit="%",
+        drill=lambda c: admin_url(
+            "organizations_communityregistration_changelist", f"community__id__exact={c.id}"
+        ),
+        drill_all=admin_url("organizations_communityregistration_changelist"),
+        note="认岗率 = 已认领岗位的报到党员 ÷ 报到党员。",
+    )
+
+
+@provider("three_thirds", "大党委“三三制”构成", "organizations.CommitteeSeat")
+def three_thirds_panel(communities: list[Community], user) -> Panel:
+    from organizations.member_selectors import three_thirds
+
+    wanted = _by_id(communities)
+    sums = {
+        row.committee.pk: [row.cadres, row.residents, row.units, 1 if row.balanced else 0]
+        for row in three_thirds(user)
+        if row.committee.pk in wanted
+    }
+    return table_panel(
+        "three_thirds",
+        "大党委“三三制”构成",
+        communities,
+        sums,
+        ["社区", "社区干部", "居民党员", "单位党员", "合计", "三三制均衡（个）"],
+        lambda v: [int(v[0]), int(v[1]), int(v[2]), int(v[0] + v[1] + v[2]), int(v[3])],
+        width=4,
+        chart_column=4,
+        unit="席",
+        drill=lambda c: admin_url(
+            "organizations_committeeseat_changelist", f"committee__id__exact={c.id}"
+        ),
+        drill_all=admin_url("organizations_committeeseat_changelist"),
+    )
+
+
+@provider("red_property", "红色物业与业委会党的领导", "organizations.Body")
+def red_property(communities: list[Community], user) -> Panel:
+    from organizations.member_selectors import needle_coverage
+
+    wanted = _by_id(communities)
+    sums = {
+        row.organization.pk: [
+            row.compounds_with_property,
+            row.red_property_compounds,
+            row.owners_committees,
+            row.party_led_owners_committees,
+        ]
+        for row in needle_coverage(user)
+        if row.organization.pk in wanted
+    }
+    return table_panel(
+        "red_property",
+        "红色物业与业委会党的领导",
+        communities,
+        sums,
+        [
+            "社区",
+            "有物业的小区",
+            "红色物业小区",
+            "红色物业覆盖率（%）",
+            "业委会",
+            "党组织领导的业委会",
+            "业委会党建覆盖率（%）",
+        ],
+        lambda v: [int(v[0]), int(v[1]), pct(v[1], v[0]), int(v[2]), int(v[3]), pct(v[3], v[2])],
+        width=4,
+        chart_column=3,
+        unit="%",
+        drill=lambda c: admin_url("organizations_body_changelist", f"community__id__exact={c.id}"),
+        drill_all=admin_url("organizations_body_changelist"),
+    )
+
+
+@provider("cases", "民情诉求办理（琐事不出网格、小事不出社区）", "grids.Case")
+def cases(communities: list[Community], user) -> Panel:
+    from django.db.models import Sum
+
+    from grids.choices import DONE_STATUSES, ResolutionLevel
+    from grids.selectors import cases_visible_to
+
+    if not communities:
+        return Panel("cases", "民情诉求办理")
+    done = Q(status__in=DONE_STATUSES)
+    rows = rows_by_org(
+        cases_visible_to(user).filter(_ranges_q(communities, "community__")),
+        "community__",
+        {
+            "total": Count("pk"),
+            "resolved": Count("pk", filter=done),
+            "in_grid": Count("pk", filter=done & Q(resolution_level=ResolutionLevel.GRID)),
+            "in_community": Count(
+                "pk", filter=done & Q(resolution_level=ResolutionLevel.COMMUNITY)
+            ),
+            "escalated": Count("pk", filter=done & Q(resolution_level=ResolutionLevel.ESCALATED)),
+            "on_time": Count("pk", filter=done & Q(resolved_on_time=True)),
+            "evaluated": Count("pk", filter=Q(satisfaction__isnull=False)),
+            "satisfaction": Sum("satisfaction"),
+        },
+    )
+    return table_panel(
+        "cases",
+        "民情诉求办理（琐事不出网格、小事不出社区）",
+        communities,
+        bucket(communities, rows),
+        [
+            "社区",
+            "诉求（件）",
+            "已办结",
+            "网格内解决（%）",
+            "社区内解决（%）",
+            "上报街道部门（%）",
+            "按时办结率（%）",
+            "平均满意度",
+        ],
+        lambda v: [
+            int(v[0]),
+            int(v[1]),
+            pct(v[2], v[1]),
+            pct(v[3], v[1]),
+            pct(v[4], v[1]),
+            pct(v[5], v[1]),
+            round(v[7] / v[6], 2) if v[6] else None,
+        ],
+        width=8,
+        chart_column=6,
+        unit="%",
+        drill=lambda c: admin_url("grids_case_changelist", f"community__id__exact={c.id}"),
+        drill_all=admin_url("grids_case_changelist"),
+        note="比例以已办结诉求为分母；满意度为居民评价的平均分。",
+    )
+
+
+@provider("volunteers", "志愿者与服务时长", "volunteers.Volunteer")
+def volunteers(communities: list[Community], user) -> Panel:
+    from volunteers.selectors import volunteer_figures_by_community
+
+    wanted = {c.code: c for c in communities}
+    figures = volunteer_figures_by_community(user)
+    by_code = {row["organization"]: row for row in figures["communities"]}
+    sums = {
+        c.id: [
+            by_code[c.code]["registered_volunteers"],
+            by_code[c.code]["active_volunteers_90d"],
+            float(by_code[c.code]["hours_this_year"]),
+            by_code[c.code]["activities_held"],
+            by_code[c.code]["wishes_fulfilled"],
+        ]
+        for c in wanted.values()
+        if c.code in by_code
+    }
+    return table_panel(
+        "volunteers",
+        f"志愿者与服务时长（{figures['year']}年）",
+        communities,
+        sums,
+        ["社区", "注册志愿者", "近90天活跃", "本年服务时长（小时）", "开展活动", "实现微心愿"],
+        lambda v: [int(v[0]), int(v[1]), round(v[2], 1), int(v[3]), int(v[4])],
+        width=5,
+        chart_column=3,
+        unit="小时",
+        drill=lambda c: admin_url("volunteers_volunteer_changelist", f"q={c.code}"),
+        drill_all=admin_url("volunteers_volunteer_changelist"),
+    )
+
+
+@provider("units", "驻区单位活跃情况", "covenants.PartnerUnit")
+def units(communities: list[Community], user) -> Panel:
+    from covenants.selectors import unit_activity_table
+
+    table = unit_activity_table(user)
+    rows = list(getattr(table, "rows", table))
+    total = len(rows)
+    inactive = sum(1 for r in rows if r.inactive)
+    handouts = sum(r.handouts for r in rows)
+    activities = sum(r.activities for r in rows)
+    panel = Panel(
+        "units",
+        "驻区单位活跃情况",
+        [
+            "范围",
+            "共建单位",
+            "活跃单位",
+            "不活跃单位",
+            "活跃率（%）",
+            "活动（次）",
+            "其中走访慰问（%）",
+        ],
+        chart_column=2,
+        unit="个",
+        drill_all=admin_url("covenants_partnerunit_changelist"),
+        note="不活跃：近一个月无联系或近一个季度无活动（按共建单位统计，不分社区）。",
+    )
+    panel.rows = [
+        [
+            "管辖范围合计",
+            total,
+            total - inactive,
+            inactive,
+            pct(total - inactive, total),
+            activities,
+            pct(handouts, activities),
+        ]
+    ]
+    panel.drill = [panel.drill_all]
+    return panel
+
+
+@provider("meetings", "联席会议按时召开", "governance.MeetingSeries")
+def meetings(communities: list[Community], user) -> Panel:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from governance.selectors import meeting_compliance
+
+    today = timezone.localdate()
+    rows = meeting_compliance(user, date(today.year, 1, 1), today)
+    placed = (
+        (r.series.body.tree_id, r.series.body.lft, (r.due, r.held_on_time, r.held_late))
+        for r in rows
+        if r.series.body_id
+    )
+    return table_panel(
+        "meetings",
+        f"联席会议按时召开（{today.year}年截至今日）",
+        communities,
+        bucket(communities, placed),
+        ["社区", "应召开（次）", "按时召开", "逾期召开", "未召开", "按时召开率（%）"],
+        lambda v: [int(v[0]), int(v[1]), int(v[2]), int(v[0] - v[1] - v[2]), pct(v[1], v[0])],
+        width=3,
+        chart_column=5,
+        unit="%",
+        drill=lambda c: admin_url("governance_meeting_changelist", f"q={c.code}"),
+        drill_all=admin_url("governance_meeting_changelist"),
+    )

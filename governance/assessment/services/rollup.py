@@ -129,13 +129,19 @@ def fill_automatic_scores(assessment: Assessment) -> int:
     return len(scores)
 
 
-# Own score = top-down (Σ value / max × weight) combined with the bottom-up satisfaction
+# Own score = top-down (Σ value × weight / max) combined with the bottom-up satisfaction
 # (0–100, rescaled to the set's weight total); with only one of the two, that one alone.
-# Subtree aggregates join the scored nodes to every node whose [lft, rght] range holds them.
+# Subtree aggregates: each scored node counts for itself and for every inner node (one with
+# descendants) whose [lft, rght] range holds it — a range join, then GROUP BY. Arithmetic is
+# in double precision and results are rounded to 4 places, so equal scores rank as ties.
 ROLLUP_SQL = """
-WITH td AS (
-    SELECT s.organization_id AS org_id, SUM(s.value * 1.0 / i.max_score * i.weight) AS v
-    FROM assessment_score s JOIN assessment_indicator i ON i.id = s.indicator_id
+WITH items AS (
+    SELECT id, CAST(weight AS DOUBLE PRECISION) / CAST(max_score AS DOUBLE PRECISION) AS factor
+    FROM assessment_indicator
+    WHERE indicator_set_id = %(indicator_set)s AND parent_id IS NOT NULL
+), td AS (
+    SELECT s.organization_id AS org_id, SUM(CAST(s.value AS DOUBLE PRECISION) * i.factor) AS v
+    FROM assessment_score s JOIN items i ON i.id = s.indicator_id
     WHERE s.assessment_id = %(assessment)s
     GROUP BY s.organization_id
 ), bu AS (
@@ -158,22 +164,28 @@ WITH td AS (
     LEFT JOIN bu ON bu.org_id = o.id
     WHERE o.tree_id = %(tree_id)s AND o.lft BETWEEN %(lft)s AND %(rght)s
 ), scored AS (
-    SELECT tree_id, lft, own FROM nodes WHERE own IS NOT NULL
+    SELECT id, tree_id, lft, own FROM nodes WHERE own IS NOT NULL
+), inner_nodes AS (
+    SELECT id, tree_id, lft, rght FROM nodes WHERE rght > lft + 1
+), contributions AS (
+    SELECT id, own FROM scored
+    UNION ALL
+    SELECT a.id, s.own
+    FROM inner_nodes a JOIN scored s
+      ON s.tree_id = a.tree_id AND s.lft > a.lft AND s.lft < a.rght
 ), agg AS (
-    SELECT n.id, COUNT(*) AS c, SUM(s.own) AS total
-    FROM nodes n JOIN scored s ON s.tree_id = n.tree_id AND s.lft BETWEEN n.lft AND n.rght
-    GROUP BY n.id
+    SELECT id, COUNT(*) AS c, SUM(own) AS total FROM contributions GROUP BY id
 ), ranked AS (
     SELECT n.id, n.kind, n.td, n.bu, n.own, agg.c, agg.total / agg.c AS average,
-           ROUND(COALESCE(n.own, agg.total / agg.c), 4) AS rank_score
+           ROUND(CAST(COALESCE(n.own, agg.total / agg.c) AS NUMERIC), 4) AS rank_score
     FROM nodes n JOIN agg ON agg.id = n.id
 )
 INSERT INTO assessment_result (
     assessment_id, organization_id, kind, top_down, bottom_up, own_score,
     subtree_count, subtree_average, rank_score, rank, rank_of, run_id
 )
-SELECT %(assessment)s, id, kind, ROUND(td, 4), ROUND(bu, 4), ROUND(own, 4),
-       c, ROUND(average, 4), rank_score,
+SELECT %(assessment)s, id, kind, ROUND(CAST(td AS NUMERIC), 4), ROUND(CAST(bu AS NUMERIC), 4),
+       ROUND(CAST(own AS NUMERIC), 4), c, ROUND(CAST(average AS NUMERIC), 4), rank_score,
        RANK() OVER (PARTITION BY kind ORDER BY rank_score DESC),
        COUNT(*) OVER (PARTITION BY kind),
        %(run)s
@@ -194,12 +206,13 @@ def compute_results(assessment: Assessment, *, run: RollupRun | None = None) -> 
     Result.objects.filter(assessment=assessment).delete()
     params = {
         "assessment": assessment.pk,
+        "indicator_set": assessment.indicator_set_id,
         "tree_id": organizer.tree_id,
         "lft": organizer.lft,
         "rght": organizer.rght,
-        "weight_total": assessment.indicator_set.weight_total,
-        "td_weight": assessment.top_down_weight,
-        "bu_weight": assessment.bottom_up_weight,
+        "weight_total": float(assessment.indicator_set.weight_total),
+        "td_weight": float(assessment.top_down_weight),
+        "bu_weight": float(assessment.bottom_up_weight),
         "run": run.pk if run else None,
     }
     with connection.cursor() as cursor:
