@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from core.importing import (
     BaseImporter,
@@ -664,7 +665,7 @@ class CaseImporter(BaseImporter):
         }
         data.update(community=community, grid=grid, building=building, household=household)
         self.pending[row] = data
-        obj = Case(**data, source=CaseSource.DESK, due_at=community.created_at)
+        obj = Case(**data, source=CaseSource.DESK, due_at=timezone.now())
         obj.row_key = row
         return obj
 
