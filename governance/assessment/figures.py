@@ -129,3 +129,84 @@ def admission_refusal_recorded(nodes: list[Node], assessment) -> dict[int, Decim
     return subtree_ratios(
         nodes, ((t, lft, 0 if status == "pending" else 1, 1) for t, lft, status in rows)
     )
+
+
+def _period_q(assessment, field: str):
+    """Records dated inside the assessment's period (no assessment: all records)."""
+    from django.db.models import Q
+
+    if assessment is None:
+        return Q()
+    return Q(**{f"{field}__gte": assessment.starts_on, f"{field}__lte": assessment.ends_on})
+
+
+@figure("six_haves_rate", "小区党支部“六有”达标率", "organizations.SixHaves")
+def six_haves_rate(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """Compound branches in the subtree whose 六有 checklist is complete ÷ all compound branches."""
+    from django.db.models import Q
+
+    from organizations.choices import SIX_HAVES
+    from organizations.models import Organization
+
+    complete = Q(**{f"six_haves__{name}": True for name, _ in SIX_HAVES})
+    from django.db.models import Case, IntegerField, Value, When
+
+    rows = (
+        Organization.objects.filter(_span(nodes), kind="compound_branch")
+        .annotate(
+            done=Case(When(complete, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .values_list("tree_id", "lft", "done")
+    )
+    return subtree_ratios(nodes, ((t, lft, done, 1) for t, lft, done in rows))
+
+
+@figure("post_claim_rate", "在职党员双报到认岗率", "organizations.CommunityRegistration")
+def post_claim_rate(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """Registered in-service members with at least one claimed post ÷ registered members."""
+    from django.db.models import Exists, OuterRef
+
+    from organizations.models import CommunityRegistration, PostClaim
+
+    rows = (
+        CommunityRegistration.objects.filter(_span_path(nodes, "community__"))
+        .annotate(claimed=Exists(PostClaim.objects.filter(registration=OuterRef("pk"))))
+        .values_list("community__tree_id", "community__lft", "claimed")
+    )
+    return subtree_ratios(nodes, ((t, lft, 1 if c else 0, 1) for t, lft, c in rows))
+
+
+@figure("case_on_time_rate", "民情诉求按时办结率", "grids.Case")
+def case_on_time_rate(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """Cases reported in the period and resolved: on time ÷ resolved."""
+    from grids.choices import DONE_STATUSES
+    from grids.models import Case
+
+    rows = Case.objects.filter(
+        _span_path(nodes, "community__"),
+        _period_q(assessment, "reported_at__date"),
+        status__in=DONE_STATUSES,
+    ).values_list("community__tree_id", "community__lft", "resolved_on_time")
+    return subtree_ratios(nodes, ((t, lft, 1 if ok else 0, 1) for t, lft, ok in rows))
+
+
+@figure("case_satisfaction", "民情诉求群众满意度", "grids.Case")
+def case_satisfaction(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """Average resident satisfaction (1–5) of the period's evaluated cases, as a share of 5."""
+    from grids.models import Case
+
+    rows = Case.objects.filter(
+        _span_path(nodes, "community__"),
+        _period_q(assessment, "reported_at__date"),
+        satisfaction__isnull=False,
+    ).values_list("community__tree_id", "community__lft", "satisfaction")
+    return subtree_ratios(nodes, ((t, lft, s, 5) for t, lft, s in rows))
+
+
+def _span_path(nodes: list[Node], prefix: str):
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for tree_id in {n["tree_id"] for n in nodes}:
+        q |= Q(**{f"{prefix}tree_id": tree_id})
+    return q

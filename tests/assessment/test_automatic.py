@@ -1,6 +1,6 @@
 """Automatic indicators (figure registry) and the scheduled roll-up at period end."""
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -157,3 +157,73 @@ def test_demo_seed_is_idempotent(db, roles):
     assert AdmissionRequest.objects.filter(refusable=True).exists()
     assert Result.objects.values("assessment").distinct().count() == 2
     assert RollupRun.objects.filter(status="done").count() == 2
+
+
+def test_six_haves_rate(tree):
+    from organizations.models import SixHaves
+
+    OrganizationFactory(code="A-02", kind="compound_branch", parent=tree["community_a"])
+    for node in tree.values():
+        node.refresh_from_db()
+    all_six = dict(
+        has_approval=True,
+        has_members=True,
+        has_commissioner=True,
+        has_rules=True,
+        has_venue=True,
+        has_activities=True,
+    )
+    SixHaves.objects.create(branch=tree["branch_a"], **all_six)
+    SixHaves.objects.create(branch=tree["branch_b"], **{**all_six, "has_venue": False})
+    ratios = FIGURES["six_haves_rate"].func(nodes(tree["community_a"], tree["community_b"]), None)
+    assert ratios == {
+        tree["community_a"].id: Decimal("0.5"),
+        tree["community_b"].id: Decimal("0.0"),
+    }
+
+
+def test_post_claim_rate(tree):
+    from organizations.models import PostClaim
+    from tests.organizations.factories import MemberFactory, PostFactory, RegistrationFactory
+
+    post = PostFactory(community=tree["community_a"])
+    regs = [
+        RegistrationFactory(
+            member=MemberFactory(branch=tree["branch_a"]), community=tree["community_a"]
+        )
+        for _ in range(4)
+    ]
+    PostClaim.objects.create(
+        code="RL1", registration=regs[0], post=post, claimed_on=date(2025, 4, 1)
+    )
+    ratios = FIGURES["post_claim_rate"].func(nodes(tree["community_a"], tree["community_b"]), None)
+    assert ratios == {tree["community_a"].id: Decimal("0.25")}
+
+
+def test_case_figures(tree, assessment):
+    from datetime import datetime
+
+    from grids.models import Case
+
+    def case(n, **kw):
+        return Case.objects.create(
+            source=Case._meta.get_field("source").choices[0][0],
+            category=Case._meta.get_field("category").choices[0][0],
+            description="楼道堆物",
+            reporter_name="王某",
+            reporter_phone="13800000000",
+            community=tree["community_a"],
+            reported_at=datetime(2026, 2, n, tzinfo=UTC),
+            due_at=datetime(2026, 3, 1, tzinfo=UTC),
+            **kw,
+        )
+
+    case(1, status="evaluated", resolved_on_time=True, satisfaction=5)
+    case(2, status="resolved", resolved_on_time=False, satisfaction=3)
+    case(3, status="resolved", resolved_on_time=True)
+    case(4, status="reported")
+    targets = nodes(tree["community_a"], tree["community_b"])
+    on_time = FIGURES["case_on_time_rate"].func(targets, assessment)
+    assert on_time == {tree["community_a"].id: Decimal(str(round(2 / 3, 6)))}
+    satisfaction = FIGURES["case_satisfaction"].func(targets, assessment)
+    assert satisfaction == {tree["community_a"].id: Decimal("0.8")}
