@@ -64,6 +64,18 @@ def scratch_env(use_sqlite: bool) -> dict[str, str]:
     return env
 
 
+MINIMAL_SEED = """
+import sys
+from core.demo import DEMO_ADMIN, ensure_user
+from core.roles import setup_roles
+from organizations import demo as organizations_demo
+from portal import demo as portal_demo
+setup_roles()
+ensure_user(DEMO_ADMIN[0], superuser=True, name="系统管理员")
+organizations_demo.seed(sys.stdout)
+portal_demo.seed(sys.stdout)
+"""
+
 SEED_CASE = """
 from organizations.models import Organization
 from grids.services.cases import case_report
@@ -85,9 +97,10 @@ def prepare(env: dict[str, str]) -> str:
         run("seed_demo")
     except subprocess.CalledProcessError as exc:
         # Another app's demo failing must not stop the portal figures: seed what they need.
-        print("  seed_demo 失败，只装入组织树和居民服务演示数据：", exc.stderr.strip()[-300:])
-        run("shell", "-c", "import sys; from organizations import demo as o; o.seed(sys.stdout)")
-        run("shell", "-c", "import sys; from portal import demo as p; p.seed(sys.stdout)")
+        last_app = [line for line in exc.stdout.splitlines() if line.startswith("演示数据")][-1:]
+        error = exc.stderr.strip().splitlines()[-1:] if exc.stderr else []
+        print(f"  seed_demo 失败（{' '.join(last_app + error)}），只装入组织树和居民服务演示数据。")
+        run("shell", "-c", MINIMAL_SEED)
     out = run("shell", "-c", SEED_CASE).stdout
     return re.search(r"CODE=(\w+)", out).group(1)
 

@@ -44,3 +44,35 @@ def public_page(view):
         return response
 
     return wrapped
+
+
+CSRF_PLACEHOLDER = "__portal_csrf_token__"
+
+
+def form_page(view):
+    """Like ``public_page`` for a page whose only per-visitor part is the CSRF token: the HTML
+    is cached with a placeholder, and each visitor's own token is put in on the way out."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        from django.middleware.csrf import get_token
+
+        size = "L" if request.COOKIES.get("portal_text") == "large" else "N"
+        raw = f"form|{request.get_full_path()}|{size}".encode()
+        key = f"portal:page:{hashlib.sha256(raw).hexdigest()[:32]}"
+        token = get_token(request)  # also makes the middleware set the CSRF cookie
+        cached = cache.get(key)
+        if cached is None:
+            request.portal_csrf_placeholder = True
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+            cached = response.content.decode()
+            cache.set(key, cached, PAGE_TTL)
+        return HttpResponse(
+            cached.replace(CSRF_PLACEHOLDER, token), content_type="text/html; charset=utf-8"
+        )
+
+    return wrapped

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from portal.accounts import profile_of
 from portal.adapters import features
 from portal.adapters import grids as grid_adapters
+from portal.caching import CSRF_PLACEHOLDER, form_page
 from portal.forms import HumanCheckMixin, MobileField, PhotosField, PortalForm
 from portal.protection import (
     TRACK_PER_IP,
@@ -207,6 +208,7 @@ class RateForm(forms.Form):
     )
 
 
+@form_page
 def track(request):
     _require_cases()
     form = TrackForm(request.POST or None)
@@ -220,11 +222,10 @@ def track(request):
             case = grid_adapters.case_lookup(**form.cleaned_data)
             if case is None:
                 form.add_error(None, NOT_FOUND)
-    return render(
-        request,
-        "portal/track.html",
-        {"form": form, "case": case, "rate_form": RateForm() if case else None},
-    )
+    context = {"form": form, "case": case, "rate_form": RateForm() if case else None}
+    if getattr(request, "portal_csrf_placeholder", False):
+        context["csrf_token"] = CSRF_PLACEHOLDER
+    return render(request, "portal/track.html", context)
 
 
 def rate(request):

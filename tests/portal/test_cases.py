@@ -206,3 +206,21 @@ def test_community_page_lists_grid_and_find_by_building(client, place):
     assert "13944445555" not in html  # a personal phone is not a public work phone
     html = client.get("/community/", {"q": "春晖 3栋"}).content.decode()
     assert "/community/A/" in html.split('id="results"')[1]
+
+
+def test_cached_track_form_carries_each_visitors_own_csrf_token(place):
+    from django.test import Client
+
+    pages = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        html = client.get("/track/").content.decode()
+        token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        assert "__portal_csrf_token__" not in html
+        response = client.post(
+            "/track/",
+            {"csrfmiddlewaretoken": token, "tracking_code": "ABCDEFGHJK", "phone_last4": "1234"},
+        )
+        assert response.status_code == 200 and "没有查到" in response.content.decode()
+        pages.append(token)
+    assert pages[0] != pages[1]
