@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from governance.cadence import last_closed_period, period_of
@@ -79,23 +79,102 @@ def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
     return list(seen.values())
 
 
+# Column order of the rows the builder produces (plain tuples: 30,000 model instances would
+# cost more than the whole database work).
+COLUMNS = (
+    "recipient_id",
+    "email",
+    "recipient_key",
+    "dedup_key",
+    "kind",
+    "window_days",
+    "organization_id",
+    "series_id",
+    "meeting_id",
+    "task_id",
+    "period_start",
+    "title",
+    "body",
+    "email_status",
+)
+PG_TYPES = (
+    "bigint", "varchar", "varchar", "varchar", "varchar", "smallint", "bigint", "bigint",
+    "bigint", "bigint", "date", "varchar", "text", "varchar",
+)  # fmt: skip
+
+
 class _Builder:
     def __init__(self, emails: dict[int, str]):
         self.emails = emails
-        self.rows: list[Notification] = []
+        self.rows: list[tuple] = []
 
-    def add(self, recipients: list[Recipient], **fields) -> None:
+    def add(
+        self,
+        recipients: list[Recipient],
+        *,
+        dedup_key: str,
+        kind: str,
+        title: str,
+        body: str,
+        window_days: int | None = None,
+        organization_id: int | None = None,
+        series_id: int | None = None,
+        meeting_id: int | None = None,
+        task_id: int | None = None,
+        period_start: date | None = None,
+    ) -> None:
         for r in _dedupe(recipients):
             email = r.email or (self.emails.get(r.user_id, "") if r.user_id else "")
             self.rows.append(
-                Notification(
-                    recipient_id=r.user_id,
-                    email=email,
-                    recipient_key=r.key,
-                    email_status=EmailStatus.QUEUED if email else EmailStatus.NONE,
-                    **fields,
+                (
+                    r.user_id,
+                    email,
+                    r.key,
+                    dedup_key,
+                    kind,
+                    window_days,
+                    organization_id,
+                    series_id,
+                    meeting_id,
+                    task_id,
+                    period_start,
+                    title[:200],
+                    body,
+                    EmailStatus.QUEUED if email else EmailStatus.NONE,
                 )
             )
+
+
+def insert_or_skip(rows: list[tuple], *, batch_size: int = 5000) -> int:
+    """Insert the rows, skipping any (dedup_key, recipient_key) already stored; returns how
+    many were new. PostgreSQL: INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        objs = [
+            Notification(created_at=now, **dict(zip(COLUMNS, row, strict=True))) for row in rows
+        ]
+        before = Notification.objects.count()
+        Notification.objects.bulk_create(objs, batch_size=batch_size, ignore_conflicts=True)
+        return Notification.objects.count() - before
+    meta = Notification._meta
+    columns = [meta.get_field(name).column for name in COLUMNS]
+    extra = ["created_at", "email_attempts", "email_last_error"]
+    sql = (
+        f'INSERT INTO "{meta.db_table}" ({", ".join(columns + extra)}) '
+        f"SELECT *, %s::timestamptz, 0, '' FROM unnest("
+        + ", ".join(f"%s::{t}[]" for t in PG_TYPES)
+        + ') ON CONFLICT ("dedup_key", "recipient_key") DO NOTHING'
+    )
+    created = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            arrays = [list(column) for column in zip(*chunk, strict=True)]
+            cursor.execute(sql, [now, *arrays])
+            created += cursor.rowcount
+    return created
 
 
 def reminders_run(*, today: date | None = None) -> RunResult:
@@ -130,7 +209,6 @@ def reminders_run(*, today: date | None = None) -> RunResult:
         SeriesMember.objects.filter(active=True, series__active=True)
         .filter(series__starts_on__lte=today)
         .values_list("series_id", "user_id", "email")
-        .iterator(chunk_size=5000)
     ):
         members[row[0]].append(Recipient(row[1], row[2]))
 
@@ -288,12 +366,11 @@ def reminders_run(*, today: date | None = None) -> RunResult:
         )
 
     result.candidates = len(build.rows)
+    kind_at = COLUMNS.index("kind")
     for row in build.rows:
-        result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
-    started = timezone.now()
+        result.by_kind[row[kind_at]] = result.by_kind.get(row[kind_at], 0) + 1
     with transaction.atomic():
-        Notification.objects.bulk_create(build.rows, batch_size=2000, ignore_conflicts=True)
-        result.created = Notification.objects.filter(created_at__gte=started).count()
+        result.created = insert_or_skip(build.rows)
     return result
 
 
@@ -301,18 +378,17 @@ def emails_deliver(*, batch_size: int = 50, limit: int | None = None) -> dict[st
     """Send queued e-mails. Each batch is locked (SKIP LOCKED), sent and marked in one
     transaction, so two deliverers never pick the same row; failures stay queued."""
     sent = failed = 0
-    tried: set[int] = set()
+    after = 0  # rows are walked in id order, each at most once per call
     while limit is None or sent + failed < limit:
         with transaction.atomic():
             rows = list(
                 Notification.objects.select_for_update(skip_locked=True)
-                .filter(email_status=EmailStatus.QUEUED)
-                .exclude(pk__in=tried)
+                .filter(email_status=EmailStatus.QUEUED, pk__gt=after)
                 .order_by("id")[:batch_size]
             )
             if not rows:
                 break
-            tried.update(r.pk for r in rows)
+            after = rows[-1].pk
             connection = get_connection(fail_silently=False)
             try:
                 connection.open()

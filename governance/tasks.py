@@ -11,17 +11,19 @@ from django.db import OperationalError
     max_retries=5,
 )
 def send_daily_reminders() -> dict:
-    """Beat runs this every morning; retries and duplicate runs create nothing twice."""
-    from governance.reminders import emails_deliver, reminders_run
+    """Beat runs this every morning; retries and duplicate runs create nothing twice.
+
+    The e-mails go out through the outbox task, queued once the notifications are committed."""
+    from governance.reminders import reminders_run
 
     result = reminders_run()
-    delivered = emails_deliver()
+    if result.created:
+        deliver_notification_emails.delay()
     return {
         "day": result.day.isoformat(),
         "candidates": result.candidates,
         "created": result.created,
         "by_kind": result.by_kind,
-        **delivered,
     }
 
 
