@@ -257,6 +257,7 @@ def main() -> int:
     from governance.tasks import send_daily_reminders
 
     app.conf.task_always_eager = False
+    app.control.purge()  # leftovers of an interrupted earlier run would skew the timing
     worker = start_worker(env)
     try:
         for _ in range(60):
