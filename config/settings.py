@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 
 from config.env import ConfigurationError, env_bool, env_int, parse_database_url
+from config.spectacular import ProjectEnumNames
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -238,7 +239,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -255,7 +256,7 @@ SPECTACULAR_SETTINGS = {
     # Schema quality is enforced by `spectacular --validate --fail-on-warn` (tests/core); keep
     # `check --deploy` about deployment settings only.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": ProjectEnumNames(),
 }
 
 MPTT_ADMIN_LEVEL_INDENT = 20

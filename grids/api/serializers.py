@@ -279,3 +279,32 @@ class ReopenSerializer(serializers.Serializer):
 class ToCaseSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=CaseCategory.choices)
     description = serializers.CharField(required=False, allow_blank=True)
+
+
+class GridTreeNodeSerializer(serializers.Serializer):
+    """One node of ``GET /grids/tree/``; ``children`` holds nodes of the same shape."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    households = serializers.IntegerField()
+    people = serializers.IntegerField()
+    oversized = serializers.BooleanField()
+    children = serializers.ListField(child=serializers.DictField())
+
+
+class CaseFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    in_grid = serializers.IntegerField()
+    in_community = serializers.IntegerField()
+    escalated = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    overdue_open = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+    evaluated = serializers.IntegerField()
+    avg_satisfaction = serializers.FloatField(allow_null=True)
+    share_in_grid = serializers.FloatField(allow_null=True)
+    share_in_community = serializers.FloatField(allow_null=True)
+    share_escalated = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True)

@@ -1,6 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.response import Response
@@ -87,7 +86,7 @@ class GridViewSet(ScopedModelViewSet):
     def delete_service(self, *, actor, instance):
         grid_delete(actor=actor, grid=instance)
 
-    @extend_schema(responses={200: drf_serializers.ListField(child=drf_serializers.DictField())})
+    @extend_schema(responses={200: s.GridTreeNodeSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="tree")
     def tree(self, request, *args, **kwargs):
         """街道→社区→片区→网格→微网格 的户数、人数汇总（`?root=<组织编码>` 取某街道或社区）。"""
@@ -332,7 +331,7 @@ class CaseViewSet(ScopedModelViewSet):
             s.CaseSerializer(case_possible_duplicates(case, user=request.user), many=True).data
         )
 
-    @extend_schema(responses={200: drf_serializers.DictField()})
+    @extend_schema(responses={200: s.CaseFiguresSerializer})
     @action(detail=False, methods=["get"])
     def figures(self, request, *args, **kwargs):
         """网格内解决、社区内解决、上报部门的占比，按时办结率，平均满意度（可按筛选条件）。"""
