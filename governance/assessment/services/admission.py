@@ -19,7 +19,7 @@ COMMUNITY_REFUSAL_REASON = "未经街道准入审批，社区依据《社区工�
 
 def _locked(request: AdmissionRequest) -> AdmissionRequest:
     return (
-        AdmissionRequest.objects.select_for_update()
+        AdmissionRequest.objects.select_for_update(of=("self",))
         .select_related("community__parent")
         .get(pk=request.pk)
     )

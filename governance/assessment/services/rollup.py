@@ -134,24 +134,25 @@ def fill_automatic_scores(assessment: Assessment) -> int:
 # Subtree aggregates: each scored node counts for itself and for every inner node (one with
 # descendants) whose [lft, rght] range holds it — a range join, then GROUP BY. Arithmetic is
 # in double precision and results are rounded to 4 places, so equal scores rank as ties.
+# The aggregates are MATERIALIZED so that each is computed once whatever plan is chosen.
 ROLLUP_SQL = """
-WITH items AS (
+WITH items AS MATERIALIZED (
     SELECT id, CAST(weight AS DOUBLE PRECISION) / CAST(max_score AS DOUBLE PRECISION) AS factor
     FROM assessment_indicator
     WHERE indicator_set_id = %(indicator_set)s AND parent_id IS NOT NULL
-), td AS (
+), td AS MATERIALIZED (
     SELECT s.organization_id AS org_id, SUM(CAST(s.value AS DOUBLE PRECISION) * i.factor) AS v
     FROM assessment_score s JOIN items i ON i.id = s.indicator_id
     WHERE s.assessment_id = %(assessment)s
     GROUP BY s.organization_id
-), bu AS (
+), bu AS MATERIALIZED (
     SELECT t.organization_id AS org_id,
            SUM(t.satisfied * 100.0 + t.basically_satisfied * 60.0)
              / SUM(t.satisfied + t.basically_satisfied + t.dissatisfied) AS v
     FROM assessment_satisfactiontally t
     WHERE t.assessment_id = %(assessment)s
     GROUP BY t.organization_id
-), nodes AS (
+), nodes AS MATERIALIZED (
     SELECT o.id, o.tree_id, o.lft, o.rght, o.kind, td.v AS td, bu.v AS bu,
            CASE
              WHEN td.v IS NULL AND bu.v IS NULL THEN NULL
@@ -216,6 +217,10 @@ def compute_results(assessment: Assessment, *, run: RollupRun | None = None) -> 
         "run": run.pk if run else None,
     }
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Fresh statistics after bulk score imports keep the planner off nested loops
+            # over the aggregates (without them a large roll-up can take minutes).
+            cursor.execute("ANALYZE assessment_score, assessment_satisfactiontally")
         cursor.execute(ROLLUP_SQL, params)
     count = Result.objects.filter(assessment=assessment).count()
     assessment.last_rolled_up_at = timezone.now()
