@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.deliver_notification_emails",
         "schedule": crontab(minute="*/15"),
     },
+    # covenants: signed agreements past their term become expired.
+    "covenants-expire-agreements": {
+        "task": "covenants.expire_agreements",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # assessment: roll up every assessment whose period ended (once; re-runs queue nothing).
     "assessment-rollup-due": {
         "task": "assessment.rollup_due",

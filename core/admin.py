@@ -55,8 +55,14 @@ class ScopedAdminMixin:
     def _restrict_related(self, db_field, request, kwargs):
         related = db_field.related_model
         if hasattr(related, "scope_path"):
-            queryset = kwargs.get("queryset") or related._default_manager.all()
-            kwargs["queryset"] = restrict(queryset, request.user)
+            queryset = kwargs.get("queryset")
+            if queryset is None:
+                queryset = related._default_manager.all()
+            # A model may widen its own visibility (e.g. partner units shared with communities).
+            if hasattr(queryset, "visible_to"):
+                kwargs["queryset"] = queryset.visible_to(request.user)
+            else:
+                kwargs["queryset"] = restrict(queryset, request.user)
         return kwargs
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

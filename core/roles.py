@@ -45,7 +45,19 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     COMMUNITY_SECRETARY: {f"{app}.*": "add change delete view" for app in PROJECT_APPS[1:]}
     | {"core.*": "view_sensitive"},
     COMMUNITY_CADRE: {f"{app}.*": "add change view" for app in PROJECT_APPS[1:]},
-    GRID_WORKER: {"organizations.*": "view", "grids.*": "add change view", "volunteers.*": "view"},
+    # Grid workers keep the roster and cases of their grids; the grid tree itself is the
+    # community's to change.
+    GRID_WORKER: {
+        "organizations.*": "view",
+        "grids.*": "view",
+        "grids.building": "add change view",
+        "grids.household": "add change view",
+        "grids.resident": "add change view",
+        "grids.case": "add change view",
+        "grids.casephoto": "add change view",
+        "grids.visitlog": "add change view",
+        "volunteers.*": "view",
+    },
     UNIT_LIAISON: {"organizations.organization": "view", "covenants.*": "add change view"},
     DISTRICT_READONLY: {f"{app}.*": "view" for app in PROJECT_APPS[1:]},
 }
