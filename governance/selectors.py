@@ -28,6 +28,7 @@ def series_visible_to(user) -> QuerySet[MeetingSeries]:
         MeetingSeries.objects.visible_to(user)
         .select_related("body", "convenor", "current_chair")
         .annotate(member_count=Count("members", filter=Q(members__active=True)))
+        .order_by("body__tree_id", "body__lft", "code")
     )
 
 
@@ -53,6 +54,7 @@ def resolutions_visible_to(user) -> QuerySet[Resolution]:
             task_count=Count("tasks", distinct=True),
             tasks_done=Count("tasks", filter=Q(tasks__status__in=DONE_STATUSES), distinct=True),
         )
+        .order_by("-meeting__planned_on", "code")
     )
 
 
