@@ -284,6 +284,25 @@ class AdmissionRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # ---------------------------------------------------------------- indicators
 
 
+class IndicatorManagerMixin:
+    """Only street/district users (and superusers) change indicator sets."""
+
+    def has_add_permission(self, request, *args):
+        return services.can_manage_indicator_sets(request.user) and super().has_add_permission(
+            request, *args
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return services.can_manage_indicator_sets(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return services.can_manage_indicator_sets(request.user) and super().has_delete_permission(
+            request, obj
+        )
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     fk_name = "indicator_set"
@@ -311,7 +330,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(IndicatorSet)
-class IndicatorSetAdmin(admin.ModelAdmin):
+class IndicatorSetAdmin(IndicatorManagerMixin, admin.ModelAdmin):
     list_display = ["name", "code", "weight_total", "kinds", "aspect_count", "item_count", "status"]
     list_filter = ["status"]
     search_fields = ["name", "code"]
@@ -321,6 +340,12 @@ class IndicatorSetAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return indicator_sets_visible_to(request.user)
+
+    def save_model(self, request, obj, form, change):
+        services.scoring.indicator_set_save(actor=request.user, indicator_set=obj)
+
+    def delete_model(self, request, obj):
+        services.scoring.indicator_set_delete(actor=request.user, indicator_set=obj)
 
     @admin.display(description="被考核组织类型")
     def kinds(self, obj):
@@ -353,7 +378,7 @@ class IndicatorSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(FileImportExportMixin, admin.ModelAdmin):
+class IndicatorAdmin(FileImportExportMixin, IndicatorManagerMixin, admin.ModelAdmin):
     importer_class = IndicatorImporter
     list_display = ["code", "name", "indicator_set", "parent", "weight", "max_score", "source"]
     list_filter = ["indicator_set", "source"]

@@ -38,7 +38,11 @@ from governance.assessment.models import (
     WorkItem,
     WorkListVersion,
 )
-from governance.assessment.services.scoring import score_errors, weight_errors
+from governance.assessment.services.scoring import (
+    can_manage_indicator_sets,
+    score_errors,
+    weight_errors,
+)
 from organizations.models import Organization
 
 _source = choice_parser(IndicatorSource)
@@ -173,6 +177,7 @@ class IndicatorImporter(BaseImporter):
             if not values.get("parent_code")
         }
         self.built: dict[tuple[str, str], Indicator] = {}
+        self.can_manage = can_manage_indicator_sets(self.user)
 
     def build(self, row: int, values: dict[str, Any]) -> Indicator:
         set_code, code = values["set_code"], values["code"]
@@ -181,6 +186,8 @@ class IndicatorImporter(BaseImporter):
             raise RowInvalid([("指标体系编码", f"指标体系“{set_code}”不存在，请先在系统中建立。")])
         if indicator_set.status != "draft":
             raise RowInvalid([("指标体系编码", "指标体系已启用，不能再导入修改。")])
+        if not self.can_manage:
+            raise RowInvalid([("指标体系编码", "考核指标体系由街道或区级制定，社区不能修改。")])
         obj = self.stored.get((set_code, code)) or Indicator(indicator_set=indicator_set, code=code)
         obj.indicator_set = indicator_set
         obj.name = values["name"]

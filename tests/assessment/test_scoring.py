@@ -60,7 +60,7 @@ def test_score_entered_twice_is_corrected(tree, users, indicator_set, assessment
     assert list(Score.objects.values_list("value", flat=True)) == [D("7")]
 
 
-def test_weights_must_sum_as_configured(db):
+def test_weights_must_sum_as_configured(users):
     s = IndicatorSetFactory(code="W", status="draft")
     a1 = IndicatorFactory(indicator_set=s, code="A1", weight=D("60"))
     IndicatorFactory(indicator_set=s, code="A2", weight=D("30"))
@@ -70,7 +70,7 @@ def test_weights_must_sum_as_configured(db):
     assert any("A1" in e and "50" in e for e in errors)
     assert any("A2" in e and "没有条目" in e for e in errors)
     with pytest.raises(ValidationError):
-        indicator_set_activate(actor=None, indicator_set=s)
+        indicator_set_activate(actor=users["street"], indicator_set=s)
     s.refresh_from_db()
     assert s.status == "draft"
 
@@ -118,3 +118,17 @@ def test_tally_needs_ballots_and_scope(tree, users, assessment):
             basically_satisfied=0,
             dissatisfied=0,
         )
+
+
+def test_only_street_or_above_manages_indicator_sets(tree, users, api):
+    from governance.assessment.services import can_manage_indicator_sets
+
+    assert can_manage_indicator_sets(users["street"]) and can_manage_indicator_sets(users["root"])
+    assert not can_manage_indicator_sets(users["cadre_a"])
+    s = IndicatorSetFactory(code="M", status="draft")
+    with pytest.raises(PermissionDenied):
+        indicator_set_activate(actor=users["cadre_a"], indicator_set=s)
+    r = api(users["cadre_a"]).patch("/api/v1/indicator-sets/M/", {"name": "改"}, format="json")
+    assert r.status_code == 403
+    r = api(users["street"]).patch("/api/v1/indicator-sets/M/", {"name": "改"}, format="json")
+    assert r.status_code == 200

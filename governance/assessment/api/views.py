@@ -24,6 +24,7 @@ from governance.assessment.importers import (
 from governance.assessment.models import (
     AdmissionRequest,
     Indicator,
+    IndicatorSet,
     Result,
     Score,
     WorkItem,
@@ -190,6 +191,17 @@ class IndicatorSetViewSet(ScopedModelViewSet):
     @staticmethod
     def selector(user):
         return selectors.indicator_sets_visible_to(user)
+
+    def create_service(self, *, actor, data):
+        return services.scoring.indicator_set_save(actor=actor, indicator_set=IndicatorSet(**data))
+
+    def update_service(self, *, actor, instance, data):
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.scoring.indicator_set_save(actor=actor, indicator_set=instance)
+
+    def delete_service(self, *, actor, instance):
+        services.scoring.indicator_set_delete(actor=actor, indicator_set=instance)
 
     @extend_schema(request=None, responses=s.IndicatorSetSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])

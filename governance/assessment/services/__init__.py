@@ -9,6 +9,7 @@ from governance.assessment.services.admission import (
 from governance.assessment.services.rollup import rollup_execute, rollup_request
 from governance.assessment.services.scoring import (
     assessment_create,
+    can_manage_indicator_sets,
     can_score,
     indicator_set_activate,
     score_enter,
@@ -29,6 +30,7 @@ __all__ = [
     "admission_file",
     "admission_refuse",
     "assessment_create",
+    "can_manage_indicator_sets",
     "can_score",
     "indicator_set_activate",
     "rollup_execute",

@@ -52,8 +52,48 @@ def weight_errors(
     return errors
 
 
+def can_manage_indicator_sets(user) -> bool:
+    """Indicator sets are district/street templates: only users whose scope holds a street
+    (or above), and superusers, change them; communities use them."""
+    from organizations.selectors import scope_roots
+
+    if scope_ranges(user) is None:
+        return True
+    return (
+        scope_roots(user)
+        .filter(kind__in=[OrgKind.STREET_COMMITTEE, OrgKind.DISTRICT_COMMITTEE])
+        .exists()
+    )
+
+
+def require_indicator_manager(user) -> None:
+    if not can_manage_indicator_sets(user):
+        raise PermissionDenied("考核指标体系由街道或区级制定，社区不能修改。")
+
+
+@transaction.atomic
+def indicator_set_save(*, actor, indicator_set: IndicatorSet) -> IndicatorSet:
+    """Create or change a set's own fields (not its status); active sets are frozen."""
+    require_indicator_manager(actor)
+    if indicator_set.pk:
+        stored = IndicatorSet.objects.select_for_update().get(pk=indicator_set.pk)
+        if stored.status != SetStatus.DRAFT:
+            raise ValidationError("指标体系已启用，不能修改。")
+        indicator_set.status = stored.status
+    indicator_set.full_clean()
+    indicator_set.save()
+    return indicator_set
+
+
+@transaction.atomic
+def indicator_set_delete(*, actor, indicator_set: IndicatorSet) -> None:
+    require_indicator_manager(actor)
+    indicator_set.delete()
+
+
 @transaction.atomic
 def indicator_set_activate(*, actor, indicator_set: IndicatorSet) -> IndicatorSet:
+    require_indicator_manager(actor)
     indicator_set = IndicatorSet.objects.select_for_update().get(pk=indicator_set.pk)
     errors = weight_errors(indicator_set, list(indicator_set.indicators.select_related("parent")))
     if errors:
