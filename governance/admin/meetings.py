@@ -9,6 +9,7 @@ from django.urls import path
 from core.admin import FileImportExportMixin, ScopedAdminMixin
 from core.services import scoped_save
 from governance import selectors, services
+from governance.cadence import shanghai_today
 from governance.importers import MeetingImporter, MeetingSeriesImporter
 from governance.models import (
     AgendaItem,
@@ -278,7 +279,7 @@ class MeetingAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def calendar_view(self, request):
         """Month view of planned and held meetings across the user's scope."""
-        today = date.today()
+        today = shanghai_today()
         try:
             year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
             first = date(year, month, 1)

@@ -16,6 +16,7 @@ from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
 from governance import selectors, services
 from governance.api import serializers as s
+from governance.cadence import shanghai_today
 from governance.filtersets import MeetingFilterSet, MeetingSeriesFilterSet, TaskFilterSet
 from governance.ics import feed_token, read_feed_token, render_calendar
 from governance.importers import MeetingImporter, MeetingSeriesImporter
@@ -292,7 +293,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _month_bounds(request) -> tuple[date, date]:
-    today = date.today()
+    today = shanghai_today()
     try:
         first = date.fromisoformat(request.query_params.get("start", f"{today.year}-01-01"))
         last = date.fromisoformat(request.query_params.get("end", f"{today.year}-12-31"))

@@ -30,7 +30,7 @@ def test_meeting_changelist_constant_queries(
     twelve_months(series_a, users["cadre_a"])
     monkeypatch.setattr(MeetingAdmin, "list_per_page", size)
     login(client, users["cadre_a"])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(16):
         response = client.get("/admin/governance/meeting/")
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == size
@@ -52,7 +52,7 @@ def test_series_changelist_constant_queries(
         )
     monkeypatch.setattr(MeetingSeriesAdmin, "list_per_page", size)
     login(client, users["street"])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(14):
         response = client.get("/admin/governance/meetingseries/")
     assert len(response.context["cl"].result_list) == size
 
@@ -71,7 +71,7 @@ def test_task_changelist_constant_queries(
         )
     monkeypatch.setattr(TaskAdmin, "list_per_page", size)
     login(client, users["cadre_a"])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(16):
         response = client.get("/admin/governance/task/")
     assert len(response.context["cl"].result_list) == size
 
