@@ -18,7 +18,7 @@ ASSIGNEE_MODELS = (
     "volunteers.team",
     "auth.user",
 )
-SOURCE_MODELS = ("governance.resolution", "grids.case", "governance.workitem")
+SOURCE_MODELS = ("governance.resolution", "grids.case", "assessment.admissionrequest")
 
 # Short names used in the API and files: {"type": "organization", "code": "TD-ZQ-YL"}.
 TYPE_NAMES = {
@@ -29,7 +29,7 @@ TYPE_NAMES = {
     "auth.user": "user",
     "governance.resolution": "resolution",
     "grids.case": "case",
-    "governance.workitem": "work_item",
+    "assessment.admissionrequest": "admission_request",
 }
 
 

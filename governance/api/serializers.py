@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.choices import Attendance, EvaluationSide, ResolutionKind
@@ -181,6 +182,19 @@ class AttachmentInputSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "type": {
+                "type": "string",
+                "description": "类型（organization、grid、unit、team、user、resolution、case、admission_request）",
+            },
+            "code": {"type": "string", "description": "编码（用户为用户名）"},
+        },
+        "required": ["type", "code"],
+    }
+)
 class ReferenceField(serializers.Field):
     """A generic reference as {"type": "organization", "code": "TD-ZQ-YL"}."""
 

@@ -24,6 +24,8 @@ CONFIG_VARS = {
     "CELERY_RESULT_BACKEND",
     "DB_CONN_MAX_AGE",
     "EMAIL_PORT",
+    # Set by the browser tests' Playwright fixture for the test process only.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 

@@ -59,11 +59,17 @@ def can_manage_indicator_sets(user) -> bool:
 
     if scope_ranges(user) is None:
         return True
-    return (
-        scope_roots(user)
-        .filter(kind__in=[OrgKind.STREET_COMMITTEE, OrgKind.DISTRICT_COMMITTEE])
-        .exists()
-    )
+    # Asked by several admin pages per request (the sidebar): keep the answer on the user,
+    # like the scope itself.
+    cached = getattr(user, "_can_manage_indicator_sets", None)
+    if cached is None:
+        cached = (
+            scope_roots(user)
+            .filter(kind__in=[OrgKind.STREET_COMMITTEE, OrgKind.DISTRICT_COMMITTEE])
+            .exists()
+        )
+        user._can_manage_indicator_sets = cached
+    return cached
 
 
 def require_indicator_manager(user) -> None:
