@@ -119,3 +119,4 @@ def test_approved_work_becomes_a_task_for_the_community(tree, users):
     assert task.assignee == tree["community_a"]
     assert task.deadline == date(2026, 6, 30)
     assert "ZR-T" in task.description
+    assert task.source == a
