@@ -28,6 +28,7 @@ from covenants.models import (
     UnitAssessment,
 )
 from covenants.models.agreements import PARTY_A_KINDS
+from covenants.models.covenant import covenant_meeting_bodies
 from covenants.selectors import (
     assessments_visible_to,
     covenants_visible_to,
@@ -53,6 +54,8 @@ from covenants.services import (
     resource_create,
     resource_update,
 )
+from governance.choices import MeetingStatus
+from governance.models import Meeting
 from organizations.models import Organization
 
 
@@ -264,7 +267,15 @@ class CovenantVersionInline(admin.TabularInline):
     model = CovenantVersion
     extra = 0
     can_delete = False
-    fields = ["number", "adopted_on", "adopted_by", "meeting_reference", "is_current", "text"]
+    fields = [
+        "number",
+        "adopted_on",
+        "adopted_by",
+        "meeting",
+        "meeting_reference",
+        "is_current",
+        "text",
+    ]
     readonly_fields = fields
     verbose_name_plural = "历次版本（新版本请点“通过新版本”）"
 
@@ -276,7 +287,28 @@ class AdoptForm(forms.Form):
     text = forms.CharField(label="正文", widget=forms.Textarea(attrs={"rows": 16, "cols": 80}))
     adopted_on = forms.DateField(label="通过日期")
     adopted_by = forms.CharField(label="通过会议", initial="居民议事会", max_length=120)
+    meeting = forms.ModelChoiceField(
+        label="通过会议（共治会议记录）",
+        queryset=Meeting.objects.none(),
+        required=False,
+        help_text="本社区（小区所属社区）已召开的会议；召开日期不得晚于通过日期。",
+    )
     meeting_reference = forms.CharField(label="会议记录编号", required=False, max_length=64)
+
+    def __init__(self, *args, covenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if covenant is not None:
+            self.fields["meeting"].queryset = (
+                Meeting.objects.filter(
+                    series__body_id__in=covenant_meeting_bodies(covenant.organization),
+                    status=MeetingStatus.HELD,
+                )
+                .select_related("series")
+                .order_by("-held_on", "code")
+            )
+            self.fields["meeting"].label_from_instance = lambda m: (
+                f"{m.code} {m.title}（{m.held_on}）"
+            )
 
 
 @admin.register(Covenant)
@@ -325,7 +357,7 @@ class CovenantAdmin(CovenantsAdminMixin, admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_change_permission(request, obj):
             raise Http404
-        form = AdoptForm(request.POST or None)
+        form = AdoptForm(request.POST or None, covenant=obj)
         if request.method == "POST" and form.is_valid():
             version = self.run_service(
                 request, covenant_adopt_version, covenant=obj, **form.cleaned_data

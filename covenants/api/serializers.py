@@ -17,6 +17,7 @@ from covenants.models import (
     ServiceProject,
     UnitAssessment,
 )
+from governance.models import Meeting
 from organizations.models import Organization
 
 
@@ -347,6 +348,14 @@ class UnitAssessmentComputeSerializer(serializers.Serializer):
 
 
 class CovenantVersionSerializer(serializers.ModelSerializer):
+    meeting = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Meeting.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="通过该版本的会议编号（共治会议，须已召开）",
+    )
+
     class Meta:
         model = CovenantVersion
         fields = [
@@ -354,6 +363,7 @@ class CovenantVersionSerializer(serializers.ModelSerializer):
             "text",
             "adopted_on",
             "adopted_by",
+            "meeting",
             "meeting_reference",
             "is_current",
         ]

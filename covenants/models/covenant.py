@@ -53,7 +53,16 @@ class CovenantVersion(models.Model):
     text = models.TextField("正文")
     adopted_on = models.DateField("通过日期")
     adopted_by = models.CharField("通过会议", max_length=120, default="居民议事会")
-    # Governance meetings are another app; a nullable FK to them can be added when it exists.
+    meeting = models.ForeignKey(
+        "governance.Meeting",
+        verbose_name="通过会议（共治会议记录）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="covenant_versions",
+        help_text="已召开的、由本社区（小区所属社区）召集的会议，召开日期不晚于通过日期。",
+    )
+    # Free text kept for versions registered before governance meetings existed.
     meeting_reference = models.CharField("会议记录编号", max_length=64, blank=True)
     is_current = models.BooleanField("现行版本（门户公开）", default=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
@@ -84,3 +93,31 @@ class CovenantVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.covenant} 第{self.number}版（{self.adopted_on}）"
+
+    def clean(self) -> None:
+        if not self.meeting_id or not self.covenant_id:
+            return
+        from governance.choices import MeetingStatus
+
+        meeting = self.meeting
+        errors: list[str] = []
+        if meeting.status != MeetingStatus.HELD or meeting.held_on is None:
+            errors.append(f"会议“{meeting.code}”尚未召开，不能作为通过公约的会议。")
+        if meeting.series.body_id not in covenant_meeting_bodies(self.covenant.organization):
+            errors.append(
+                f"会议“{meeting.code}”由“{meeting.series.body}”召集，"
+                f"不是“{self.covenant.organization}”所在社区的会议。"
+            )
+        if meeting.held_on and self.adopted_on and meeting.held_on > self.adopted_on:
+            errors.append(f"会议召开日期 {meeting.held_on} 晚于通过日期 {self.adopted_on}。")
+        if errors:
+            raise ValidationError({"meeting": errors})
+
+
+def covenant_meeting_bodies(organization) -> set[int]:
+    """Bodies whose meetings may adopt the covenant: its community, or the compound and the
+    community it belongs to."""
+    bodies = {organization.pk}
+    if organization.kind == OrgKind.COMPOUND_BRANCH and organization.parent_id:
+        bodies.add(organization.parent_id)
+    return bodies

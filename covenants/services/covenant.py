@@ -29,9 +29,12 @@ def covenant_adopt_version(
     adopted_on: date,
     adopted_by: str = "居民议事会",
     meeting_reference: str = "",
+    meeting=None,
 ) -> CovenantVersion:
     """A residents' council adopted a new text: it becomes the current, public version and the
-    earlier ones are kept. A version adopted on or before the previous one is refused."""
+    earlier ones are kept. A version adopted on or before the previous one is refused.
+    ``meeting`` (a governance ``Meeting``) must be held, convened by the covenant's community
+    (or the compound's community) and held on or before ``adopted_on``."""
     covenant = (
         Covenant.objects.select_for_update().select_related("organization").get(pk=covenant.pk)
     )
@@ -50,7 +53,8 @@ def covenant_adopt_version(
         text=(text or "").strip(),
         adopted_on=adopted_on,
         adopted_by=adopted_by,
-        meeting_reference=meeting_reference,
+        meeting=meeting,
+        meeting_reference=meeting_reference or (meeting.code[:64] if meeting else ""),
         is_current=True,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -62,6 +66,10 @@ def covenant_adopt_version(
         action="covenant.adopt",
         target=version,
         organization=covenant.organization,
-        detail={"number": version.number, "adopted_on": adopted_on.isoformat()},
+        detail={
+            "number": version.number,
+            "adopted_on": adopted_on.isoformat(),
+            "meeting": meeting.code if meeting else None,
+        },
     )
     return version
