@@ -6,6 +6,7 @@ every status. Idempotent: existing codes are left alone."""
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import timedelta
 
 from django.utils import timezone
@@ -178,6 +179,9 @@ def seed_workers(grids: list[Grid], rng: random.Random) -> None:
                 user=user,
                 name=user.first_name if user else person_name(rng),
                 phone=mobile(rng),
+                # The public duty phone: the grid's landline, derived from its code so the
+                # random sequence (and every other demo row) stays as it was.
+                work_phone=f"0757-{86000000 + zlib.crc32(grid.code.encode()) % 1000000:08d}",
             )
 
 

@@ -225,6 +225,7 @@ class GridWorkerImporter(BaseImporter):
         ),
         Column("name", "姓名", required=True),
         Column("phone", "电话", parse=normalize_phone),
+        Column("work_phone", "工作电话", parse=normalize_phone),
         Column("username", "系统账号", export=lambda w: w.user.username if w.user_id else ""),
         Column("active", "在岗", parse=lambda v: parse_bool(v or "是")),
     ]
@@ -247,6 +248,7 @@ class GridWorkerImporter(BaseImporter):
             raise RowInvalid([("系统账号", f"找不到账号“{username}”。")])
         obj.grid, obj.role, obj.name = grid, values["role"], values["name"]
         obj.phone = values.get("phone", obj.phone)
+        obj.work_phone = values.get("work_phone", obj.work_phone)
         obj.user = self.users.get(username) if username else None
         obj.active = values.get("active", True)
         return obj

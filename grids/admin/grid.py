@@ -12,7 +12,7 @@ from grids.services.grid import grid_create, grid_delete, grid_update, roster_de
 class GridWorkerInline(admin.TabularInline):
     model = GridWorker
     extra = 0
-    fields = ["code", "role", "name", "user", "active"]
+    fields = ["code", "role", "name", "work_phone", "user", "active"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -75,7 +75,7 @@ class GridWorkerAdmin(
     FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, admin.ModelAdmin
 ):
     importer_class = GridWorkerImporter
-    list_display = ["code", "name", "role", "grid", "masked_phone", "user", "active"]
+    list_display = ["code", "name", "role", "grid", "masked_phone", "work_phone", "user", "active"]
     list_filter = ["role", "active"]
     search_fields = ["code", "name", "grid__name", "grid__code"]
     list_select_related = ["grid", "user"]

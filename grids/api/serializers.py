@@ -60,7 +60,7 @@ class GridWorkerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GridWorker
-        fields = ["code", "grid", "role", "name", "phone", "user", "active"]
+        fields = ["code", "grid", "role", "name", "phone", "work_phone", "user", "active"]
         extra_kwargs = {"code": {"validators": []}}
 
 

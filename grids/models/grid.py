@@ -130,6 +130,13 @@ class GridWorker(TimeStampedModel):
     )
     name = models.CharField("姓名", max_length=64)
     phone = models.CharField("电话", max_length=32, blank=True, validators=[validate_phone])
+    work_phone = models.CharField(
+        "工作电话",
+        max_length=32,
+        blank=True,
+        validators=[validate_phone],
+        help_text="对居民公开的值班 / 工作电话，显示在居民服务“找社区”页面；个人电话不公开。",
+    )
     active = models.BooleanField("在岗", default=True)
 
     scope_path = "grid__community"

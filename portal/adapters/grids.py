@@ -21,8 +21,8 @@ def search_buildings(terms: list[str], limit: int) -> list:
 def grids_with_workers(community) -> list[dict]:
     """The community's grids, each with its active workers' role, name and work phone.
 
-    A worker's phone is shown only when the grids app marks it as a public work phone
-    (``work_phone``); otherwise residents are pointed to the community's own phone.
+    Only the public duty phone (``GridWorker.work_phone``) is read — never the personal,
+    masked ``phone``; a worker without one points residents to the community's own phone.
     """
     if not features()["grids"]:
         return []
@@ -46,7 +46,7 @@ def grids_with_workers(community) -> list[dict]:
                     {
                         "role": w.get_role_display(),
                         "name": w.name,
-                        "work_phone": getattr(w, "work_phone", "") or "",
+                        "work_phone": w.work_phone,
                     }
                     for w in grid.workers.all()
                 ],

@@ -183,3 +183,15 @@ def test_resident_accounts_are_listed_masked_in_scope(admin_client_for, users, t
     html = admin_client_for(users["cadre_a"]).get("/admin/portal/residentprofile/").content.decode()
     assert "王阿姨" in html and "139****5678" in html and "13912345678" not in html
     assert "李叔" not in html
+
+
+def test_community_page_shows_the_work_phone_never_the_personal_phone(client, tree):
+    from tests.portal.factories import make_grid_with_building
+
+    community = tree["community_a"]
+    _, worker, _ = make_grid_with_building(community)
+    worker.work_phone = "0757-86001234"
+    worker.save()
+    html = client.get(f"/community/{community.code}/").content.decode()
+    assert "赵网格" in html and "0757-86001234" in html
+    assert worker.phone not in html and worker.phone[-4:] not in html
