@@ -15,7 +15,13 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from covenants.choices import ActivityKind, AgreementStatus, MatchStatus, NeedStatus
+from covenants.choices import (
+    ActivityKind,
+    AgreementStatus,
+    MatchStatus,
+    NeedStatus,
+    ProjectStatus,
+)
 from covenants.models import (
     ActivityAttachment,
     ActivityRecord,
@@ -167,6 +173,46 @@ def public_covenant_versions(organization: Organization | None = None):
             covenant__organization__lft__lte=organization.rght,
         )
     return qs.order_by("covenant__code")
+
+
+PUBLIC_PROJECT_STATUSES = (ProjectStatus.CLAIMED, ProjectStatus.ACTIVE)
+
+
+def public_partner_units(community: Organization) -> list[PartnerUnit]:
+    """For the resident portal: the units co-building with ``community`` (registered there, a
+    partner of it, or with a signed agreement whose 甲方 it is), by name, each with
+    ``public_projects`` — the claimed/active service projects of its signed agreements with this
+    community. Only public-safe columns are loaded (unit code, name, type; project title,
+    category, venue): no liaison, phone, secretary or credit code. Three queries whatever the
+    number of units (units, agreements, projects)."""
+    signed_here = Agreement.objects.filter(party_a=community, status=AgreementStatus.SIGNED)
+    projects = (
+        ServiceProject.objects.filter(status__in=PUBLIC_PROJECT_STATUSES)
+        .only("id", "agreement_id", "title", "category", "venue")
+        .order_by("code")
+    )
+    units = (
+        PartnerUnit.objects.filter(
+            Q(organization=community)
+            | Exists(UnitPartnership.objects.filter(unit=OuterRef("pk"), organization=community))
+            | Exists(signed_here.filter(unit=OuterRef("pk")))
+        )
+        .only("id", "code", "name", "kind")
+        .prefetch_related(
+            Prefetch(
+                "agreements",
+                queryset=signed_here.only("id", "unit_id")
+                .order_by("starts_on", "code")
+                .prefetch_related(Prefetch("projects", queryset=projects, to_attr="listed")),
+                to_attr="public_agreements",
+            )
+        )
+        .order_by("name", "code")
+    )
+    result = list(units)
+    for unit in result:
+        unit.public_projects = [p for a in unit.public_agreements for p in a.listed]
+    return result
 
 
 # ---------------------------------------------------------------- activity table / inactive
