@@ -178,6 +178,49 @@ def unit_year_figures(unit: PartnerUnit, organization: Organization, year: int) 
     }
 
 
+def unit_meeting_attendance(
+    unit: PartnerUnit, organization: Organization, year: int
+) -> tuple[int, int] | None:
+    """(meetings invited to, meetings attended) of the unit at the held 共建联席会议 of
+    ``organization`` (and the bodies below it) in ``year``, from governance attendance; ``None``
+    when the unit was invited to none.
+
+    The unit is invited as a standing member (its liaison or another ``SeriesMember`` whose
+    ``unit`` is this ``PartnerUnit``) or by unit name, as ``governance.selectors.
+    attendance_by_unit`` groups them; a meeting counts once however many of the unit's people
+    were invited, and as attended when one of them was present (excused is not present).
+    One query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from governance.choices import Attendance, MeetingStatus, SeriesKind
+    from governance.models import Invitation
+
+    figures = (
+        Invitation.objects.filter(
+            meeting__status=MeetingStatus.HELD,
+            meeting__held_on__year=year,
+            meeting__series__kind=SeriesKind.CO_CONSTRUCTION,
+            meeting__series__body__tree_id=organization.tree_id,
+            meeting__series__body__lft__gte=organization.lft,
+            meeting__series__body__lft__lte=organization.rght,
+        )
+        .filter(
+            Q(
+                member__unit_type=ContentType.objects.get_for_model(PartnerUnit),
+                member__unit_id=unit.pk,
+            )
+            | Q(unit_name=unit.name)
+        )
+        .aggregate(
+            invited=Count("meeting", distinct=True),
+            present=Count("meeting", distinct=True, filter=Q(attendance=Attendance.PRESENT)),
+        )
+    )
+    if not figures["invited"]:
+        return None
+    return figures["invited"], figures["present"]
+
+
 @transaction.atomic
 def assessment_compute(
     *,
@@ -189,7 +232,11 @@ def assessment_compute(
     meetings_attended: int | None = None,
     comment: str = "",
 ) -> UnitAssessment:
-    """Grade a unit for a year from its recorded activities, contacts and meeting attendance."""
+    """Grade a unit for a year from its recorded activities, contacts and meeting attendance.
+
+    Attendance comes from governance (``unit_meeting_attendance``) whenever the unit was invited
+    to a held 共建联席会议 that year; only otherwise are hand-entered figures used, and with
+    neither the other two parts are scaled to 100."""
     require_in_scope(actor, organization, f"“{organization}”不在您的管辖范围内。")
     require_unit_visible(actor, unit)
     if year > timezone.localdate().year:
@@ -197,6 +244,12 @@ def assessment_compute(
     if (meetings_held is None) != (meetings_attended is None):
         raise ValidationError({"meetings_attended": "会议召开次数与出席次数须同时填写或同时留空。"})
     figures = unit_year_figures(unit, organization, year)
+    attendance = unit_meeting_attendance(unit, organization, year)
+    if attendance is not None:
+        meetings_held, meetings_attended = attendance
+        meetings_source = "governance"
+    else:
+        meetings_source = "manual" if meetings_held is not None else "none"
     assessment = UnitAssessment.objects.filter(
         unit=unit, organization=organization, year=year
     ).first()
@@ -219,6 +272,13 @@ def assessment_compute(
         action="unit_assessment.grade",
         target=assessment,
         organization=organization,
-        detail={"score": str(assessment.score), "grade": assessment.grade, **figures},
+        detail={
+            "score": str(assessment.score),
+            "grade": assessment.grade,
+            **figures,
+            "meetings_held": meetings_held,
+            "meetings_attended": meetings_attended,
+            "meetings_source": meetings_source,
+        },
     )
     return assessment
