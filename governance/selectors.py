@@ -58,6 +58,21 @@ def resolutions_visible_to(user) -> QuerySet[Resolution]:
     )
 
 
+def public_resolutions(community) -> QuerySet[Resolution]:
+    """Resolutions marked 向居民公开 of held meetings of the series whose body is ``community``
+    or its street (its parent), newest meeting first; one query whatever the count."""
+    bodies = [community.pk] + ([community.parent_id] if community.parent_id else [])
+    return (
+        Resolution.objects.filter(
+            public=True,
+            meeting__status=MeetingStatus.HELD,
+            meeting__series__body_id__in=bodies,
+        )
+        .select_related("meeting__series")
+        .order_by("-meeting__held_on", "-meeting__planned_on", "code")
+    )
+
+
 def tasks_visible_to(user) -> QuerySet[Task]:
     return Task.objects.visible_to(user).select_related(
         "organization", "assignee_organization", "assigned_by", "assignee_type", "source_type"

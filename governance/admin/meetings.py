@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin
-from core.services import scoped_save
+from core.services import audit, scoped_save
 from governance import selectors, services
 from governance.cadence import shanghai_today
 from governance.importers import MeetingImporter, MeetingSeriesImporter
@@ -20,6 +20,20 @@ from governance.models import (
     Resolution,
     SeriesMember,
 )
+
+
+def resolution_set_public(*, actor, resolution: Resolution, public: bool) -> Resolution:
+    """Mark a resolution 向居民公开 (or not): scope-checked, audited. The API does the same
+    (``governance.api.views``); governance.services owns the other resolution writes."""
+    resolution.public = public
+    scoped_save(actor=actor, instance=resolution)
+    audit(
+        actor=actor,
+        action="resolution.public" if public else "resolution.private",
+        target=resolution,
+        organization=resolution.meeting.series.body,
+    )
+    return resolution
 
 
 def _report(request, exc: Exception) -> None:
@@ -124,7 +138,7 @@ class AttachmentInline(admin.TabularInline):
 class ResolutionInline(admin.TabularInline):
     model = Resolution
     extra = 1
-    fields = ["kind", "title", "content"]
+    fields = ["kind", "title", "content", "public"]
     verbose_name_plural = "决议（会议召开后才能形成）"
 
     def has_change_permission(self, request, obj=None):
@@ -230,13 +244,15 @@ class MeetingAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
         elif model is Resolution:
             for f in changed:
                 r = f.instance
-                services.resolution_pass(
+                passed = services.resolution_pass(
                     actor=request.user,
                     meeting=meeting,
                     kind=r.kind,
                     title=r.title,
                     content=r.content,
                 )
+                if r.public:
+                    resolution_set_public(actor=request.user, resolution=passed, public=True)
         elif model is MeetingAttachment:
             for f in changed:
                 if f.instance.pk is None:
@@ -314,10 +330,15 @@ class MeetingAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Resolution)
 class ResolutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "code", "kind", "meeting", "task_count", "tasks_done"]
-    list_filter = ["kind"]
+    list_display = ["title", "code", "kind", "meeting", "public", "task_count", "tasks_done"]
+    list_filter = ["kind", "public"]
     search_fields = ["title", "code", "meeting__title"]
+    fields = ["code", "meeting", "kind", "title", "content", "public"]
     readonly_fields = ["code", "meeting", "kind", "title", "content"]
+
+    def save_model(self, request, obj, form, change):
+        # Only 向居民公开 is editable here; the rest is fixed when the meeting passes it.
+        resolution_set_public(actor=request.user, resolution=obj, public=obj.public)
 
     def get_queryset(self, request):
         return selectors.resolutions_visible_to(request.user)

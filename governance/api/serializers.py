@@ -97,6 +97,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
             "kind_display",
             "title",
             "content",
+            "public",
             "task_count",
             "tasks_done",
         ]
@@ -175,6 +176,11 @@ class ResolutionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ResolutionKind.choices)
     title = serializers.CharField(max_length=200)
     content = serializers.CharField(required=False, allow_blank=True, default="")
+    public = serializers.BooleanField(required=False, default=False, help_text="向居民公开")
+
+
+class ResolutionPublicSerializer(serializers.Serializer):
+    public = serializers.BooleanField(help_text="向居民公开")
 
 
 class AttachmentInputSerializer(serializers.Serializer):

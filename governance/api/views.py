@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from core.api.permissions import ScopedModelPermissions
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
+from core.services import audit, scoped_save
 from governance import selectors, services
 from governance.api import serializers as s
 from governance.cadence import shanghai_today
@@ -23,6 +25,18 @@ from governance.importers import MeetingImporter, MeetingSeriesImporter
 from governance.models import Resolution
 from governance.references import ASSIGNEE_MODELS, SOURCE_MODELS, resolve_visible
 from organizations.models import Organization
+
+
+def _set_public(actor, resolution: Resolution, public: bool) -> None:
+    """向居民公开 on or off: scope-checked and audited (as in the resolution admin)."""
+    resolution.public = public
+    scoped_save(actor=actor, instance=resolution)
+    audit(
+        actor=actor,
+        action="resolution.public" if public else "resolution.private",
+        target=resolution,
+        organization=resolution.meeting.series.body,
+    )
 
 
 class WorkflowPermission(ScopedModelPermissions):
@@ -154,9 +168,14 @@ class MeetingViewSet(ScopedModelViewSet):
         """通过一项决议（会议召开后）：大事共议 / 要事共决 / 难事共解 / 实事共办。"""
         data = s.ResolutionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        resolution = services.resolution_pass(
-            actor=request.user, meeting=self.get_object(), **data.validated_data
-        )
+        values = dict(data.validated_data)
+        public = values.pop("public", False)
+        with transaction.atomic():
+            resolution = services.resolution_pass(
+                actor=request.user, meeting=self.get_object(), **values
+            )
+            if public:
+                _set_public(request.user, resolution, True)
         return Response(s.ResolutionSerializer(resolution).data, status=201)
 
     @extend_schema(request=s.AttachmentInputSerializer, responses=s.AttachmentSerializer)
@@ -184,6 +203,16 @@ class ResolutionViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Resolution.objects.none()
         return selectors.resolutions_visible_to(self.request.user)
+
+    @extend_schema(request=s.ResolutionPublicSerializer, responses=s.ResolutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
+    def publish(self, request, code=None):
+        """向居民公开（public=true）或取消公开（public=false）。"""
+        data = s.ResolutionPublicSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolution = self.get_object()
+        _set_public(request.user, resolution, data.validated_data["public"])
+        return Response(s.ResolutionSerializer(self.get_object()).data)
 
     @extend_schema(request=s.DispatchSerializer, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])

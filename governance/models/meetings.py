@@ -336,6 +336,11 @@ class Resolution(TimeStampedModel):
     kind = models.CharField("类别", max_length=16, choices=ResolutionKind.choices)
     title = models.CharField("决议事项", max_length=200)
     content = models.TextField("内容", blank=True)
+    public = models.BooleanField(
+        "向居民公开",
+        default=False,
+        help_text="勾选后，决议事项和内容显示在居民服务“公开信息”页面。",
+    )
     tasks = GenericRelation(
         "governance.Task",
         content_type_field="source_type",

@@ -106,3 +106,37 @@ def test_only_public_work_items_show(client, tree):
 def test_notices_page_asks_for_a_community(client, tree):
     html = client.get("/notices/").content.decode()
     assert "选择社区" in html and "园林社区大党委" in html
+
+
+@pytest.mark.skipif(not available()["resolutions"], reason="public resolutions not installed")
+def test_only_public_resolutions_show(client, tree, users):
+    from governance.services import meeting_hold, meeting_plan, resolution_pass, series_create
+
+    series = series_create(
+        actor=users["street"],
+        code="A-SF",
+        name="园林社区三方联动会议",
+        kind="tripartite",
+        body=tree["community_a"],
+        cadence="monthly",
+        starts_on=date(2024, 1, 1),
+        convenor=users["cadre_a"],
+    )
+    meeting = meeting_plan(
+        actor=users["cadre_a"], series=series, planned_on=date(2024, 3, 12), agenda=["议题"]
+    )
+    meeting = meeting_hold(actor=users["cadre_a"], meeting=meeting, held_on=date(2024, 3, 12))
+    shown = resolution_pass(
+        actor=users["cadre_a"],
+        meeting=meeting,
+        kind="decide",
+        title="加装电梯",
+        content="三号楼先行",
+    )
+    shown.public = True
+    shown.save()
+    resolution_pass(actor=users["cadre_a"], meeting=meeting, kind="solve", title="内部人事安排")
+    html = page(client)
+    assert "加装电梯" in html and "三号楼先行" in html and "2024年3月12日" in html
+    assert "内部人事安排" not in html
+    assert "加装电梯" not in page(client, "B")
