@@ -26,6 +26,9 @@ NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _COLUMN = re.compile(r"[A-Z]+")
+_DIGITS = "0123456789"
+# Every text ``_looks_like_formula`` accepts starts with one of these.
+_FORMULA_START = frozenset("=+-@")
 
 
 def _column_index(ref: str) -> int:
@@ -109,6 +112,8 @@ def fast_xlsx_rows(data: bytes, sheet_name: str) -> Iterator[tuple[list[str], li
         raise FileRejected("XLSX 文件已损坏或不是有效的 Excel 文件。") from exc
     cell_tag, row_tag = f"{NS}c", f"{NS}row"
     value_tag, formula_tag, inline_tag = f"{NS}v", f"{NS}f", f"{NS}is"
+    columns: dict[str, int] = {}  # cell reference → column index, per column letters
+    date_styles: dict[str | None, bool] = {}
     values: dict[int, str] = {}
     formulas: dict[int, bool] = {}
     next_row = 1
@@ -117,13 +122,27 @@ def fast_xlsx_rows(data: bytes, sheet_name: str) -> Iterator[tuple[list[str], li
             tag = element.tag
             if tag == cell_tag:
                 ref = element.get("r")
-                index = _column_index(ref) if ref else len(values)
+                if ref:
+                    letters = ref.rstrip(_DIGITS)
+                    index = columns.get(letters)
+                    if index is None:
+                        index = columns[letters] = _column_index(ref)
+                else:
+                    index = len(values)
                 kind = element.get("t", "n")
-                raw = element.findtext(value_tag)
+                # One pass over the cell's children instead of a search per kind.
+                raw = formula = node = None
+                for child in element:
+                    child_tag = child.tag
+                    if child_tag == value_tag:
+                        raw = child.text or ""
+                    elif child_tag == formula_tag:
+                        formula = child
+                    elif child_tag == inline_tag:
+                        node = child
                 if kind == "s":
                     text = strings[int(raw)] if raw is not None else ""
                 elif kind == "inlineStr":
-                    node = element.find(inline_tag)
                     text = (
                         "".join(t.text or "" for t in node.iter(f"{NS}t"))
                         if node is not None
@@ -137,16 +156,18 @@ def fast_xlsx_rows(data: bytes, sheet_name: str) -> Iterator[tuple[list[str], li
                     text = ""
                 else:
                     number = float(raw) if any(c in raw for c in ".eE") else int(raw)
-                    if int(element.get("s", "0")) in dates:
-                        text = _cell_text(from_excel(number))
-                    else:
-                        text = _cell_text(number)
-                formula = element.find(formula_tag)
+                    style = element.get("s")
+                    is_date = date_styles.get(style)
+                    if is_date is None:
+                        is_date = date_styles[style] = int(style or "0") in dates
+                    text = _cell_text(from_excel(number) if is_date else number)
                 if formula is not None:
                     # Like openpyxl without data_only: the formula itself, not its cached value.
                     text = f"={formula.text or ''}"
                 values[index] = text
-                formulas[index] = formula is not None or _looks_like_formula(text)
+                formulas[index] = formula is not None or (
+                    text[:1] in _FORMULA_START and _looks_like_formula(text)
+                )
                 element.clear()
             elif tag == row_tag:
                 number = int(element.get("r", next_row))
