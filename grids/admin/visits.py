@@ -61,11 +61,12 @@ class VisitLogAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["visitor_kind", "visited_on"]
     search_fields = ["code", "visitor_name", "household__code", "content"]
     list_select_related = ["household", "household__building", "case"]
-    autocomplete_fields = ["household", "central_household"]
+    autocomplete_fields = ["household", "central_household", "member"]
     fields = [
         "code",
         "household",
         "visitor_kind",
+        "member",
         "visitor_name",
         "central_household",
         "visited_on",
@@ -77,6 +78,14 @@ class VisitLogAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["code", "household", "central_household", "case"] if obj else ["code", "case"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "visitor_name" in form.base_fields:
+            # visit_log_create fills it: the member's name, else the acting user's.
+            form.base_fields["visitor_name"].required = False
+            form.base_fields["visitor_name"].help_text = "留空则为所选党员或当前用户的姓名。"
+        return form
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -95,6 +104,7 @@ class VisitLogAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
                 visited_on=obj.visited_on,
                 needs=obj.needs,
                 central_household=obj.central_household,
+                member=obj.member,
             ).pk
 
     def get_urls(self):

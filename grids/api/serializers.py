@@ -14,7 +14,7 @@ from grids.models import (
     VisitLog,
 )
 from grids.selectors import is_oversized
-from organizations.models import Organization
+from organizations.models import Member, Organization
 
 
 def code_field(model, **kwargs):
@@ -141,6 +141,9 @@ class CentralHouseholdLinkSerializer(serializers.ModelSerializer):
 class VisitLogSerializer(serializers.ModelSerializer):
     household = code_field(Household)
     central_household = code_field(Organization, allow_null=True, required=False)
+    member = code_field(
+        Member, allow_null=True, required=False, help_text="走访党员的党员编号（须在管辖范围内）"
+    )
     case = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
 
     class Meta:
@@ -149,6 +152,7 @@ class VisitLogSerializer(serializers.ModelSerializer):
             "code",
             "household",
             "visitor_kind",
+            "member",
             "visitor_name",
             "central_household",
             "visited_on",

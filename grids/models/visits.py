@@ -81,6 +81,15 @@ class VisitLog(TimeStampedModel):
         related_name="+",
     )
     visitor_name = models.CharField("走访人", max_length=64)
+    member = models.ForeignKey(
+        "organizations.Member",
+        verbose_name="走访党员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visit_logs",
+        help_text="党员入户走访时选择该党员（须在您的管辖范围内）；走访人默认为其姓名。",
+    )
     central_household = TreeForeignKey(
         "organizations.Organization",
         verbose_name="所属中心户",

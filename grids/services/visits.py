@@ -80,22 +80,30 @@ def visit_log_create(
     actor,
     household: Household,
     content: str,
-    visitor_kind: str = VisitorKind.GRID_WORKER,
+    visitor_kind: str = "",
     visitor_name: str = "",
     visited_on=None,
     needs: str = "",
     central_household: Organization | None = None,
+    member=None,
     code: str = "",
 ) -> VisitLog:
     """Record a visit. The visitor is the acting user; a member's name may be given for a
-    member without an account (recorded by the cadre who enters the diary)."""
+    member without an account (recorded by the cadre who enters the diary), or the member
+    themself (``organizations.Member``, which must lie in the actor's scope): the kind then
+    defaults to 党员 and the name to the member's."""
     require_in_scope(actor, household.grid.community)
+    if member is not None:
+        require_in_scope(actor, member.branch, f"党员“{member.name}”不在您的管辖范围内。")
+    default_kind = VisitorKind.MEMBER if member is not None else VisitorKind.GRID_WORKER
+    default_name = member.name if member is not None else actor_display(actor)
     visit = VisitLog(
         code=code or new_visit_code(),
         household=household,
-        visitor_kind=visitor_kind,
+        visitor_kind=visitor_kind or default_kind,
         visitor=actor,
-        visitor_name=(visitor_name or actor_display(actor))[:64],
+        member=member,
+        visitor_name=(visitor_name or default_name)[:64],
         visited_on=visited_on or timezone.localdate(),
         content=content,
         needs=needs,
@@ -117,7 +125,10 @@ def visit_log_create(
 @transaction.atomic
 def visit_log_update(*, actor, visit: VisitLog, **data) -> VisitLog:
     require_in_scope(actor, visit.household.grid.community)
-    for name in ("content", "needs", "visited_on", "visitor_kind", "visitor_name"):
+    member = data.get("member")
+    if member is not None and member.pk != visit.member_id:
+        require_in_scope(actor, member.branch, f"党员“{member.name}”不在您的管辖范围内。")
+    for name in ("content", "needs", "visited_on", "visitor_kind", "visitor_name", "member"):
         if name in data:
             setattr(visit, name, data[name])
     visit.full_clean()
