@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin
-from core.services import audit, scoped_save
+from core.services import scoped_save
 from governance import selectors, services
 from governance.cadence import shanghai_today
 from governance.importers import MeetingImporter, MeetingSeriesImporter
@@ -20,20 +20,6 @@ from governance.models import (
     Resolution,
     SeriesMember,
 )
-
-
-def resolution_set_public(*, actor, resolution: Resolution, public: bool) -> Resolution:
-    """Mark a resolution 向居民公开 (or not): scope-checked, audited. The API does the same
-    (``governance.api.views``); governance.services owns the other resolution writes."""
-    resolution.public = public
-    scoped_save(actor=actor, instance=resolution)
-    audit(
-        actor=actor,
-        action="resolution.public" if public else "resolution.private",
-        target=resolution,
-        organization=resolution.meeting.series.body,
-    )
-    return resolution
 
 
 def _report(request, exc: Exception) -> None:
@@ -252,7 +238,9 @@ class MeetingAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
                     content=r.content,
                 )
                 if r.public:
-                    resolution_set_public(actor=request.user, resolution=passed, public=True)
+                    services.resolution_set_public(
+                        actor=request.user, resolution=passed, public=True
+                    )
         elif model is MeetingAttachment:
             for f in changed:
                 if f.instance.pk is None:
@@ -338,7 +326,7 @@ class ResolutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Only 向居民公开 is editable here; the rest is fixed when the meeting passes it.
-        resolution_set_public(actor=request.user, resolution=obj, public=obj.public)
+        services.resolution_set_public(actor=request.user, resolution=obj, public=obj.public)
 
     def get_queryset(self, request):
         return selectors.resolutions_visible_to(request.user)

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from core.api.permissions import ScopedModelPermissions
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
-from core.services import audit, scoped_save
 from governance import selectors, services
 from governance.api import serializers as s
 from governance.cadence import shanghai_today
@@ -25,18 +24,6 @@ from governance.importers import MeetingImporter, MeetingSeriesImporter
 from governance.models import Resolution
 from governance.references import ASSIGNEE_MODELS, SOURCE_MODELS, resolve_visible
 from organizations.models import Organization
-
-
-def _set_public(actor, resolution: Resolution, public: bool) -> None:
-    """向居民公开 on or off: scope-checked and audited (as in the resolution admin)."""
-    resolution.public = public
-    scoped_save(actor=actor, instance=resolution)
-    audit(
-        actor=actor,
-        action="resolution.public" if public else "resolution.private",
-        target=resolution,
-        organization=resolution.meeting.series.body,
-    )
 
 
 class WorkflowPermission(ScopedModelPermissions):
@@ -175,7 +162,9 @@ class MeetingViewSet(ScopedModelViewSet):
                 actor=request.user, meeting=self.get_object(), **values
             )
             if public:
-                _set_public(request.user, resolution, True)
+                services.resolution_set_public(
+                    actor=request.user, resolution=resolution, public=True
+                )
         return Response(s.ResolutionSerializer(resolution).data, status=201)
 
     @extend_schema(request=s.AttachmentInputSerializer, responses=s.AttachmentSerializer)
@@ -211,7 +200,9 @@ class ResolutionViewSet(viewsets.ReadOnlyModelViewSet):
         data = s.ResolutionPublicSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         resolution = self.get_object()
-        _set_public(request.user, resolution, data.validated_data["public"])
+        services.resolution_set_public(
+            actor=request.user, resolution=resolution, public=data.validated_data["public"]
+        )
         return Response(s.ResolutionSerializer(self.get_object()).data)
 
     @extend_schema(request=s.DispatchSerializer, responses=s.TaskSerializer)

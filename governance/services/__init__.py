@@ -9,6 +9,7 @@ from governance.services.meetings import (
     meeting_update,
     member_add,
     resolution_pass,
+    resolution_set_public,
     series_create,
     series_update,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "member_add",
     "notification_mark_read",
     "resolution_pass",
+    "resolution_set_public",
     "series_create",
     "series_update",
     "task_accept",

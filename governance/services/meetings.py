@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.scope import require_in_scope
-from core.services import apply_changes, audit
+from core.services import apply_changes, audit, scoped_save
 from governance.choices import Attendance, MeetingStatus
 from governance.models import (
     AgendaItem,
@@ -271,3 +271,17 @@ def attachment_add(*, actor, meeting: Meeting, title: str, file) -> MeetingAttac
         organization=meeting.series.body,
     )
     return attachment
+
+
+@transaction.atomic
+def resolution_set_public(*, actor, resolution: Resolution, public: bool) -> Resolution:
+    """Mark a resolution 向居民公开 (or not) for the portal: scope-checked and audited."""
+    resolution.public = public
+    scoped_save(actor=actor, instance=resolution)
+    audit(
+        actor=actor,
+        action="resolution.public" if public else "resolution.private",
+        target=resolution,
+        organization=resolution.meeting.series.body,
+    )
+    return resolution
