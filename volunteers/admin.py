@@ -19,6 +19,8 @@ from volunteers.choices import Availability
 from volunteers.importers import (
     ActivityImporter,
     HoursEntryExporter,
+    SignUpExporter,
+    SkillImporter,
     TeamImporter,
     VolunteerImporter,
     WishExporter,
@@ -51,7 +53,8 @@ def _changed(form) -> dict:
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(FileImportExportMixin, admin.ModelAdmin):
+    importer_class = SkillImporter
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
@@ -323,7 +326,8 @@ class SignUpAddForm(forms.ModelForm):
 
 
 @admin.register(SignUp)
-class SignUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SignUpAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+    importer_class = SignUpExporter
     list_display = [
         "activity",
         "volunteer",

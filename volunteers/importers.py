@@ -1,6 +1,6 @@
-"""Files of the volunteers app, by code: the volunteer roster (fast bulk import, with history
-rows), teams and activities; the hours ledger and wishes are export-only (they change only
-through their workflow services)."""
+"""Files of the volunteers app, by code: the skill dictionary, the volunteer roster (fast bulk
+import, with history rows), teams and activities; sign-ups, the hours ledger and wishes are
+export-only (they change only through their workflow services)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -36,7 +38,8 @@ from volunteers.choices import (
     TeamKind,
     VolunteerStatus,
 )
-from volunteers.models import Activity, HoursEntry, Skill, Team, Volunteer, Wish
+from volunteers.models import Activity, HoursEntry, SignUp, Skill, Team, Volunteer, Wish
+from volunteers.selectors.records import HOURS_FIELD
 
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 
@@ -92,6 +95,61 @@ class ScopedOrgMixin:
         if not in_scope(self.user, org):
             raise RowInvalid([(header, f"“{org}”不在您的管辖范围内。")])
         return org
+
+
+class SkillImporter(BaseImporter):
+    """The skill dictionary (志愿技能), shared by every community. Key: 技能编码; an existing code
+    is renamed. Only users who may add and change skills import them (as in the admin)."""
+
+    model = Skill
+    title = "志愿技能"
+    sheet_name = "志愿技能"
+    columns = [
+        Column("code", "技能编码", required=True, help="字母、数字、连字符，如 medical"),
+        Column("name", "技能名称", required=True, help="全系统唯一，如 医疗护理"),
+    ]
+
+    def may_import(self) -> bool:
+        return all(self.user.has_perm(f"volunteers.{p}_skill") for p in ("add", "change"))
+
+    def run(self, data: bytes, filename: str = "", *, dry_run: bool = True) -> ImportResult:
+        if not self.may_import():
+            result = ImportResult(dry_run=dry_run)
+            result.errors.append(RowError(0, "文件", "没有导入志愿技能的权限。"))
+            return result
+        return super().run(data, filename, dry_run=dry_run)
+
+    def build(self, row, values):
+        obj = self.existing.get(values["code"]) or Skill(code=values["code"])
+        obj.name = values["name"]
+        return obj
+
+    def clean_instance(self, obj):
+        # Lengths and the code validator; uniqueness of names is checked across rows below.
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+
+    def check_all(self, items):
+        errors: list[RowError] = []
+        seen: dict[str, int] = {}
+        for row, obj in items:
+            if obj.name in seen:
+                errors.append(RowError(row, "技能名称", f"与第 {seen[obj.name]} 行重复。"))
+            seen.setdefault(obj.name, row)
+        codes_by_name = {obj.name: obj.code for _, obj in items}
+        taken = Skill.objects.filter(name__in=list(codes_by_name)).values_list("name", "code")
+        for name, code in taken:
+            if codes_by_name[name] != code:
+                errors.append(RowError(seen[name], "技能名称", f"“{name}”已是技能“{code}”的名称。"))
+        return errors
+
+    def after_save(self, result):
+        audit(
+            actor=self.user,
+            action="skill.import",
+            target_type="volunteers.skill",
+            target_repr=f"导入志愿技能 {result.created + result.updated} 项",
+            detail={"created": result.created, "updated": result.updated},
+        )
 
 
 class VolunteerImporter(ScopedOrgMixin, BaseImporter):
@@ -530,6 +588,55 @@ class HoursEntryExporter(ExportOnlyImporter):
 
     def export_queryset(self, queryset):
         return queryset.select_related("volunteer", "activity", "wish")
+
+
+class SignUpExporter(ExportOnlyImporter):
+    """Sign-ups (活动报名), export only: a sign-up is made through ``sign_up_create`` (capacity,
+    waitlist, overlap and skill rules under row locks), one at a time, so files cannot create
+    them. No phone or ID number: the volunteer is given by number and name."""
+
+    model = SignUp
+    title = "活动报名"
+    sheet_name = "活动报名"
+    key_field = "id"
+    columns = [
+        Column("id", "记录号"),
+        Column("activity_code", "活动编码", export=lambda s: s.activity.code),
+        Column("activity_title", "活动名称", export=lambda s: s.activity.title),
+        Column("volunteer_number", "志愿者编号", export=lambda s: s.volunteer.number),
+        Column("volunteer_name", "姓名", export=lambda s: s.volunteer.name),
+        Column("status", "状态", export=lambda s: s.get_status_display()),
+        Column("created_at", "报名时间", export=lambda s: _local(s.created_at)),
+        Column("checked_in_at", "签到时间", export=lambda s: _local(s.checked_in_at)),
+        Column("checked_out_at", "签退时间", export=lambda s: _local(s.checked_out_at)),
+        Column(
+            "hours",
+            "时长（小时）",
+            export=lambda s: "" if s.entry_hours is None else s.entry_hours + s.corrected_hours,
+            help="签退记入台账的时长，含更正",
+        ),
+        Column("cancelled_at", "取消时间", export=lambda s: _local(s.cancelled_at)),
+        Column("cancel_reason", "取消原因"),
+    ]
+
+    def export_queryset(self, queryset):
+        # The check-out entry plus its corrections (a correction never corrects a correction).
+        entry = HoursEntry.objects.filter(sign_up=OuterRef("pk")).values("hours")[:1]
+        corrections = (
+            HoursEntry.objects.filter(corrects__sign_up=OuterRef("pk"))
+            .order_by()
+            .values("corrects")
+            .annotate(total=Sum("hours"))
+            .values("total")
+        )
+        return queryset.select_related("activity", "volunteer").annotate(
+            entry_hours=Subquery(entry, output_field=HOURS_FIELD),
+            corrected_hours=Coalesce(
+                Subquery(corrections, output_field=HOURS_FIELD),
+                Value(0),
+                output_field=HOURS_FIELD,
+            ),
+        )
 
 
 class WishExporter(ExportOnlyImporter):

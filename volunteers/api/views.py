@@ -32,6 +32,8 @@ from volunteers.filtersets import (
 from volunteers.importers import (
     ActivityImporter,
     HoursEntryExporter,
+    SignUpExporter,
+    SkillImporter,
     TeamImporter,
     VolunteerImporter,
     WishExporter,
@@ -46,6 +48,7 @@ class SkillViewSet(ScopedModelViewSet):
     """志愿技能（全系统共用的字典）。"""
 
     serializer_class = s.SkillSerializer
+    importer_class = SkillImporter
     search_fields = ["code", "name"]
 
     @staticmethod
@@ -200,6 +203,7 @@ class SignUpViewSet(ScopedModelViewSet):
 
     serializer_class = s.SignUpSerializer
     filterset_class = SignUpFilterSet
+    importer_class = SignUpExporter
     lookup_field = "pk"
     http_method_names = ["get", "post", "head", "options"]
     ordering = ["activity", "created_at", "id"]
