@@ -32,7 +32,7 @@ TARGET_P95_MS = 100.0
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
-def scratch_env(use_sqlite: bool) -> dict[str, str]:
+def scratch_env(use_sqlite: bool, redis_url: str) -> dict[str, str]:
     env = {
         **os.environ,
         "APP_ENV": "development",
@@ -44,6 +44,9 @@ def scratch_env(use_sqlite: bool) -> dict[str, str]:
     }
     env.pop("REDIS_URL", None)
     env.pop("CELERY_BROKER_URL", None)
+    if redis_url:  # the production cache (page cache, rate limits) instead of per-process memory
+        env["REDIS_URL"] = redis_url
+        env["CELERY_BROKER_URL"] = ""  # tasks in-process: no worker runs during the bench
     if use_sqlite:
         out = ROOT / "bench" / "out"
         out.mkdir(parents=True, exist_ok=True)
@@ -105,21 +108,28 @@ def prepare(env: dict[str, str]) -> str:
     return re.search(r"CODE=(\w+)", out).group(1)
 
 
-def start_server(env: dict[str, str]) -> subprocess.Popen:
+def server_shape(workers: int, threads: int) -> str:
+    return f"sync {workers}" if threads <= 1 else f"gthread {workers}×{threads}"
+
+
+def start_server(env: dict[str, str], workers: int, threads: int) -> subprocess.Popen:
+    worker_args = ["--workers", str(workers)]
+    if threads > 1:
+        worker_args += [
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+        ]
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi:application",
             "--bind",
             f"{HOST}:{PORT}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            "--keep-alive",
-            "30",
+            *worker_args,
             "--log-level",
             "warning",
         ],
@@ -209,14 +219,26 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="每个页面的请求数")
     parser.add_argument("--clients", type=int, default=20, help="并发客户端数")
     parser.add_argument("--sqlite", action="store_true", help="用临时 SQLite 文件代替 PostgreSQL")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="gunicorn 进程数（默认 4，与 README 部署一致）"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="每进程线程数；大于 1 时用 gthread（默认 sync）"
+    )
+    parser.add_argument(
+        "--redis",
+        default="",
+        metavar="URL",
+        help="用 Redis 作缓存（页面缓存、限流），如 redis://127.0.0.1:6379/15；默认进程内存",
+    )
     args = parser.parse_args()
 
-    env = scratch_env(args.sqlite)
+    env = scratch_env(args.sqlite, args.redis)
     print(
         f"数据库：{'SQLite（临时文件）' if args.sqlite else 'PostgreSQL gz_bench_portal'}；准备演示数据…"
     )
     code = prepare(env)
-    server = start_server(env)
+    server = start_server(env, args.workers, args.threads)
     try:
         token, cookie = csrf_for_track()
         form = urllib.parse.urlencode(
@@ -246,7 +268,9 @@ def main() -> int:
                 headers=headers,
             )
         print(
-            f"\n{args.clients} 个并发客户端，每页 {args.requests} 个请求（gunicorn gthread 2×8，{HOST}:{PORT}）"
+            f"\n{args.clients} 个并发客户端，每页 {args.requests} 个请求"
+            f"（gunicorn {server_shape(args.workers, args.threads)}，"
+            f"缓存 {'Redis' if args.redis else '进程内存'}，{HOST}:{PORT}）"
         )
         print(f"{'页面':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}{'错误':>6}")
         worst = 0.0

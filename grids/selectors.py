@@ -45,6 +45,7 @@ from grids.models import (
     Resident,
     VisitLog,
 )
+from grids.models.cases import reporter_phone_matches, tracking_input
 from organizations.models import Organization
 
 
@@ -345,3 +346,59 @@ def case_figures(queryset: QuerySet[Case]) -> dict[str, Any]:
             else None
         ),
     }
+
+
+TRACK_FIELDS = (
+    "reporter_phone",
+    "tracking_code",
+    "category",
+    "description",
+    "status",
+    "reported_at",
+    "due_at",
+    "dispatch_kind",
+    "target_label",
+    "department",
+    "resolution",
+    "satisfaction",
+    "evaluation_comment",
+    "community__name",
+    "grid__name",
+)
+TRACK_STEP_FIELDS = ("events__created_at", "events__action", "events__to_status")
+MAX_TRACK_STEPS = 200  # a case's history is a handful of steps; a bound all the same
+
+
+def case_track_summary(*, tracking_code: str, phone_last4: str) -> dict[str, Any] | None:
+    """What the reporter may see of their case (the portal's 查进度), or None.
+
+    One plain-value query — the case with its community and grid names, one row per step
+    (a LEFT JOIN, so a case without steps still comes back) — and nothing else: this is the
+    portal's busiest POST, and every database round trip under load costs a thread its turn.
+    The same rules as ``grids.services.cases.case_track``: a wrong code, wrong digits or
+    malformed input all give ``None`` along the same path.
+    """
+    code, digits, well_formed = tracking_input(tracking_code, phone_last4)
+    rows = (
+        list(
+            Case.objects.filter(tracking_code=code)
+            .values(*TRACK_FIELDS, *TRACK_STEP_FIELDS)
+            .order_by("events__created_at", "events__id")[:MAX_TRACK_STEPS]
+        )
+        if well_formed
+        else []
+    )
+    first = rows[0] if rows else None
+    if not reporter_phone_matches(first["reporter_phone"] if first else None, digits):
+        return None
+    case = {field: first[field] for field in TRACK_FIELDS if field != "reporter_phone"}
+    case["events"] = [
+        {
+            "created_at": r["events__created_at"],
+            "action": r["events__action"],
+            "to_status": r["events__to_status"],
+        }
+        for r in rows
+        if r["events__action"] is not None
+    ]
+    return case

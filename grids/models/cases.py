@@ -1,3 +1,4 @@
+import hmac
 import secrets
 
 from django.conf import settings
@@ -30,6 +31,27 @@ TRACKING_LENGTH = 10  # 31**10 ≈ 8×10^14: not guessable, and says nothing abo
 
 def new_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def tracking_input(tracking_code: str, phone_last4: str) -> tuple[str, str, bool]:
+    """The reporter's tracking input cleaned: (code, digits, well_formed). Lower case, spaces
+    and dashes in the code are forgiven; anything else makes the pair ill-formed."""
+    code = (tracking_code or "").strip().upper().replace("-", "").replace(" ", "")
+    digits = (phone_last4 or "").strip()
+    well_formed = (
+        len(code) == TRACKING_LENGTH
+        and all(c in TRACKING_ALPHABET for c in code)
+        and len(digits) == 4
+        and digits.isdigit()
+    )
+    return code, digits, well_formed
+
+
+def reporter_phone_matches(reporter_phone: str | None, digits: str) -> bool:
+    """Constant-time check of the last four digits; a missing case compares against a dummy,
+    so a wrong code and wrong digits take the same path."""
+    expected = reporter_phone[-4:] if reporter_phone is not None else "\x00\x00\x00\x00"
+    return hmac.compare_digest(digits.encode(), expected.encode()) and reporter_phone is not None
 
 
 class Case(models.Model):

@@ -35,7 +35,7 @@ from grids.choices import (
     escalation_ack_deadline,
 )
 from grids.models import Building, Case, CaseEvent, CasePhoto, Grid, Household, Resident
-from grids.models.cases import TRACKING_ALPHABET, TRACKING_LENGTH, new_tracking_code
+from grids.models.cases import new_tracking_code, reporter_phone_matches, tracking_input
 
 S = CaseStatus
 # action → (statuses it may start from, status it leads to)
@@ -448,19 +448,11 @@ def case_track(*, tracking_code: str, phone_last4: str) -> Case | None:
     A wrong code, a wrong phone, or a malformed input all give the same ``None`` (and take the
     same path), so nothing tells whether a code exists for someone else.
     """
-    code = (tracking_code or "").strip().upper().replace("-", "").replace(" ", "")
-    digits = (phone_last4 or "").strip()
-    well_formed = (
-        len(code) == TRACKING_LENGTH
-        and all(c in TRACKING_ALPHABET for c in code)
-        and len(digits) == 4
-        and digits.isdigit()
-    )
+    code, digits, well_formed = tracking_input(tracking_code, phone_last4)
     case = (
         Case.objects.select_related("community", "grid").filter(tracking_code=code).first()
         if well_formed
         else None
     )
-    expected = case.reporter_phone[-4:] if case is not None else "\x00\x00\x00\x00"
-    matches = hmac.compare_digest(digits.encode(), expected.encode())
-    return case if (case is not None and matches) else None
+    matches = reporter_phone_matches(case.reporter_phone if case else None, digits)
+    return case if matches else None

@@ -143,44 +143,54 @@ def case_submit(
     return case.tracking_code
 
 
-def _case_view(case) -> dict:
-    community = case.community.name if case.community else ""
-    if case.dispatch_kind == "grid_worker":
+def _case_view(case: dict) -> dict:
+    """Plain words for the reporter, from ``grids.selectors.case_track_summary``."""
+    from grids.choices import CaseAction, CaseCategory, CaseStatus
+
+    def label(choices, value) -> str:
+        return (
+            choices._value2member_map_[value].label
+            if value in choices._value2member_map_
+            else value
+        )
+
+    community = case["community__name"] or ""
+    if case["dispatch_kind"] == "grid_worker":
         # The handler is a person: name the grid, not them.
-        grid = case.grid.name if case.grid_id else ""
-        handler = f"{community}{grid}网格员"
+        handler = f"{community}{case['grid__name'] or ''}网格员"
     else:
-        handler = case.target_label or case.department or community
+        handler = case["target_label"] or case["department"] or community
+    status = case["status"]
     events = [
         {
-            "when": e.created_at,
-            "words": STEP_WORDS.get(e.action, e.get_action_display()),
-            "status": e.get_to_status_display(),
+            "when": e["created_at"],
+            "words": STEP_WORDS.get(e["action"]) or label(CaseAction, e["action"]),
+            "status": label(CaseStatus, e["to_status"]),
         }
-        for e in case.events.all().order_by("created_at", "id")
+        for e in case["events"]
     ]
     return {
-        "tracking_code": case.tracking_code,
-        "category": case.get_category_display(),
-        "description": case.description,
-        "status": case.status,
-        "status_label": case.get_status_display(),
-        "reported_at": case.reported_at,
-        "due_at": case.due_at,
+        "tracking_code": case["tracking_code"],
+        "category": label(CaseCategory, case["category"]),
+        "description": case["description"],
+        "status": status,
+        "status_label": label(CaseStatus, status),
+        "reported_at": case["reported_at"],
+        "due_at": case["due_at"],
         "handler": handler,
-        "resolution": case.resolution if case.status in ("resolved", "evaluated") else "",
-        "can_rate": case.status == "resolved",
-        "satisfaction": case.satisfaction,
-        "evaluation_comment": case.evaluation_comment,
+        "resolution": case["resolution"] if status in ("resolved", "evaluated") else "",
+        "can_rate": status == "resolved",
+        "satisfaction": case["satisfaction"],
+        "evaluation_comment": case["evaluation_comment"],
         "events": events,
     }
 
 
 def case_lookup(*, tracking_code: str, phone_last4: str) -> dict | None:
     """The reporter's view of a case, or None (wrong code and wrong digits look the same)."""
-    from grids.services.cases import case_track
+    from grids.selectors import case_track_summary
 
-    case = case_track(tracking_code=tracking_code, phone_last4=phone_last4)
+    case = case_track_summary(tracking_code=tracking_code, phone_last4=phone_last4)
     return _case_view(case) if case is not None else None
 
 
@@ -193,7 +203,5 @@ def case_rate(*, tracking_code: str, phone_last4: str, satisfaction: int, commen
     case = case_track(tracking_code=tracking_code, phone_last4=phone_last4)
     if case is None:
         raise PermissionDenied("没有查到这件反映。")
-    case = case_evaluate(
-        case=case, satisfaction=satisfaction, comment=comment, phone_last4=phone_last4
-    )
-    return _case_view(case)
+    case_evaluate(case=case, satisfaction=satisfaction, comment=comment, phone_last4=phone_last4)
+    return case_lookup(tracking_code=tracking_code, phone_last4=phone_last4)

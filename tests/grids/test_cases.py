@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.models import AuditLog
 from grids.models import Case
 from grids.models.cases import TRACKING_ALPHABET
-from grids.selectors import case_figures, case_possible_duplicates
+from grids.selectors import case_figures, case_possible_duplicates, case_track_summary
 from grids.services.cases import (
     case_accept,
     case_acknowledge,
@@ -238,6 +238,18 @@ def test_tracking_needs_code_and_phone_digits_and_leaks_nothing(users, roster):
     assert case_track(tracking_code="ABCDEFGHJK", phone_last4="5678") is None
     assert case_track(tracking_code="", phone_last4="") is None
     assert case_track(tracking_code="' OR 1=1 --", phone_last4="abcd") is None
+    # The portal's read of the same: the same answers, and only what the reporter may see.
+    summary = case_track_summary(tracking_code=case.tracking_code.lower(), phone_last4="5678")
+    assert summary["tracking_code"] == case.tracking_code and summary["events"]
+    assert "reporter_phone" not in summary and "reporter_name" not in summary
+    for code, digits in [
+        (case.tracking_code, "1111"),
+        (other.tracking_code, "5678"),
+        ("ABCDEFGHJK", "5678"),
+        ("", ""),
+        ("' OR 1=1 --", "abcd"),
+    ]:
+        assert case_track_summary(tracking_code=code, phone_last4=digits) is None
 
 
 def test_resident_evaluation_needs_the_phone_digits(users, roster):

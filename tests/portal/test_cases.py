@@ -1,7 +1,10 @@
 """我要反映 and 查进度 against the grids case services."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from portal.adapters import features
 from portal.protection import SUBMIT_PER_PHONE
@@ -144,6 +147,25 @@ def test_track_shows_history_and_handler(client, place):
     ).content.decode()
     assert "已上报" in html and "您的反映已提交" in html
     assert "王阿姨" not in html and "13912345678" not in html
+
+
+def steps(html: str) -> int:
+    return re.search(r'<ol class="history">(.*?)</ol>', html, re.S).group(1).count("<li>")
+
+
+def test_track_lookup_is_one_query_however_long_the_history(
+    client, place, users, django_assert_num_queries
+):
+    code = code_after(client, submit(client, place))
+    lookup = {"tracking_code": code, "phone_last4": "5678"}
+    client = Client()  # a visitor without a session (with one, reading it adds a query)
+    with django_assert_num_queries(1):  # the case, its names and its steps in one
+        html = client.post("/track/", lookup).content.decode()
+    assert steps(html) == 1
+    resolve_case(code, users["cadre_a"], place["worker"])
+    with django_assert_num_queries(1):
+        html = client.post("/track/", lookup).content.decode()
+    assert "已办结" in html and steps(html) >= 4
 
 
 @pytest.mark.parametrize("wrong", ["code", "digits", "both", "malformed"])
