@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -53,7 +53,8 @@ from grids.models import (
 from grids.models.grid import parent_level_error
 from grids.services.cases import case_report, location_of
 from grids.services.grid import lock_grid_tree
-from organizations.models import Organization
+from grids.services.visits import require_visit_member_in_scope
+from organizations.models import Member, Organization
 
 FLAG_FIELDS = list(CARE_FLAGS)
 
@@ -537,6 +538,12 @@ class VisitLogImporter(BaseImporter):
         Column("content", "走访情况", required=True),
         Column("needs", "群众诉求"),
         Column(
+            "member_code",
+            "走访党员编号",
+            help="走访人是党员时填其党员编号（须在管辖范围内），否则留空",
+            export=lambda v: _code(v.member),
+        ),
+        Column(
             "central_household_code",
             "中心户组织编码",
             export=lambda v: _code(v.central_household),
@@ -552,6 +559,8 @@ class VisitLogImporter(BaseImporter):
         self.households.load(v.get("household_code") for _, v in rows)
         self.orgs = _Lookup(self.user, Organization, kind__in=CENTRAL_HOUSEHOLD_KINDS)
         self.orgs.load(v.get("central_household_code") for _, v in rows)
+        self.members = _Lookup(self.user, Member)
+        self.members.load(v.get("member_code") for _, v in rows)
 
     def build(self, row, values):
         household = self.households.get(values["household_code"], "户编码", "户")
@@ -563,13 +572,25 @@ class VisitLogImporter(BaseImporter):
         obj.central_household = self.orgs.get(
             values.get("central_household_code"), "中心户组织编码", "党员中心户/先锋岗"
         )
+        if "member_code" in values:
+            obj.member = self._member(values["member_code"], current=obj.member_id)
         for name in ("visitor_kind", "visitor_name", "visited_on", "content", "needs"):
             if name in values:
                 setattr(obj, name, values[name])
         return obj
 
+    def _member(self, code: str, *, current: int | None) -> Member | None:
+        member = self.members.get(code, "走访党员编号", "党员")
+        # As in visit_log_update: a member already on the visit may stay.
+        if member is not None and member.pk != current:
+            try:
+                require_visit_member_in_scope(self.user, member)
+            except PermissionDenied as exc:
+                raise RowInvalid([("走访党员编号", str(exc))]) from None
+        return member
+
     def export_queryset(self, queryset):
-        return queryset.select_related("household", "central_household", "case")
+        return queryset.select_related("household", "central_household", "member", "case")
 
 
 def _target_code(case: Case) -> str:

@@ -13,7 +13,7 @@ from core.services import audit
 from grids.choices import CENTRAL_HOUSEHOLD_MAX, CaseSource, VisitorKind
 from grids.models import CentralHouseholdLink, Household, VisitLog
 from grids.services.cases import actor_display, case_report
-from organizations.models import Organization
+from organizations.models import Member, Organization
 
 
 def _check_link_count(organization: Organization, *, adding: int = 1) -> None:
@@ -70,6 +70,11 @@ def central_link_delete(*, actor, link: CentralHouseholdLink) -> None:
     link.delete()
 
 
+def require_visit_member_in_scope(actor, member: Member) -> None:
+    """A visit may name only a member the actor oversees (create, update and file import)."""
+    require_in_scope(actor, member.branch, f"党员“{member.name}”不在您的管辖范围内。")
+
+
 def new_visit_code() -> str:
     return f"V{timezone.localdate():%Y%m%d}{secrets.token_hex(3).upper()}"
 
@@ -85,7 +90,7 @@ def visit_log_create(
     visited_on=None,
     needs: str = "",
     central_household: Organization | None = None,
-    member=None,
+    member: Member | None = None,
     code: str = "",
 ) -> VisitLog:
     """Record a visit. The visitor is the acting user; a member's name may be given for a
@@ -94,7 +99,7 @@ def visit_log_create(
     defaults to 党员 and the name to the member's."""
     require_in_scope(actor, household.grid.community)
     if member is not None:
-        require_in_scope(actor, member.branch, f"党员“{member.name}”不在您的管辖范围内。")
+        require_visit_member_in_scope(actor, member)
     default_kind = VisitorKind.MEMBER if member is not None else VisitorKind.GRID_WORKER
     default_name = member.name if member is not None else actor_display(actor)
     visit = VisitLog(
@@ -127,7 +132,7 @@ def visit_log_update(*, actor, visit: VisitLog, **data) -> VisitLog:
     require_in_scope(actor, visit.household.grid.community)
     member = data.get("member")
     if member is not None and member.pk != visit.member_id:
-        require_in_scope(actor, member.branch, f"党员“{member.name}”不在您的管辖范围内。")
+        require_visit_member_in_scope(actor, member)
     for name in ("content", "needs", "visited_on", "visitor_kind", "visitor_name", "member"):
         if name in data:
             setattr(visit, name, data[name])

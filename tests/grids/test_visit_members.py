@@ -1,10 +1,16 @@
-"""VisitLog.member (issue 4): a visit by a party member, the member scope-checked."""
+"""VisitLog.member (issue 4): a visit by a party member, the member scope-checked in the
+service, the API, the admin and the visit-log file (by the member's code)."""
+
+import csv
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from grids.importers import VisitLogImporter
 from grids.models import VisitLog
 from grids.services.visits import visit_log_create, visit_log_update
+from tests.core.files import csv_bytes
 from tests.organizations.factories import MemberFactory
 
 
@@ -74,3 +80,73 @@ def test_admin_adds_a_visit_by_a_member(admin_client_for, users, roster, members
     response = client.post("/admin/grids/visitlog/add/", data)
     assert response.status_code == 200  # not a valid choice for this user
     assert VisitLog.objects.count() == 1
+
+
+VISIT_HEADER = ["编号", "户编码", "走访人身份", "走访人", "走访日期", "走访情况", "走访党员编号"]
+
+
+def _import_visits(user, *rows):
+    return VisitLogImporter(user).run(csv_bytes([VISIT_HEADER, *rows]), "visits.csv", dry_run=False)
+
+
+def test_visit_export_shows_the_member_code(users, roster, members):
+    visit_log_create(
+        actor=users["cadre_a"],
+        household=roster["households"]["h2"],
+        content="党员入户走访",
+        member=members["a"],
+        code="V-M1",
+    )
+    visit_log_create(
+        actor=users["cadre_a"], household=roster["households"]["h3"], content="x", code="V-M2"
+    )
+    content = VisitLogImporter(users["cadre_a"]).export(VisitLog.objects.order_by("code"), "csv")
+    table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    column = table[0].index("走访党员编号")
+    assert [row[column] for row in table[1:]] == ["DY-A1", ""]
+
+
+def test_visit_import_sets_the_member_by_code(users, roster, members):
+    result = _import_visits(
+        users["cadre_a"],
+        ["V-M1", "A-H2", "党员", "刘党员", "2024-03-01", "入户走访", "DY-A1"],
+        ["V-M2", "A-H3", "网格员", "赵专职", "2024-03-01", "入户走访", ""],
+    )
+    assert result.committed, [str(e) for e in result.errors]
+    assert VisitLog.objects.get(code="V-M1").member == members["a"]
+    assert VisitLog.objects.get(code="V-M2").member is None
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("DY-XX", "找不到党员“DY-XX”"), ("DY-B1", "党员“陈党员”不在您的管辖范围内")],
+)
+def test_visit_import_refuses_an_unknown_or_out_of_scope_member(
+    users, roster, members, code, message
+):
+    result = _import_visits(
+        users["cadre_a"],
+        ["V-M1", "A-H2", "党员", "刘党员", "2024-03-01", "入户走访", "DY-A1"],
+        ["V-M2", "A-H3", "党员", "某党员", "2024-03-01", "入户走访", code],
+    )
+    assert not result.committed
+    assert [str(e) for e in result.errors] == [f"第 3 行 走访党员编号: {message}。"]
+    assert not VisitLog.objects.exists()
+
+
+def test_visit_import_keeps_a_member_already_on_the_visit(users, roster, members):
+    """As visit_log_update: re-importing an export must not fail on a member the visit
+    already names (set by someone with a wider scope)."""
+    visit = visit_log_create(
+        actor=users["street"],
+        household=roster["households"]["h2"],
+        content="x",
+        member=members["b"],
+        code="V-M1",
+    )
+    result = _import_visits(
+        users["cadre_a"], ["V-M1", "A-H2", "党员", "陈党员", "2024-03-01", "改过", "DY-B1"]
+    )
+    assert result.committed, [str(e) for e in result.errors]
+    visit.refresh_from_db()
+    assert visit.member == members["b"] and visit.content == "改过"
