@@ -561,6 +561,13 @@ class VisitLogImporter(BaseImporter):
         self.orgs.load(v.get("central_household_code") for _, v in rows)
         self.members = _Lookup(self.user, Member)
         self.members.load(v.get("member_code") for _, v in rows)
+        # As visit_log_create: a visit for a central household is to one of its linked households.
+        households = [h.pk for h in self.households.cache.values() if h is not None]
+        self.links = set(
+            CentralHouseholdLink.objects.filter(household_id__in=households).values_list(
+                "organization_id", "household_id"
+            )
+        )
 
     def build(self, row, values):
         household = self.households.get(values["household_code"], "户编码", "户")
@@ -572,6 +579,11 @@ class VisitLogImporter(BaseImporter):
         obj.central_household = self.orgs.get(
             values.get("central_household_code"), "中心户组织编码", "党员中心户/先锋岗"
         )
+        central = obj.central_household
+        if central is not None and (central.pk, household.pk) not in self.links:
+            raise RowInvalid(
+                [("中心户组织编码", f"户“{household.code}”不是“{central.code}”的联系户。")]
+            )
         if "member_code" in values:
             obj.member = self._member(values["member_code"], current=obj.member_id)
         for name in ("visitor_kind", "visitor_name", "visited_on", "content", "needs"):

@@ -183,3 +183,26 @@ def test_admin_visit_to_case(admin_client_for, users, roster):
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.case.description == "路灯不亮"
+
+
+def test_visit_file_with_a_central_household_needs_a_linked_household(users, roster, central):
+    from grids.importers import VisitLogImporter
+    from tests.core.files import csv_bytes
+
+    central_link_create(
+        actor=users["cadre_a"], organization=central, household=roster["households"]["h1"]
+    )
+    header = ["编号", "户编码", "走访人身份", "走访人", "走访日期", "走访情况", "中心户组织编码"]
+    linked = ["V-1", "A-H1", "党员", "党员甲", "2026-11-01", "走访", central.code]
+    unlinked = ["V-2", "A-H2", "党员", "党员甲", "2026-11-01", "走访", central.code]
+    bad = VisitLogImporter(users["cadre_a"]).run(
+        csv_bytes([header, linked, unlinked]), "v.csv", dry_run=False
+    )
+    assert [str(e) for e in bad.errors] == [
+        f"第 3 行 中心户组织编码: 户“A-H2”不是“{central.code}”的联系户。"
+    ]
+    assert not VisitLog.objects.exists()  # all or nothing
+    good = VisitLogImporter(users["cadre_a"]).run(
+        csv_bytes([header, linked]), "v.csv", dry_run=False
+    )
+    assert good.committed and VisitLog.objects.get().central_household == central
