@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
+from core.photos import PhotosField
 from core.scope import restrict
 from grids.choices import CaseAction, CaseStatus, DispatchKind, Triage
 from grids.importers import CaseImporter
@@ -135,6 +136,8 @@ def _run_action(action: str, user, case: Case, data: dict) -> Case:
 
 
 class CaseAddForm(forms.ModelForm):
+    photos = PhotosField(label="现场照片（可不传）")
+
     class Meta:
         model = Case
         fields = [
@@ -192,7 +195,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return CaseAddForm.Meta.fields
+            return [*CaseAddForm.Meta.fields, "photos"]
         return [
             "tracking_code",
             "status",
@@ -256,7 +259,8 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         if change:
             raise PermissionDenied("诉求只能通过办理流程变更。")
         data = {k: form.cleaned_data.get(k) for k in CaseAddForm.Meta.fields}
-        created = case_file_at_desk(actor=request.user, **data)
+        photos = form.cleaned_data.get("photos") or []
+        created = case_file_at_desk(actor=request.user, photos=photos, **data)
         obj.pk = created.pk
 
     def save_related(self, request, form, formsets, change):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
+from core.photos import MAX_PHOTOS
 from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
 from grids.models import (
     Building,
@@ -247,6 +248,13 @@ class CaseReportSerializer(serializers.Serializer):
     building = code_field(Building, required=False, allow_null=True)
     household = code_field(Household, required=False, allow_null=True)
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=MAX_PHOTOS,
+        help_text=f"现场照片（multipart/form-data，同名字段可重复，最多 {MAX_PHOTOS} 张，"
+        "每张不超过 5 MB，JPG/PNG/WEBP/HEIC，按文件内容判断）",
+    )
 
 
 class AcceptSerializer(serializers.Serializer):

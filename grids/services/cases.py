@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from core.masking import mask_name
+from core.photos import photo_problems
 from core.scope import in_scope, require_in_scope, scope_anchor
 from core.services import audit
 from core.validators import normalize_phone
@@ -165,6 +166,10 @@ def case_report(
     if reporter_resident is not None and household is not None:
         if reporter_resident.household_id != household.pk:
             errors.setdefault("reporter_resident", []).append("反映人不是该户居民。")
+    photos = list(photos or ())
+    problems = photo_problems(photos)
+    if problems:
+        errors["photos"] = problems
     if errors:
         raise ValidationError(errors)
     while Case.objects.filter(tracking_code=case.tracking_code).exists():
