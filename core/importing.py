@@ -321,7 +321,18 @@ class BaseImporter:
         ]
 
     def after_save(self, result: ImportResult) -> None:
-        """Hook for work after the write, inside the same transaction."""
+        """Work after the write, inside the same transaction. By default one audit row for
+        the whole import (who, what, how many); importers with more to record override it."""
+        from core.services import audit
+
+        if result.created or result.updated:
+            audit(
+                actor=self.user,
+                action=f"{self.model._meta.model_name}.import",
+                target_type=self.model._meta.label_lower,
+                target_repr=f"导入{self.model._meta.verbose_name} {result.created + result.updated} 条",
+                detail={"created": result.created, "updated": result.updated},
+            )
 
     # ---- machinery
     def header_map(self, header: list[str]) -> dict[int, Column]:

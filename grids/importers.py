@@ -576,6 +576,8 @@ class VisitLogImporter(BaseImporter):
         if obj.pk and not in_scope(self.user, obj.household.grid.community):
             raise RowInvalid([("编号", f"“{obj.code}”已存在且不在您的管辖范围内。")])
         obj.household = household
+        if obj.pk is None and getattr(self.user, "pk", None):
+            obj.visitor = self.user  # who entered the diary, as in visit_log_create
         obj.central_household = self.orgs.get(
             values.get("central_household_code"), "中心户组织编码", "党员中心户/先锋岗"
         )

@@ -33,7 +33,6 @@ from core.importing import (
     parse_int,
 )
 from core.scope import in_scope, scope_anchor
-from core.services import audit
 from core.validators import (
     birth_date_from_id,
     normalize_id_number,
@@ -296,16 +295,6 @@ class LinkedImporter(BaseImporter):
     def export_queryset(self, queryset):
         related = [link.field for link in self.links if "__" not in link.field]
         return queryset.select_related(*related) if related else queryset
-
-    def after_save(self, result: ImportResult) -> None:
-        if result.created or result.updated:
-            audit(
-                actor=self.user,
-                action=f"{self.model._meta.model_name}.import",
-                target_type=self.model._meta.label_lower,
-                target_repr=f"导入{self.model._meta.verbose_name} {result.created + result.updated} 条",
-                detail={"created": result.created, "updated": result.updated},
-            )
 
 
 def duplicate_errors(items, key, header: str, message: str) -> list[RowError]:

@@ -205,4 +205,10 @@ def test_visit_file_with_a_central_household_needs_a_linked_household(users, ros
     good = VisitLogImporter(users["cadre_a"]).run(
         csv_bytes([header, linked]), "v.csv", dry_run=False
     )
-    assert good.committed and VisitLog.objects.get().central_household == central
+    visit = VisitLog.objects.get()
+    assert good.committed and visit.central_household == central
+    assert visit.visitor == users["cadre_a"]  # who entered it, as through the service
+    from core.models import AuditLog
+
+    entry = AuditLog.objects.get(action="visitlog.import")
+    assert entry.actor == users["cadre_a"] and entry.detail == {"created": 1, "updated": 0}
