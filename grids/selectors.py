@@ -90,10 +90,19 @@ def grids_visible_to(user) -> QuerySet[Grid]:
     )
 
 
-def grid_tree(user, *, root: Organization | None = None) -> list[dict[str, Any]]:
+def grid_tree(
+    user, *, root: Organization | None = None, root_code: str = ""
+) -> list[dict[str, Any]]:
     """Street → community → sector → grid → micro-grid with household and people counts,
     in three queries: the grid nodes, the household/people totals per (grid, micro-grid),
-    and the streets above the communities. Totals roll up in Python."""
+    and the streets above the communities. Totals roll up in Python.
+
+    ``root_code`` picks the root by organisation code within the user's scope (one more
+    query); a code the user cannot see gives an empty tree, as an unknown one does."""
+    if root_code:
+        root = restrict(Organization.objects.all(), user).filter(code=root_code).first()
+        if root is None:
+            return []
     grids = restrict(Grid.objects.select_related("community"), user)
     if root is not None:
         grids = grids.filter(

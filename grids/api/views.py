@@ -61,7 +61,6 @@ from grids.services.visits import (
     visit_log_update,
     visit_to_case,
 )
-from organizations.models import Organization
 
 
 class GridViewSet(ScopedModelViewSet):
@@ -90,16 +89,7 @@ class GridViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["get"], url_path="tree")
     def tree(self, request, *args, **kwargs):
         """街道→社区→片区→网格→微网格 的户数、人数汇总（`?root=<组织编码>` 取某街道或社区）。"""
-        root = None
-        if request.query_params.get("root"):
-            root = (
-                restrict(Organization.objects.all(), request.user)
-                .filter(code=request.query_params["root"])
-                .first()
-            )
-            if root is None:
-                return Response([])
-        return Response(grid_tree(request.user, root=root))
+        return Response(grid_tree(request.user, root_code=request.query_params.get("root", "")))
 
 
 class RosterViewSet(ScopedModelViewSet):

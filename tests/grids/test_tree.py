@@ -213,3 +213,6 @@ def test_grid_tree_api(api, users, roster):
     assert _find(data, "A")["households"] == 4
     assert _find(data, "B") is None
     assert api(users["cadre_a"]).get("/api/v1/grids/tree/?root=B").json() == []
+    assert api(users["cadre_a"]).get("/api/v1/grids/tree/?root=NOPE").json() == []
+    rooted = api(users["cadre_a"]).get("/api/v1/grids/tree/?root=A").json()
+    assert _find(rooted, "A")["households"] == 4 and _find(rooted, "B") is None
