@@ -59,7 +59,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to MAX_PHOTOS images (JPG/PNG/WEBP/GIF), each at most MAX_PHOTO_BYTES."""
+    """Up to MAX_PHOTOS images (JPG/PNG/WEBP/HEIC), each at most MAX_PHOTO_BYTES."""
 
     widget = MultipleFileInput
 

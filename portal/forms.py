@@ -1,12 +1,11 @@
-"""Form building blocks for the public pages: phone fields, the human check, photo uploads
-(``core.photos``, shared with the admin and the API)."""
+"""Form building blocks for the public pages: phone fields and the human check (photo
+uploads are ``core.photos.PhotosField``, shared with the admin and the API)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.photos import PhotosField  # noqa: F401  (the portal's forms import it from here)
 from core.validators import is_mobile, normalize_phone
 from portal.protection import (
     HumanCheckFailed,

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
-from core.photos import MAX_PHOTOS
+from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
 from grids.models import (
     Building,
@@ -253,7 +253,7 @@ class CaseReportSerializer(serializers.Serializer):
         required=False,
         max_length=MAX_PHOTOS,
         help_text=f"现场照片（multipart/form-data，同名字段可重复，最多 {MAX_PHOTOS} 张，"
-        "每张不超过 5 MB，JPG/PNG/WEBP/HEIC，按文件内容判断）",
+        f"每张不超过 {MAX_PHOTO_BYTES // 1048576} MB，JPG/PNG/WEBP/HEIC，按文件内容判断）",
     )
 
 

@@ -148,11 +148,7 @@ def _case_view(case: dict) -> dict:
     from grids.choices import CaseAction, CaseCategory, CaseStatus
 
     def label(choices, value) -> str:
-        return (
-            choices._value2member_map_[value].label
-            if value in choices._value2member_map_
-            else value
-        )
+        return dict(choices.choices).get(value, value or "")
 
     community = case["community__name"] or ""
     if case["dispatch_kind"] == "grid_worker":

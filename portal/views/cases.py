@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from core.photos import PhotosField
 from portal.accounts import profile_of
 from portal.adapters import features
 from portal.adapters import grids as grid_adapters
 from portal.caching import CSRF_PLACEHOLDER, form_page
-from portal.forms import HumanCheckMixin, MobileField, PhotosField, PortalForm
+from portal.forms import HumanCheckMixin, MobileField, PortalForm
 from portal.protection import (
     TRACK_PER_IP,
     RateLimited,
