@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from config.env import ConfigurationError, fail_fast
 
@@ -20,3 +21,10 @@ class App(Celery):
 app = App("gongzhi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _sweep_outbox_on_start(sender=None, **kwargs):
+    """Tasks kept in the database while the broker was down are queued when a worker starts
+    (beat also sweeps every minute)."""
+    sender.app.send_task("core.outbox_sweep", ignore_result=True)

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Database down: a 503 page / API error instead of a traceback (core/middleware.py).
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +113,9 @@ if DATABASE_URL:
     DATABASES = {"default": parse_database_url(DATABASE_URL)}
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # An unreachable server answers a request with 503 in seconds, not after the OS's minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 else:
     DATABASES = {
         "default": {
@@ -162,10 +167,12 @@ LOGIN_URL = "/admin/login/"
 # Cache: Redis when configured (shared by all processes), local memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis down is a cache miss, never a 500 (core/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "RETRY_AFTER": 5},
         }
     }
 else:
@@ -181,7 +188,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1}
+# Degrade, don't block: publishing to a down broker fails in well under 2 s (one quick retry)
+# and core.outbox keeps the call; nothing queued from a request waits on the result backend.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 2}}
 # Tasks of later issues register their periodic entries here.
 CELERY_BEAT_SCHEDULE: dict = {
     # governance: meeting/task reminders and overdue alerts, every morning (Asia/Shanghai).
@@ -194,6 +213,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.deliver_notification_emails",
         "schedule": crontab(minute="*/15"),
     },
+    # core: queue the tasks kept in the database while the broker was down.
+    "core-outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
     # covenants: signed agreements past their term become expired.
     "covenants-expire-agreements": {
         "task": "covenants.expire_agreements",

@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import healthz
 
+# Database down → 503 (core/middleware.py); any other error → Django's plain 500.
+handler500 = "core.middleware.server_error"
+
 admin.site.site_header = "一核多元共治 管理后台"
 admin.site.site_title = "一核多元共治"
 admin.site.index_title = "工作台"

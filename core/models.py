@@ -95,3 +95,23 @@ class SensitiveAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_kind_display()} {self.target_repr}"
+
+
+class TaskOutbox(models.Model):
+    """A Celery task that could not be queued (the broker was unreachable), kept until a sweep
+    (``core.outbox.outbox_sweep``: beat every minute, and each worker on start) queues it."""
+
+    task_name = models.CharField("任务", max_length=200)
+    args = models.JSONField("位置参数", default=list, blank=True)
+    kwargs = models.JSONField("关键字参数", default=dict, blank=True)
+    created = models.DateTimeField("记录时间", auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField("投递尝试次数", default=0)
+    last_error = models.CharField("最近一次错误", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "待投递任务"
+        verbose_name_plural = "待投递任务"
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"

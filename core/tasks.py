@@ -1,15 +1,23 @@
 from celery import shared_task
 
 
-@shared_task(name="core.ping")
+@shared_task(name="core.ping", ignore_result=False)
 def ping() -> str:
     """A no-op round trip through the broker and a worker (health checks, tests)."""
     return "pong"
 
 
-@shared_task(name="core.count_organizations")
+@shared_task(name="core.count_organizations", ignore_result=False)
 def count_organizations() -> int:
     """Reads the database from the worker: proves the worker is wired to the same database."""
     from organizations.models import Organization
 
     return Organization.objects.count()
+
+
+@shared_task(name="core.outbox_sweep")
+def outbox_sweep() -> dict:
+    """Queue the tasks kept in the database while the broker was down (beat, worker start)."""
+    from core.outbox import outbox_sweep as sweep
+
+    return sweep()

@@ -1,4 +1,6 @@
-"""/healthz: 200 with the database and the broker up; 503 naming the part that failed."""
+"""/healthz: 200 with the database and the broker up; the broker down is a 200 "degraded"
+(pages still work, tasks wait in the outbox); the database down is a 503. Each names what
+failed."""
 
 from __future__ import annotations
 
@@ -63,14 +65,14 @@ def test_healthy_with_a_real_redis_broker(client, db, broker):
         "redis://:secret-password@127.0.0.1:1/1",  # credentials must not leak into the answer
     ],
 )
-def test_unreachable_broker_is_503_naming_the_broker_quickly(client, db, broker, url):
+def test_unreachable_broker_is_degraded_naming_the_broker_quickly(client, db, broker, url):
     broker(url)
     started = time.monotonic()
     response = client.get("/healthz")
     elapsed = time.monotonic() - started
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "error"
+    assert body["status"] == "degraded"
     assert body["failed"] == ["broker"]
     assert body["broker"]["ok"] is False and body["database"]["ok"] is True
     assert "127.0.0.1:1" in body["broker"]["detail"]
@@ -98,7 +100,7 @@ def test_unanswering_broker_times_out_within_three_seconds(client, db, broker):
         for conn, _ in accepted:
             conn.close()
         server.close()
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json()["failed"] == ["broker"]
     assert elapsed <= 3.0, elapsed
 

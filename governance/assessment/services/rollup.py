@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.outbox import enqueue
 from core.scope import require_in_scope
 from core.services import audit
 from governance.assessment.choices import IndicatorSource, RunStatus, RunTrigger
@@ -45,7 +46,7 @@ def rollup_request(*, actor, assessment: Assessment, trigger: str = RunTrigger.M
     )
     from governance.assessment.tasks import rollup_task
 
-    transaction.on_commit(lambda: rollup_task.delay(run.pk))
+    enqueue(rollup_task, run.pk)
     return run
 
 
