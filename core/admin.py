@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.importing import CONTENT_TYPES
-from core.models import AuditLog, SensitiveAccessLog
+from core.models import AuditLog, SensitiveAccessLog, TaskOutbox
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
 from core.services import scoped_delete, scoped_save
@@ -393,3 +393,28 @@ class SensitiveAccessLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TaskOutbox)
+class TaskOutboxAdmin(admin.ModelAdmin):
+    """Tasks kept while the broker was down (read-only; the sweep queues and removes them).
+    System-wide, not scoped: superusers only."""
+
+    list_display = ("task_name", "args", "created", "attempts", "last_error")
+    list_filter = ("task_name",)
+    date_hierarchy = "created"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser

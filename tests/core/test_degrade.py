@@ -478,3 +478,14 @@ def test_database_error_raised_outside_a_view_is_a_503_too(rf):
     except ValueError:
         response = server_error(request)
     assert response.status_code == 500
+
+
+def test_kept_tasks_are_visible_to_superusers_only(admin_client_for, users):
+    from django.test import Client
+
+    TaskOutbox.objects.create(task_name="assessment.rollup", args=[7], last_error="refused")
+    html = admin_client_for(users["root"]).get("/admin/core/taskoutbox/").content.decode()
+    assert "assessment.rollup" in html and "refused" in html
+    street = Client()
+    street.force_login(users["street"])
+    assert street.get("/admin/core/taskoutbox/").status_code == 403

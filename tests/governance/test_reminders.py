@@ -270,12 +270,13 @@ def test_finished_tasks_are_not_reminded(users, tree):
     assert not Notification.objects.filter(task=task).exists()
 
 
-def test_celery_task_runs_the_job_and_delivers(series_a, users):
+def test_celery_task_runs_the_job_and_delivers(series_a, users, django_capture_on_commit_callbacks):
     from governance.tasks import send_daily_reminders
 
     with mock.patch("governance.cadence.shanghai_today", return_value=D(2024, 3, 1)):
         meeting_plan(actor=users["cadre_a"], series=series_a, planned_on=D(2024, 3, 8))
-        result = send_daily_reminders.delay().get()
+        with django_capture_on_commit_callbacks(execute=True):
+            result = send_daily_reminders.delay().get()
     assert result["created"] == Notification.objects.count() > 0
     assert len(mail.outbox) == 2  # the outbox task ran after the commit
     assert not Notification.objects.filter(email_status="queued").exists()
