@@ -233,6 +233,12 @@ GOVERNANCE_REMINDER_WINDOWS = tuple(
 )
 GOVERNANCE_UNPLANNED_WINDOW = env_int("GOVERNANCE_UNPLANNED_WINDOW", default=7)
 GOVERNANCE_TASK_REMINDER_DAYS = env_int("GOVERNANCE_TASK_REMINDER_DAYS", default=1)
+# governance e-mail outbox: tries before a message refused with SMTP 5xx ends "failed"; tries
+# before any other per-message error (4xx, server down) does (96 = a day of 15-minute runs).
+GOVERNANCE_EMAIL_MAX_ATTEMPTS = env_int("GOVERNANCE_EMAIL_MAX_ATTEMPTS", default=3)
+GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS = env_int(
+    "GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS", default=96
+)
 
 # E-mail
 EMAIL_BACKEND = env.str(

@@ -59,6 +59,7 @@ class EmailStatus(models.TextChoices):
     NONE = "none", "无需发送"
     QUEUED = "queued", "待发送"
     SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
 
 
 class TaskStatus(models.TextChoices):

@@ -6,13 +6,19 @@ queries, builds the notifications in memory and inserts them with ``ON CONFLICT 
 against the unique (dedup_key, recipient_key) constraint. Running it again, retrying it after a
 crash, or running two schedulers at once therefore never creates a second notification for the
 same occasion, window and recipient. E-mail is a separate outbox state (``email_status``):
-``emails_deliver`` locks queued rows (``SKIP LOCKED``), sends them, and marks them sent in the
-same transaction; a failing mail server leaves them queued for the next delivery run.
+``emails_deliver`` claims one queued row at a time (``SKIP LOCKED``), sends it with a stable
+``Message-ID`` and commits its state right after the server's answer, so a deliverer killed
+mid-run re-sends at most the one message in flight (and the resend carries the same
+Message-ID). A mail server that is down leaves the rows queued for the next run; an address
+the server refuses permanently (5xx) ends ``failed`` after ``GOVERNANCE_EMAIL_MAX_ATTEMPTS``
+tries, any other error after ``GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -374,52 +380,110 @@ def reminders_run(*, today: date | None = None) -> RunResult:
     return result
 
 
+def notification_message_id(row: Notification) -> str:
+    """The same Message-ID for every (re)send of one notification's e-mail."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<notification-{row.pk}@{domain}>"
+
+
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return min(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """SMTP 5xx: the server will refuse this message again (unknown mailbox, policy)."""
+    code = _smtp_code(exc)
+    return code is not None and 500 <= code < 600
+
+
+def _record_failure(row: Notification, exc: Exception) -> None:
+    row.email_attempts += 1
+    row.email_last_error = f"{type(exc).__name__}: {exc}"[:300]
+    limit = (
+        settings.GOVERNANCE_EMAIL_MAX_ATTEMPTS
+        if _is_permanent(exc)
+        else settings.GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS
+    )
+    if row.email_attempts >= limit:
+        row.email_status = EmailStatus.FAILED
+
+
+_DELIVERY_FIELDS = ["email_status", "email_attempts", "email_last_error", "email_sent_at"]
+
+
+def _server_down(ids: list[int], exc: Exception) -> int:
+    """The mail server cannot be reached: the rows stay queued, the try is recorded."""
+    rows = list(Notification.objects.filter(pk__in=ids, email_status=EmailStatus.QUEUED))
+    for row in rows:
+        _record_failure(row, exc)
+    Notification.objects.bulk_update(rows, _DELIVERY_FIELDS)
+    logger.warning("mail server unavailable: %s", exc)
+    return len(rows)
+
+
 def emails_deliver(*, batch_size: int = 50, limit: int | None = None) -> dict[str, int]:
-    """Send queued e-mails. Each batch is locked (SKIP LOCKED), sent and marked in one
-    transaction, so two deliverers never pick the same row; failures stay queued."""
+    """Send queued e-mails, one claimed and committed at a time (see the module docstring).
+    Returns how many were sent and how many failed this run."""
     sent = failed = 0
     after = 0  # rows are walked in id order, each at most once per call
-    while limit is None or sent + failed < limit:
-        with transaction.atomic():
-            rows = list(
-                Notification.objects.select_for_update(skip_locked=True)
-                .filter(email_status=EmailStatus.QUEUED, pk__gt=after)
-                .order_by("id")[:batch_size]
+    smtp = None
+    try:
+        while limit is None or sent + failed < limit:
+            ids = list(
+                Notification.objects.filter(email_status=EmailStatus.QUEUED, pk__gt=after)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch_size]
             )
-            if not rows:
+            if not ids:
                 break
-            after = rows[-1].pk
-            connection = get_connection(fail_silently=False)
-            try:
-                connection.open()
-            except Exception as exc:  # the server is down: leave everything queued
-                for row in rows:
-                    row.email_attempts += 1
-                    row.email_last_error = str(exc)[:300]
-                Notification.objects.bulk_update(rows, ["email_attempts", "email_last_error"])
-                failed += len(rows)
-                logger.warning("mail server unavailable: %s", exc)
-                break
-            try:
-                for row in rows:
+            after = ids[-1]
+            for index, pk in enumerate(ids):
+                if limit is not None and sent + failed >= limit:
+                    break
+                if smtp is None:
+                    smtp = get_connection(fail_silently=False)
+                    try:
+                        smtp.open()
+                    except Exception as exc:
+                        smtp = None
+                        failed += _server_down(ids[index:], exc)
+                        return {"sent": sent, "failed": failed}
+                with transaction.atomic():
+                    row = (
+                        Notification.objects.select_for_update(skip_locked=True)
+                        .filter(pk=pk, email_status=EmailStatus.QUEUED)
+                        .first()
+                    )
+                    if row is None:  # another deliverer holds or has sent it
+                        continue
                     message = EmailMessage(
-                        subject=row.title, body=row.body, to=[row.email], connection=connection
+                        subject=row.title,
+                        body=row.body,
+                        to=[row.email],
+                        connection=smtp,
+                        headers={"Message-ID": notification_message_id(row)},
                     )
                     try:
                         message.send()
                     except Exception as exc:
-                        row.email_attempts += 1
-                        row.email_last_error = str(exc)[:300]
+                        _record_failure(row, exc)
                         failed += 1
+                        if not _is_permanent(exc):
+                            # The session may be broken (disconnect, timeout): a new one next.
+                            with contextlib.suppress(Exception):
+                                smtp.close()
+                            smtp = None
                     else:
                         row.email_attempts += 1
                         row.email_status = EmailStatus.SENT
                         row.email_sent_at = timezone.now()
                         row.email_last_error = ""
                         sent += 1
-            finally:
-                connection.close()
-            Notification.objects.bulk_update(
-                rows, ["email_status", "email_attempts", "email_last_error", "email_sent_at"]
-            )
+                    row.save(update_fields=_DELIVERY_FIELDS)
+    finally:
+        if smtp is not None:
+            smtp.close()
     return {"sent": sent, "failed": failed}

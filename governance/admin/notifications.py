@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 
+from core.admin import ScopedAdminMixin
 from governance import selectors, services
-from governance.models import Notification
+from governance.choices import EmailStatus
+from governance.models import EmailDelivery, Notification
 
 
 @admin.register(Notification)
@@ -67,3 +69,37 @@ class NotificationAdmin(admin.ModelAdmin):
             actor=request.user, ids=list(queryset.values_list("pk", flat=True))
         )
         messages.success(request, f"已标记 {marked} 条为已读。")
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """邮件发送记录: every e-mail of the notifications in the user's scope, filterable by state;
+    a failed one shows how often it was tried and the server's last answer. Read-only: the
+    outbox (governance.reminders.emails_deliver) is what changes these rows."""
+
+    list_display = [
+        "title",
+        "email",
+        "email_status",
+        "email_attempts",
+        "email_last_error",
+        "email_sent_at",
+        "created_at",
+    ]
+    list_filter = ["email_status", "kind"]
+    search_fields = ["email", "title"]
+    list_select_related = ["organization"]
+    readonly_fields = NotificationAdmin.readonly_fields
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(email_status=EmailStatus.NONE)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

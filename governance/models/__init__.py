@@ -9,7 +9,7 @@ from governance.models.meetings import (
     Resolution,
     SeriesMember,
 )
-from governance.models.notifications import Notification
+from governance.models.notifications import EmailDelivery, Notification
 from governance.models.tasks import Evaluation, Task, TaskProgress
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "MeetingAttachment",
     "MeetingSeries",
     "Notification",
+    "EmailDelivery",
     "Resolution",
     "SeriesMember",
     "Task",

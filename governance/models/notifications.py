@@ -105,3 +105,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EmailDelivery(Notification):
+    """The e-mail side of notifications, for the people who run the outbox: every queued,
+    sent and failed message in their scope, with its attempts and last error."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "邮件发送记录"
+        verbose_name_plural = "邮件发送记录"
+        ordering = ["-created_at", "-id"]
