@@ -156,8 +156,14 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_URL = "/media/"
+# Uploads are never public files: /files/<name> checks the owning record's rules (core/media.py).
+MEDIA_URL = "/files/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# "nginx": answer with X-Accel-Redirect /_protected/<name> (an internal location aliased to
+# MEDIA_ROOT); empty: Django streams the file (development).
+MEDIA_SENDFILE = env.str("MEDIA_SENDFILE", default="")
+if MEDIA_SENDFILE not in {"", "nginx"}:
+    raise ConfigurationError(f"MEDIA_SENDFILE 只能是 nginx 或留空，而不是 {MEDIA_SENDFILE!r}。")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

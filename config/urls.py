@@ -1,11 +1,10 @@
 from importlib.util import find_spec
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.media import protected_file, protected_thumbnail
 from core.views import healthz
 
 # Database down → 503 (core/middleware.py); any other error → Django's plain 500.
@@ -18,11 +17,12 @@ admin.site.index_title = "工作台"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Uploads, each answered by its record's rules (core/media.py); no public /media/.
+    path("files/thumb/<path:name>", protected_thumbnail, name="protected-thumbnail"),
+    path("files/<path:name>", protected_file, name="protected-file"),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 if find_spec("portal.urls"):
     urlpatterns.append(path("", include("portal.urls")))
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

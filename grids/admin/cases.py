@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
+from core.media import thumbnail_url
 from core.photos import PhotosField
 from core.scope import restrict
 from grids.choices import CaseAction, CaseStatus, DispatchKind, Triage
@@ -43,9 +44,19 @@ class CaseEventInline(admin.TabularInline):
 class CasePhotoInline(admin.TabularInline):
     model = CasePhoto
     extra = 0
-    fields = ["file", "uploaded_at"]
+    fields = ["preview", "file", "uploaded_at"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description="预览")
+    def preview(self, obj):
+        if not obj.file:
+            return "-"
+        return format_html(
+            '<a href="{}"><img src="{}" alt="现场照片" style="max-height:120px"></a>',
+            obj.file.url,
+            thumbnail_url(obj.file),
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
