@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from governance.models import Notification
 from governance.reminders import notification_message_id
@@ -161,3 +162,96 @@ def test_killed_worker_loses_nothing_and_resends_at_most_one_per_kill(settings):
     assert refused.email_status == "failed"
     assert refused.email_attempts == 3
     assert "550" in refused.email_last_error
+
+
+# -- the same outbox, in-process (SQLite or PostgreSQL), against the SMTP sink ----------------
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpSink(refuse=[REFUSED]) as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield sink
+
+
+@pytest.mark.django_db
+def test_refused_address_ends_failed_after_the_bounded_attempts(smtp, settings):
+    from governance.reminders import emails_deliver
+
+    settings.GOVERNANCE_EMAIL_MAX_ATTEMPTS = 3
+    ids = _queue(3)
+    assert emails_deliver() == {"sent": 3, "failed": 1}
+    for _ in range(2):
+        assert emails_deliver() == {"sent": 0, "failed": 1}
+    refused = Notification.objects.get(pk=ids[0])
+    assert refused.email_status == "failed" and refused.email_attempts == 3
+    assert "550" in refused.email_last_error
+    assert emails_deliver() == {"sent": 0, "failed": 0}  # no longer tried
+    assert len(smtp.accepted) == 3
+
+
+@pytest.mark.django_db
+def test_each_message_carries_its_stable_message_id(smtp):
+    from governance.reminders import emails_deliver
+
+    ids = _queue(2)
+    emails_deliver()
+    sent = dict(smtp.accepted)
+    for pk in ids[1:]:
+        row = Notification.objects.get(pk=pk)
+        assert notification_message_id(row) in sent
+        assert sent[notification_message_id(row)] == row.email
+    # A resend (as after a crash) carries the same id: the receiver can recognise it.
+    Notification.objects.filter(pk=ids[1]).update(email_status="queued")
+    emails_deliver()
+    assert [m for m, _ in smtp.accepted].count(notification_message_id(row)) <= 2
+    assert smtp.accepted[-1][0] == notification_message_id(Notification.objects.get(pk=ids[1]))
+
+
+@pytest.mark.django_db
+def test_temporary_errors_stay_queued_until_their_own_bound(settings):
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from governance.reminders import emails_deliver
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS = 2
+    ids = _queue(1)
+
+    def busy(self, messages):
+        raise smtplib.SMTPDataError(451, "try again later")
+
+    original = EmailBackend.send_messages
+    EmailBackend.send_messages = busy
+    try:
+        emails_deliver()
+        assert set(Notification.objects.values_list("email_status", flat=True)) == {"queued"}
+        emails_deliver()
+    finally:
+        EmailBackend.send_messages = original
+    rows = Notification.objects.filter(pk__in=ids)
+    assert {r.email_status for r in rows} == {"failed"}
+    assert all("451" in r.email_last_error for r in rows)
+
+
+@pytest.mark.django_db
+def test_failed_messages_are_listed_with_their_error_in_the_admin(smtp, settings, users, tree):
+    from governance.reminders import emails_deliver
+
+    settings.GOVERNANCE_EMAIL_MAX_ATTEMPTS = 1
+    ids = _queue(1)
+    Notification.objects.filter(pk__in=ids).update(organization=tree["community_a"])
+    emails_deliver()
+    client = Client()
+    client.force_login(users["cadre_a"])
+    html = client.get("/admin/governance/emaildelivery/?email_status=failed").content.decode()
+    assert REFUSED in html and "550" in html and "发送失败" in html
+    assert "member0@example.org" not in html  # sent, not failed
+    client.force_login(users["cadre_b"])  # another community: not in scope
+    html = client.get("/admin/governance/emaildelivery/").content.decode()
+    assert REFUSED not in html
