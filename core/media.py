@@ -123,9 +123,28 @@ def _send(name: str, path: Path) -> HttpResponse:
     return response
 
 
+def _user(request):
+    """The session's user, or an API token's (integrators fetch the URLs the API gives them
+    with the same ``Authorization: Token …`` header)."""
+    user = request.user
+    if not user.is_authenticated and request.META.get("HTTP_AUTHORIZATION", "").startswith(
+        "Token "
+    ):
+        from rest_framework.authentication import TokenAuthentication
+        from rest_framework.exceptions import AuthenticationFailed
+
+        try:
+            found = TokenAuthentication().authenticate(request)
+        except AuthenticationFailed:
+            return user
+        if found:
+            return found[0]
+    return user
+
+
 @require_GET
 def protected_file(request, name: str):
-    if readable(request.user, name) is None:
+    if readable(_user(request), name) is None:
         raise Http404
     return _send(name, _stored_path(name))
 
@@ -153,7 +172,7 @@ def _thumbnail(name: str, source: Path) -> str | None:
 
 @require_GET
 def protected_thumbnail(request, name: str):
-    entry = readable(request.user, name)
+    entry = readable(_user(request), name)
     if entry is None or not entry.thumbnail:
         raise Http404
     source = _stored_path(name)

@@ -253,6 +253,17 @@ def test_wish_photo_for_staff_in_scope_and_the_resident_who_posted_it(client, tr
     other = Client()
     make_resident(other, tree["community_a"], phone="13911112222", name="钱七")
     assert other.get(url).status_code == 404
+    # The API links the same protected URL; its token fetches it, within the same scope.
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=users["cadre_a"])
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    linked = api.get("/api/v1/wishes/W-1/").json()["fulfilment_photo"]
+    assert linked == f"http://testserver{url}"
+    assert api.get(url).status_code == 200
+    other_token = Token.objects.create(user=users["cadre_b"])
+    assert Client(HTTP_AUTHORIZATION=f"Token {other_token.key}").get(url).status_code == 404
+    assert Client(HTTP_AUTHORIZATION="Token wrong").get(url).status_code == 404
 
 
 def test_admin_case_page_links_the_protected_photo_and_its_thumbnail(
