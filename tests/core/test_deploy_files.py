@@ -283,11 +283,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path, request):
     """The compose stack's nginx configuration, run for real on loopback ports: web replaced by
-    a small upstream that answers /media/ with X-Accel-Redirect as Django does."""
+    a small upstream that answers /media/ with X-Accel-Redirect as Django does. An indirect
+    parameter sets WEB_PORT (default: the port nginx really listens on)."""
     nginx = nginx_binary()
     http_port, https_port, upstream_port = free_port(), free_port(), free_port()
+    published = getattr(request, "param", https_port)
     self_signed(tmp_path)
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "site.css").write_text("body{}")
@@ -295,7 +297,7 @@ def served(tmp_path):
     (tmp_path / "media" / "cases" / "photo.jpg").write_bytes(b"JPEG-BYTES")
     conf = (
         nginx_conf()
-        .replace("${WEB_PORT}", str(https_port))
+        .replace("${WEB_PORT}", str(published))
         .replace("server web:8000;", f"server 127.0.0.1:{upstream_port};")
         .replace("listen 80 ", f"listen 127.0.0.1:{http_port} ")
         .replace("listen 443 ", f"listen 127.0.0.1:{https_port} ")
@@ -401,6 +403,12 @@ def test_nginx_redirects_http_serves_static_and_only_accel_redirected_media(serv
     assert status == 200
     assert b"proto=https" in body and f"host=localhost:{served['https']}".encode() in body
     assert b"for=127.0.0.1" in body
+
+
+@pytest.mark.parametrize("served", [443], indirect=True)
+def test_nginx_redirect_leaves_out_the_default_https_port(served):
+    status, headers, _ = fetch(f"http://localhost:{served['http']}/portal/")
+    assert (status, headers["Location"]) == (301, "https://localhost/portal/")
 
 
 # --- .env, .gitignore, .dockerignore --------------------------------------------------------
