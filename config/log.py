@@ -1,6 +1,10 @@
-"""Logging helpers referenced from settings.LOGGING."""
+"""Logging helpers referenced from settings.LOGGING and DEFAULT_EXCEPTION_REPORTER_FILTER."""
 
 import logging
+
+from django.views.debug import SafeExceptionReporterFilter
+
+from config.env import redact_url
 
 
 class WithoutTraceback(logging.Filter):
@@ -12,3 +16,18 @@ class WithoutTraceback(logging.Filter):
         record.exc_text = None
         record.stack_info = None
         return True
+
+
+class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Settings shown in error reports (the DEBUG page, error e-mails) with every URL's password
+    as ``***``: Django hides settings named like PASSWORD or KEY, not DATABASE_URL, REDIS_URL,
+    CELERY_BROKER_URL or a cache's LOCATION."""
+
+    def cleanse_setting(self, key, value):
+        if (
+            isinstance(key, str)
+            and isinstance(value, str)
+            and (key.endswith("_URL") or key == "LOCATION")
+        ):
+            return redact_url(value)
+        return super().cleanse_setting(key, value)

@@ -213,3 +213,21 @@ def test_a_disallowed_host_logs_one_line_without_traceback(client):
     assert len(lines) == 1, lines
     assert "scanner.example" in lines[0] and "DisallowedHost" in lines[0]
     assert "Traceback" not in stream.getvalue()
+
+
+def test_error_reports_show_urls_without_their_passwords(settings):
+    from django.views.debug import get_default_exception_reporter_filter
+
+    settings.DATABASE_URL = "postgres://gongzhi:Pa55-w0rd@db:5432/gongzhi"
+    settings.CELERY_BROKER_URL = "redis://:Br0ker-pw@redis:6379/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "redis://:Cache-pw@redis:6379/1",
+        }
+    }
+    shown = get_default_exception_reporter_filter().get_safe_settings()
+    assert shown["DATABASE_URL"] == "postgres://gongzhi:***@db:5432/gongzhi"
+    assert shown["CELERY_BROKER_URL"] == "redis://:***@redis:6379/0"
+    assert shown["CACHES"]["default"]["LOCATION"] == "redis://:***@redis:6379/1"
+    assert shown["STATIC_URL"] == "/static/"
