@@ -92,11 +92,10 @@ def mounts(service: dict) -> dict[str, str]:
     """target → source of a service's volumes."""
     result = {}
     for mount in service.get("volumes", []):
-        if mount.startswith("${"):  # ${NAME:?message}: the message may hold colons
-            end = mount.index("}") + 1
-            source, rest = mount[:end], mount[end + 1 :]
-        else:
-            source, _, rest = mount.partition(":")
+        if isinstance(mount, dict):  # the long syntax
+            result[mount["target"]] = mount["source"]
+            continue
+        source, _, rest = mount.partition(":")
         result[rest.split(":")[0]] = source
     return result
 
@@ -231,6 +230,9 @@ def test_nginx_configuration_matches_the_compose_stack(compose):
     key = re.search(r"ssl_certificate_key (\S+);", conf).group(1)
     assert nginx_mounts[cert].startswith("${TLS_CERT_PATH:?")
     assert nginx_mounts[key].startswith("${TLS_KEY_PATH:?")
+    for mount in services["nginx"]["volumes"]:
+        if isinstance(mount, dict):  # a missing certificate file fails, not an empty folder
+            assert mount["read_only"] is True and mount["bind"]["create_host_path"] is False
     # Plain http only redirects; the redirect uses the published port given to nginx.
     assert re.search(r"return 301 https://\$host\$https_port_suffix\$request_uri;", conf)
     assert services["nginx"]["environment"]["WEB_PORT"] == "${WEB_PORT:-443}"
