@@ -7,10 +7,14 @@ checkout (and the image), or as ``gunicorn -c python:config.gunicorn`` where the
 installed with ``pip install .``. Command-line options override what is set here.
 """
 
+from django.conf import settings
+
 from config.env import load_settings_or_exit
 
 load_settings_or_exit()
 
+__all__ = ["accesslog", "loglevel", "timeout", "wsgi_app"]  # what ./gunicorn.conf.py takes
 wsgi_app = "config.wsgi:application"
 timeout = 120
 accesslog = "-"
+loglevel = settings.LOG_LEVEL.lower()

@@ -287,6 +287,7 @@ if PRODUCTION:
 
 # Error reports (DEBUG page, error e-mails) show URLs without their passwords.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.log.RedactingExceptionReporterFilter"
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ConfigurationError(
