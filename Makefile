@@ -1,17 +1,25 @@
 # 一核多元共治 — the two commands: `make run` and `make test`.
+# Knobs: PYTHON (the interpreter that creates the virtualenv), VENV (its folder), HOST and PORT
+# (where `make run` serves), PYTEST_ARGS (passed to pytest by `make test`), LOCK_ARGS (passed to
+# uv by `make lock`, e.g. --upgrade or --upgrade-package django).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK := requirements.lock
+# Reinstall when the lock or pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+UV_VERSION := 0.13.9
 
-.PHONY: run test venv lint format migrate demo bench clean
+.PHONY: run test venv lint format migrate demo bench clean lock lock-check
 
-$(STAMP): pyproject.toml
+# The pinned, hash-checked dependencies from the lock, then the project itself (editable).
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -43,5 +51,16 @@ format: venv
 bench: venv
 	$(BIN)/python bench/run_all.py
 
+## Regenerate requirements.lock and requirements-prod.lock from pyproject.toml (needs the network).
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(PYTHON) deploy/lockfile.py compile $(BIN)/uv $(LOCK_ARGS)
+
+## Fail when pyproject.toml's dependencies changed since `make lock` (no network, no venv).
+lock-check:
+	$(PYTHON) deploy/lockfile.py check
+
+## Deletes the virtualenv, the SQLite database (all local data), collected static files and media.
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache

@@ -11,6 +11,22 @@ class ConfigurationError(Exception):
     """A setting is missing or malformed; the message is one sentence for the operator."""
 
 
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ``***``, for messages and logs.
+
+    Works on malformed URLs too (those are the ones that end up in error messages): whatever
+    stands between the first ``:`` of the user part and the last ``@`` is the password.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    if at == -1:
+        return url
+    user, colon, _password = rest[:at].partition(":")
+    return f"{scheme}{sep}{user}{':***' if colon else ''}{rest[at:]}"
+
+
 def parse_database_url(url: str) -> dict:
     try:
         parts = urlsplit(url)
@@ -23,7 +39,7 @@ def parse_database_url(url: str) -> dict:
         config = environ.Env.db_url_config(url)
     except (ValueError, TypeError, KeyError) as exc:
         raise ConfigurationError(
-            f"DATABASE_URL 格式错误（{url!r}），应形如 postgres://用户:密码@主机:5432/库名。"
+            f"DATABASE_URL 格式错误（{redact_url(url)!r}），应形如 postgres://用户:密码@主机:5432/库名。"
         ) from exc
     return config
 
