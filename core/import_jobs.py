@@ -198,10 +198,23 @@ def import_job_confirm(
     if not job.staged_name:
         job.staged_name = stage_file(user=actor, data=data, filename=filename, rows=rows or 0)
         job.save(update_fields=["staged_name"])
+    transaction.on_commit(lambda: _enqueue(job))
+    return job, None
+
+
+def _enqueue(job: ImportJob) -> None:
     from core.tasks import run_import_job
 
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
-    return job, None
+    try:
+        run_import_job.delay(job.pk)
+    except Exception:
+        # The broker is down: the job must not stay queued (it would hold the file's slot).
+        logger.exception("import job %s could not be queued", job.pk)
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.FAILED,
+            error="后台任务队列暂不可用，未写入任何数据；请稍后重新确认导入。",
+            finished_at=timezone.now(),
+        )
 
 
 def _claim(job_id: int) -> ImportJob | None:

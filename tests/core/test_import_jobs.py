@@ -259,6 +259,31 @@ def test_a_large_api_import_is_queued_with_a_job_url_and_the_task_runs_it(
     assert AuditLog.objects.filter(action="skill.import").count() == 1
 
 
+def test_a_job_that_cannot_be_queued_fails_and_holds_nothing(
+    users, api, on_worker, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from core.tasks import run_import_job
+
+    def broker_down(job_id):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(run_import_job, "delay", broker_down)
+    client = api(users["cadre_a"])
+    data = skills_file(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_import(client, data)
+    job = client.get(response.json()["url"]).json()
+    assert job["status"] == "failed" and "队列" in job["error"]
+    # The file's slot is free again: confirming it once the broker is back queues a new job.
+    monkeypatch.setattr(run_import_job, "delay", on_worker.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_import(client, data)
+    assert response.status_code == 202 and response.json()["id"] != job["id"]
+    assert not Skill.objects.exists()
+
+
 def test_admin_shows_progress_then_the_result(
     users, admin_client_for, on_worker, django_capture_on_commit_callbacks
 ):
