@@ -301,6 +301,10 @@ MPTT_ADMIN_LEVEL_INDENT = 20
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_MAX_FILE_SIZE = env_int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
+# Confirmed imports of more rows than this run on a Celery worker (with a broker); a running
+# job whose progress has not moved for IMPORT_JOB_STALE_SECONDS counts as failed.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", default=5000)
+IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", default=600)
 VOLUNTEER_STAR_THRESHOLDS = [100, 300, 600, 1000, 1500]  # 1★…5★ by cumulative service hours
 
 # Security: strict in production, relaxed for the embedded default.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -15,6 +14,19 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.import_jobs import (
+    drop_stale_staged_files,
+    find_staged,
+    import_job_confirm,
+    import_job_give_up_if_stale,
+    import_job_latest,
+    import_jobs_visible_to,
+    importer_path,
+    runs_on_worker,
+    stage_file,
+    staged_rows,
+    staged_token,
+)
 from core.importing import CONTENT_TYPES
 from core.models import AuditLog, SensitiveAccessLog, TaskOutbox
 from core.scope import restrict
@@ -94,6 +106,11 @@ class FileImportExportMixin:
         wrap = self.admin_site.admin_view
         return [
             path("import/", wrap(self.import_view), name=f"{prefix}_import"),
+            path(
+                "import/jobs/<int:job_id>/",
+                wrap(self.import_job_view),
+                name=f"{prefix}_import_job",
+            ),
             path("export/", wrap(self.export_view), name=f"{prefix}_export"),
             path("import-template/", wrap(self.template_view), name=f"{prefix}_import_template"),
             *super().get_urls(),
@@ -155,41 +172,13 @@ class FileImportExportMixin:
             f"{importer.sheet_name}导入模板",
         )
 
-    staging_max_age = 24 * 3600  # seconds a previewed file waits for its confirmation
-
-    def _staging_dir(self) -> Path:
-        directory = Path(settings.MEDIA_ROOT) / "import-staging"
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory
-
-    def _drop_stale_staged_files(self) -> None:
-        """Previews that were never confirmed: their files go after a day."""
-        import time
-
-        cutoff = time.time() - self.staging_max_age
-        for staged in self._staging_dir().iterdir():
-            try:
-                if staged.stat().st_mtime < cutoff:
-                    staged.unlink()
-            except FileNotFoundError:
-                continue  # removed meanwhile by another request
-
     def import_view(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
-        meta = self.model._meta
         importer = self.importer_class(request.user)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": meta,
-            "title": f"导入{meta.verbose_name}",
-            "importer": importer,
-            "template_url": reverse(f"admin:{meta.app_label}_{meta.model_name}_import_template"),
-            "changelist_url": reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
-            "max_size_mb": settings.IMPORT_MAX_FILE_SIZE // (1024 * 1024),
-        }
+        context = self._import_context(request, importer)
         if request.method == "POST" and request.POST.get("token"):
-            return self._confirm_import(request, importer, context)
+            return self._confirm_import(request, context)
         if request.method == "POST":
             upload = request.FILES.get("file")
             if upload is None:
@@ -201,35 +190,94 @@ class FileImportExportMixin:
                 result = importer.run(data, upload.name, dry_run=True)
                 context["result"] = result
                 if result.ok:
-                    self._drop_stale_staged_files()
+                    drop_stale_staged_files()
                     token = uuid.uuid4().hex
-                    suffix = Path(upload.name).suffix.lower()[:8]
-                    staged = self._staging_dir() / f"{request.user.pk}-{token}{suffix}"
-                    staged.write_bytes(data)
+                    stage_file(
+                        user=request.user,
+                        data=data,
+                        filename=upload.name,
+                        token=token,
+                        rows=result.total,
+                    )
                     context["token"] = token
                     context["filename"] = upload.name
                     context["digest"] = hashlib.sha256(data).hexdigest()
+                    context["background"] = runs_on_worker(result.total)
         return TemplateResponse(request, "admin/core/import.html", context)
 
-    def _confirm_import(self, request, importer, context):
+    def _import_context(self, request, importer) -> dict:
+        meta = self.model._meta
+        return {
+            **self.admin_site.each_context(request),
+            "opts": meta,
+            "title": f"导入{meta.verbose_name}",
+            "importer": importer,
+            "import_url": reverse(f"admin:{meta.app_label}_{meta.model_name}_import"),
+            "template_url": reverse(f"admin:{meta.app_label}_{meta.model_name}_import_template"),
+            "changelist_url": reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+            "max_size_mb": settings.IMPORT_MAX_FILE_SIZE // (1024 * 1024),
+        }
+
+    def _job_url(self, job) -> str:
+        meta = self.model._meta
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_import_job", args=[job.pk])
+
+    def _confirm_import(self, request, context):
         token = request.POST["token"]
         if not token.isalnum():
             raise PermissionDenied
-        matches = list(self._staging_dir().glob(f"{request.user.pk}-{token}*"))
-        if not matches:
+        staged = find_staged(user=request.user, token=token)
+        if staged is None:
+            # Confirmed already (the file goes once imported): show that job, never a second one.
+            previous = import_job_latest(
+                user=request.user,
+                importer=importer_path(self.importer_class),
+                digest=request.POST.get("digest", ""),
+            )
+            if previous is not None:
+                return HttpResponseRedirect(self._job_url(previous))
             context["form_error"] = "预览已过期，请重新上传文件。"
             return TemplateResponse(request, "admin/core/import.html", context)
-        staged = matches[0]
         data = staged.read_bytes()
         if hashlib.sha256(data).hexdigest() != request.POST.get("digest"):
             raise PermissionDenied
-        result = importer.run(data, request.POST.get("filename", staged.name), dry_run=False)
+        job, result = import_job_confirm(
+            actor=request.user,
+            importer_class=self.importer_class,
+            data=data,
+            filename=request.POST.get("filename", "") or staged.name,
+            rows=staged_rows(staged),
+            staged_name=staged.name,
+        )
+        if result is None:  # on a worker, or already under way, or failed: the job's page says
+            return HttpResponseRedirect(self._job_url(job))
         if not result.committed:
             context["result"] = result
             return TemplateResponse(request, "admin/core/import.html", context)
-        staged.unlink(missing_ok=True)
         messages.success(request, f"导入完成：新增 {result.created} 条，更新 {result.updated} 条。")
         return HttpResponseRedirect(context["changelist_url"])
+
+    def import_job_view(self, request, job_id):
+        """A confirmed import's progress (the page reloads itself while it runs) and result."""
+        job = import_jobs_visible_to(request.user).filter(pk=job_id).first()
+        if job is None or job.importer != importer_path(self.importer_class):
+            raise Http404
+        job = import_job_give_up_if_stale(job)
+        importer = self.importer_class(request.user)
+        context = self._import_context(request, importer)
+        token = staged_token(job)
+        context.update(
+            title=f"导入{self.model._meta.verbose_name}：{job.get_status_display()}",
+            job=job,
+            refresh_seconds=2 if job.active else None,
+            # A failed job can be confirmed again while its staged file is still there.
+            retry_token=token
+            if job.status == job.Status.FAILED
+            and job.user_id == request.user.pk
+            and find_staged(user=request.user, token=token)
+            else "",
+        )
+        return TemplateResponse(request, "admin/core/import_job.html", context)
 
 
 @admin.register(AuditLog)

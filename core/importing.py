@@ -271,6 +271,10 @@ class BaseImporter:
     key_field: str = "code"
     batch_size: int = 2000
     title: str = ""
+    # Optional ``progress(done, total)``, called every ``progress_every`` rows while the rows
+    # are checked and once when all are (background import jobs report it; see core.import_jobs).
+    progress: Callable[[int, int], None] | None = None
+    progress_every: int = 1000
 
     def __init__(self, user):
         self.user = user
@@ -424,7 +428,9 @@ class BaseImporter:
 
         items: list[tuple[int, models.Model]] = []
         seen: dict[Any, int] = {}
-        for row, values in rows:
+        for index, (row, values) in enumerate(rows):
+            if self.progress is not None and index % self.progress_every == 0:
+                self.progress(index, len(rows))
             key = values.get(self.key_field)
             if key in seen:
                 header = self.column_header(self.key_field)
@@ -443,6 +449,8 @@ class BaseImporter:
             items.append((row, obj))
             if len(result.errors) >= MAX_ERRORS:
                 break
+        if self.progress is not None:
+            self.progress(len(rows), len(rows))
         if not result.errors:
             result.errors.extend(self.check_all(items))
         result.errors.sort(key=lambda e: e.row)

@@ -115,3 +115,69 @@ class TaskOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class ImportJob(models.Model):
+    """One confirmed file import: who, which importer, which file (by its SHA-256), and how far.
+
+    Small files run in the request; large ones (``IMPORT_BACKGROUND_ROWS``) on a Celery worker,
+    which reports ``rows_done`` and a heartbeat as it goes. At most one queued or running job per
+    user, importer and file: a second confirm of the same file finds the first job.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    importer = models.CharField("导入器", max_length=200)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    digest = models.CharField("文件摘要（SHA-256）", max_length=64)
+    staged_name = models.CharField("暂存文件", max_length=255, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    background = models.BooleanField("后台执行", default=False)
+    attempt = models.PositiveIntegerField("执行次数", default=0)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_done = models.PositiveIntegerField("已处理行数", default=0)
+    result = models.JSONField("结果", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("确认时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "importer", "digest"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="core_importjob_one_active_per_file",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.digest[:12]} {self.get_status_display()}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

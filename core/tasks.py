@@ -21,3 +21,13 @@ def outbox_sweep() -> dict:
     from core.outbox import outbox_sweep as sweep
 
     return sweep()
+
+
+@shared_task(name="core.run_import_job", acks_late=True, reject_on_worker_lost=True)
+def run_import_job(job_id: int) -> str:
+    """Run one confirmed large import. A redelivered task (its worker died) takes the job over
+    only once its heartbeat is stale; a finished or failed job is left alone."""
+    from core.import_jobs import import_job_run
+
+    result = import_job_run(job_id=job_id)
+    return "done" if result is not None and result.committed else "not run or failed"

@@ -11,7 +11,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.jobs import ImportJobSerializer
 from core.api.permissions import ViewModelPermission
+from core.import_jobs import broker_configured, import_job_confirm
 from core.importing import CONTENT_TYPES
 from core.sensitive import sensitive_fields, sensitive_reveal
 from core.services import scoped_create, scoped_delete, scoped_update
@@ -26,6 +28,7 @@ ImportResultSerializer = inline_serializer(
         "dry_run": serializers.BooleanField(),
         "committed": serializers.BooleanField(),
         "errors": serializers.ListField(child=serializers.DictField()),
+        "job": serializers.URLField(required=False, help_text="确认导入时：导入任务的地址"),
     },
 )
 ImportUploadSerializer = inline_serializer(
@@ -127,7 +130,11 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         request=ImportUploadSerializer,
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={
+            200: ImportResultSerializer,
+            202: ImportJobSerializer,
+            400: ImportResultSerializer,
+        },
     )
     @action(
         detail=False,
@@ -136,6 +143,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def import_file(self, request, *args, **kwargs):
+        """上传 CSV/XLSX 导入。`dry_run` 默认 true：只检查、不写入。false：确认导入，全部成功或全部
+        不写入；超过 IMPORT_BACKGROUND_ROWS 行（且配置了消息队列）时在后台执行，返回 202 和导入任务
+        地址（`GET /api/v1/import-jobs/<id>/` 查询进度与结果），否则直接返回结果。同一文件的导入
+        仍在进行时再次确认，返回的是同一个导入任务。"""
         model = self.get_serializer_class().Meta.model
         meta = model._meta
         for perm in ("add", "change"):
@@ -148,11 +159,46 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         if upload.size > limit:
             raise ValidationError({"file": [f"文件超过 {limit // (1024 * 1024)} MB 上限。"]})
         dry_run = str(request.data.get("dry_run", "true")).lower() not in {"false", "0", "no"}
-        result = self._importer().run(upload.read(), upload.name, dry_run=dry_run)
-        return Response(
-            result.as_dict(),
-            status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST,
+        importer, data = self._importer(), upload.read()
+        if dry_run:
+            result = importer.run(data, upload.name, dry_run=True)
+            return Response(
+                result.as_dict(),
+                status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST,
+            )
+        return self._confirm_import(importer, data, upload.name)
+
+    def _confirm_import(self, importer, data: bytes, filename: str) -> Response:
+        """Through an import job: large files (with a broker) answer 202 with the job to poll;
+        the rest run here and answer with the result and the job's URL."""
+        rows = None
+        if broker_configured():
+            # The clean dry run first: its row count decides where the import runs.
+            check = importer.run(data, filename, dry_run=True)
+            if not check.ok:
+                check.dry_run = False
+                return Response(check.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+            rows = check.total
+        job, result = import_job_confirm(
+            actor=self.request.user,
+            importer_class=self.importer_class,
+            data=data,
+            filename=filename,
+            rows=rows,
         )
+        job.refresh_from_db()
+        job_data = ImportJobSerializer(job, context={"request": self.request}).data
+        if result is not None:
+            return Response(
+                {**result.as_dict(), "job": job_data["url"]},
+                status=status.HTTP_200_OK if result.committed else status.HTTP_400_BAD_REQUEST,
+            )
+        if job.active:
+            return Response(
+                job_data, status=status.HTTP_202_ACCEPTED, headers={"Location": job_data["url"]}
+            )
+        ok = job.status == job.Status.DONE
+        return Response(job_data, status=status.HTTP_200_OK if ok else status.HTTP_400_BAD_REQUEST)
 
 
 def _quote(name: str) -> str:
