@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,14 +21,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
+from core.reading import FileRejected, read_table
 from core.sensitive import log_unmasked_export, mask
 
 MAX_ERRORS = 500
 PREVIEW_ROWS = 20
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read (empty, wrong format or encoding, wrong sheet)."""
 
 
 class RowInvalid(Exception):
@@ -169,92 +164,6 @@ class Column:
     export: Callable[[Any], Any] | None = None
     help: str = ""
     aliases: tuple[str, ...] = ()
-
-
-# ---------------------------------------------------------------- reading files
-
-_FORMULA_RE = re.compile(r"^(=|[+\-@].*[(!])")
-
-
-def _looks_like_formula(value: str) -> bool:
-    return bool(_FORMULA_RE.match(value))
-
-
-def decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise FileRejected(
-        "文件编码无法识别：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV，或 XLSX 文件。"
-    )
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[list[str], list[bool]]]:
-    text = decode_text(data)
-    for values in csv.reader(io.StringIO(text, newline="")):
-        yield values, [_looks_like_formula(v) for v in values]
-
-
-def _xlsx_rows(data: bytes, sheet_name: str) -> Iterator[tuple[list[str], list[bool]]]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRejected("XLSX 文件已损坏或不是有效的 Excel 文件。") from exc
-    try:
-        if sheet_name in workbook.sheetnames:
-            sheet = workbook[sheet_name]
-        elif len(workbook.sheetnames) == 1:
-            sheet = workbook.worksheets[0]
-        else:
-            names = "、".join(workbook.sheetnames)
-            raise FileRejected(f"找不到名为“{sheet_name}”的工作表（文件中有：{names}）。")
-        for row in sheet.iter_rows():
-            values: list[str] = []
-            formulas: list[bool] = []
-            for cell in row:
-                value = cell.value
-                is_formula = cell.data_type == "f" or (
-                    isinstance(value, str) and _looks_like_formula(value)
-                )
-                formulas.append(is_formula)
-                values.append(_cell_text(value))
-            yield values, formulas
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.hour == value.minute == value.second == 0:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_table(data: bytes, filename: str, sheet_name: str):
-    """Yield (values, formula_flags) per line, the header line first."""
-    if not data:
-        raise FileRejected("文件为空（0 字节）。")
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx_rows(data, sheet_name)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise FileRejected("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx。")
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise FileRejected("文件扩展名是 .xlsx，但内容不是有效的 Excel 文件。")
-    return _csv_rows(data)
 
 
 # ---------------------------------------------------------------- the importer
