@@ -18,11 +18,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
 from core.reading import FileRejected, read_table
 from core.sensitive import log_unmasked_export, mask
+from core.validators import normalize_width, validate_code
 
 MAX_ERRORS = 500
 PREVIEW_ROWS = 20
@@ -164,6 +166,17 @@ class Column:
     export: Callable[[Any], Any] | None = None
     help: str = ""
     aliases: tuple[str, ...] = ()
+    # "app_label.Model.field" the column fills, where its name does not say it (the checks
+    # in ``BaseImporter.parser`` find ``field`` and ``<fk>_code`` on the importer's model).
+    target: str = ""
+
+
+# Columns holding identifiers (codes, ID numbers, phones): full-width input is normalised.
+_IDENTIFIER_NAMES = ("code", "id_number", "phone", "credit_code")
+
+
+def _is_identifier(name: str) -> bool:
+    return name in _IDENTIFIER_NAMES or name.endswith(tuple(f"_{n}" for n in _IDENTIFIER_NAMES))
 
 
 # ---------------------------------------------------------------- the importer
@@ -244,6 +257,52 @@ class BaseImporter:
             )
 
     # ---- machinery
+    def column_field(self, column: Column) -> tuple[models.Field | None, bool]:
+        """The model field a column fills and whether it is the row's own field (False: the
+        ``code`` of the record a ``<fk>_code`` column refers to)."""
+        if column.target:
+            label, _, name = column.target.rpartition(".")
+            return apps.get_model(label)._meta.get_field(name), True
+        opts = self.model._meta
+        try:
+            found = opts.get_field(column.field)
+            if found.concrete and not found.is_relation:
+                return found, True
+        except FieldDoesNotExist:
+            pass
+        if column.field.endswith("_code"):
+            try:
+                relation = opts.get_field(column.field.removesuffix("_code"))
+                if relation.is_relation and relation.related_model is not None:
+                    return relation.related_model._meta.get_field("code"), False
+            except FieldDoesNotExist:
+                pass
+        return None, False
+
+    def parser(self, column: Column) -> Callable[[str], Any]:
+        """``column.parse`` with the checks the database and the model would make at the
+        commit, so the dry run predicts it: identifiers typed full-width are normalised
+        (NFKC) first; text longer than the field's ``max_length`` and codes the model's
+        ``validate_code`` refuses are row errors."""
+        model_field, own = self.column_field(column)
+        identifier = _is_identifier(column.field)
+        max_length = model_field.max_length if isinstance(model_field, models.CharField) else None
+        code = own and model_field is not None and validate_code in model_field.validators
+        parse = column.parse
+        if not (identifier or max_length or code):
+            return parse
+
+        def checked(raw: str) -> Any:
+            value = parse(normalize_width(raw) if identifier else raw)
+            if isinstance(value, str) and value:
+                if max_length and len(value) > max_length:
+                    raise ValidationError(f"不能超过 {max_length} 个字符（现为 {len(value)} 个）。")
+                if code:
+                    validate_code(value)
+            return value
+
+        return checked
+
     def header_map(self, header: list[str]) -> dict[int, Column]:
         by_name: dict[str, Column] = {}
         for column in self.columns:
@@ -276,6 +335,7 @@ class BaseImporter:
         except StopIteration:
             raise FileRejected("文件为空。") from None
         mapping = self.header_map(header)
+        parsers = {index: self.parser(column) for index, column in mapping.items()}
         rows: list[tuple[int, dict[str, Any]]] = []
         for line, (values, formulas) in enumerate(iterator, start=2):
             if not any(v.strip() for v in values):
@@ -291,7 +351,7 @@ class BaseImporter:
                     row_errors.append(RowError(line, column.header, "必填，不能为空。"))
                     continue
                 try:
-                    parsed[column.field] = column.parse(raw)
+                    parsed[column.field] = parsers[index](raw)
                 except ValidationError as exc:
                     row_errors.append(RowError(line, column.header, " ".join(exc.messages)))
                 except (ValueError, TypeError) as exc:

@@ -208,20 +208,29 @@ def scan_sheet(stream: IO[bytes]) -> SheetScan:
         else:
             end = len(data)
         body, tail = data[:end], data[end:]
-        for piece in body.split(row_close):
+        # Most of a sheet that someone formatted down to row 1,048,576 holds no value: skip
+        # such stretches whole, keeping only the row count.
+        valued = body.count(cell_close)
+        scan.cells += valued
+        pieces = body.split(row_close) if valued else [body]
+        has_formulas = valued and any(tag in body for tag in formula_tags)
+        for piece in pieces:
             row_at = piece.rfind(row_open)
             if row_at < 0:
                 continue
             numbered = _ROW_R_RE.match(piece, row_at)
-            row_number = int(numbered.group(1)) if numbered else row_number + piece.count(row_open)
+            row_number = (
+                int(numbered.group(1)) if numbered else row_number + piece.count(row_open)
+            )
             close = piece.rfind(cell_close)
             if close < 0:
                 continue
-            scan.cells += piece.count(cell_close)
             scan.rows = max(scan.rows, row_number)
             cell_at = piece.rfind(cell_open, row_at, close)
-            scan.columns = max(scan.columns, _cell_column(piece, row_at, cell_at, cell_open) + 1)
-            if any(tag in piece for tag in formula_tags):
+            column = _cell_column(piece, row_at, cell_at, cell_open) + 1
+            if column > scan.columns:
+                scan.columns = column
+            if has_formulas:
                 for tag in formula_tags:
                     at = piece.find(tag, row_at)
                     while at >= 0:
@@ -281,21 +290,30 @@ def _calamine_reason(exc: Exception) -> str:
 
 
 def _xlsx_lines(sheet, formulas: dict[int, set[int]]) -> Iterator[Line]:
-    if sheet.height == 0:
-        return
-    first_row, first_column = sheet.start
-    # The range starts at its first valued cell: the lines and columns before it are empty.
-    yield from (([], []) for _ in range(first_row))
-    pad = [""] * first_column
-    for number, cells in enumerate(sheet.iter_rows(), start=first_row + 1):
-        values = pad + [_cell_text(v) for v in cells]
-        flags = [looks_like_formula(v) for v in values]
-        for column in formulas.get(number, ()):
-            if column >= len(values):  # a formula with no cached value ends the row
-                values.extend([""] * (column + 1 - len(values)))
-                flags.extend([False] * (column + 1 - len(flags)))
-            flags[column] = True
-        yield values, flags
+    number = 0
+    if sheet.height:
+        # python-calamine's rows start at row 1 (leading empty rows included) but its
+        # columns start at the first column with a value (tests/core/test_reading.py).
+        pad = [""] * sheet.start[1]
+        for cells in sheet.iter_rows():
+            number += 1
+            values = pad + [_cell_text(v) for v in cells]
+            yield _with_formulas(values, formulas.get(number, ()))
+    # Formula cells without a cached value hold nothing calamine keeps: they may end the sheet.
+    for row in sorted(r for r in formulas if r > number):
+        yield from (([], []) for _ in range(row - number - 1))
+        yield _with_formulas([], formulas[row])
+        number = row
+
+
+def _with_formulas(values: list[str], columns) -> Line:
+    flags = [looks_like_formula(v) for v in values]
+    for column in columns:
+        if column >= len(values):
+            values.extend([""] * (column + 1 - len(values)))
+            flags.extend([False] * (column + 1 - len(flags)))
+        flags[column] = True
+    return values, flags
 
 
 def _cell_text(value: Any) -> str:

@@ -101,7 +101,11 @@ class RosterImporter(BaseImporter):
     key_field = "id_number"
     columns = [
         Column(
-            "household_code", "户编码", required=True, help="全系统唯一；同一户的多行户信息须一致"
+            "household_code",
+            "户编码",
+            required=True,
+            help="全系统唯一；同一户的多行户信息须一致",
+            target="grids.Household.code",
         ),
         Column("grid_code", "网格编码", required=True, help="“网格”层级的编码"),
         Column("building_code", "楼栋编码"),
@@ -109,14 +113,20 @@ class RosterImporter(BaseImporter):
         Column("door_number", "门牌号", required=True, parse=_limited(64)),
         Column("head_name", "户主姓名", required=True, parse=_limited(64)),
         Column("size", "户人数", parse=_size),
-        Column("household_note", "户备注", parse=_limited(200)),
-        Column("name", "姓名", required=True, parse=_limited(64)),
-        Column("id_number", "身份证号", required=True, parse=_id_number),
-        Column("phone", "电话", parse=_phone),
+        Column("household_note", "户备注", parse=_limited(200), target="grids.Household.note"),
+        Column("name", "姓名", required=True, parse=_limited(64), target="grids.Resident.name"),
+        Column(
+            "id_number",
+            "身份证号",
+            required=True,
+            parse=_id_number,
+            target="grids.Resident.id_number",
+        ),
+        Column("phone", "电话", parse=_phone, target="grids.Resident.phone"),
         Column("relation", "与户主关系", required=True, parse=choice_parser(Relation)),
         Column("resident_type", "人员类型", parse=choice_parser(ResidentType)),
         *[Column(name, label, parse=parse_bool) for name, label in CARE_FLAGS.items()],
-        Column("note", "备注", parse=_limited(200)),
+        Column("note", "备注", parse=_limited(200), target="grids.Resident.note"),
     ]
 
     @property
@@ -147,7 +157,7 @@ class RosterImporter(BaseImporter):
             (
                 index,
                 column,
-                light.get(column.field, column.parse) if errors is None else column.parse,
+                light.get(column.field, column.parse) if errors is None else self.parser(column),
             )
             for index, column in self.header_map(header).items()
         ]
