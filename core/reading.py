@@ -193,7 +193,7 @@ def scan_sheet(stream: IO[bytes]) -> SheetScan:
         data = tail + chunk
         if prefix is None:
             found = _PREFIX_RE.search(data)
-            if found is None and chunk:
+            if found is None and chunk and len(data) < 1 << 20:
                 tail = data
                 continue
             prefix = (found.group(1) or b"") if found else b""
