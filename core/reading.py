@@ -219,9 +219,7 @@ def scan_sheet(stream: IO[bytes]) -> SheetScan:
             if row_at < 0:
                 continue
             numbered = _ROW_R_RE.match(piece, row_at)
-            row_number = (
-                int(numbered.group(1)) if numbered else row_number + piece.count(row_open)
-            )
+            row_number = int(numbered.group(1)) if numbered else row_number + piece.count(row_open)
             close = piece.rfind(cell_close)
             if close < 0:
                 continue
