@@ -157,7 +157,9 @@ class RosterImporter(BaseImporter):
             (
                 index,
                 column,
-                light.get(column.field, column.parse) if errors is None else self.parser(column),
+                light.get(column.field, self.parser(column))
+                if errors is None
+                else self.parser(column),
             )
             for index, column in self.header_map(header).items()
         ]

@@ -284,3 +284,14 @@ def test_full_width_id_number_updates_the_stored_resident(users, roster):
     assert Resident.objects.count() == before
     stored.refresh_from_db()
     assert stored.name == "改名"
+
+
+def test_full_width_codes_are_written_as_ascii(users, roster):
+    # Both passes (validate, then write) read the codes the same way.
+    wide = str.maketrans("ABGHNS-0123456789", "ＡＢＧＨＮＳ－０１２３４５６７８９")
+    rows = [HEADER, row("N-H9".translate(wide), "吴九", 109, grid="A-S1-G1".translate(wide))]
+    result = RosterImporter(users["cadre_a"]).run(csv_bytes(rows), "r.csv", dry_run=False)
+    assert result.committed, result.errors
+    household = Household.objects.get(code="N-H9")
+    assert household.grid.code == "A-S1-G1"
+    assert Resident.objects.filter(household=household, id_number=pid(109)).exists()
