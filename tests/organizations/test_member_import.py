@@ -233,3 +233,13 @@ def test_full_width_id_number_matches_the_stored_member(users, tree, members):
     # second record beside it.
     result = run(users["cadre_a"], [row(2, 身份证号=typed, 出生日期="1980-05-17")])
     assert_rejected(result, 2, "身份证号", "已在系统中登记", before)
+
+
+def test_long_unit_code_is_a_row_error_in_the_dry_run_as_at_the_commit(users, tree, unit):
+    before = Member.objects.count()
+    for dry_run in (True, False):
+        result = run(users["cadre_a"], [row(1, 工作单位="U" * 308)], dry_run=dry_run)
+        assert [str(e) for e in result.errors] == [
+            "第 2 行 工作单位: 不能超过 64 个字符（现为 308 个）。"
+        ]
+    assert Member.objects.count() == before
