@@ -6,8 +6,8 @@ its own forked process (CPU seconds and peak RSS its own), walking every line as
     and bounds), and on the same rows as UTF-8 CSV;
   - openpyxl read-only (``iter_rows(values_only=True)``), what the household roster used;
   - the hand-written ElementTree reader the member importer used until it was replaced,
-    loaded from git history (``git show 5516cae~1:organizations/member_xlsx.py``) when git
-    is available.
+    loaded from git history (the version before the commit that deleted
+    ``organizations/member_xlsx.py``) when git is available.
 Prints rows per CPU-second for each and calamine's share (scan vs parse).
 
     .venv/bin/python bench/xlsx_readers.py --rows 5000
@@ -29,15 +29,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-OLD_READER = "5516cae~1:organizations/member_xlsx.py"
+OLD_READER = "organizations/member_xlsx.py"
 
 
 def old_reader():
     """The replaced ElementTree reader, or None when its source is not in git here."""
-    try:
-        source = subprocess.run(
-            ["git", "show", OLD_READER], cwd=ROOT, capture_output=True, check=True, text=True
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, check=True, text=True
         ).stdout
+
+    try:
+        deleted = git("log", "--diff-filter=D", "-1", "--format=%H", "--", OLD_READER).strip()
+        if not deleted:
+            return None
+        source = git("show", f"{deleted}~1:{OLD_READER}")
     except (OSError, subprocess.CalledProcessError):
         return None
     # It imported helpers that now live in core.reading under other names.
