@@ -33,7 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gz_bench_grids"
-PROFILES = ROOT.parent / "shared" / "data" / "district_profiles.json"
+PROFILES = Path(
+    os.environ.get("DISTRICT_PROFILES")
+    or ROOT.parent / "shared" / "data" / "district_profiles.json"
+)
 TARGET_ROWS_PER_SECOND = 5000
 TARGET_PEAK_MB = 500
 SAMPLE_ROWS = 5000
@@ -214,7 +217,7 @@ def child_fast(path: str) -> dict:
     if profiler:
         profiler.enable()
     with open(path, "rb") as stream:
-        result = RosterImporter(user).run_stream(stream, "roster.csv", dry_run=False)
+        result = RosterImporter(user).run_stream(stream, Path(path).name, dry_run=False)
     if profiler:
         profiler.disable()
         profiler.dump_stats(os.environ["BENCH_PROFILE"])
@@ -228,6 +231,40 @@ def child_fast(path: str) -> dict:
         "load": os.getloadavg()[0],
         "peak_mb": peak_mb(),
     }
+
+
+def child_read(path: str) -> dict:
+    """Only the reading: every line of the file through core.reading.read_table."""
+    django_setup()
+    from core.reading import read_table
+    from grids.roster import RosterImporter
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(path, "rb") as stream:
+        lines = sum(
+            1 for values, _ in read_table(stream, Path(path).name, RosterImporter.sheet_name)
+        )
+    return {
+        "rows": lines - 1,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_mb": peak_mb(),
+    }
+
+
+def csv_to_xlsx(source: Path, target: Path) -> None:
+    import csv
+
+    import openpyxl
+
+    from grids.roster import RosterImporter
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(RosterImporter.sheet_name)
+    with source.open(encoding="utf-8-sig", newline="") as stream:
+        for values in csv.reader(stream):
+            sheet.append(values)
+    workbook.save(target)
 
 
 def child_baseline(path: str) -> dict:
@@ -328,13 +365,17 @@ def main() -> int:
         "--profile", metavar="FILE", help="导入进程的 cProfile 结果写到此文件（计时会变慢）"
     )
     parser.add_argument("--skip-baseline", action="store_true", help="不跑逐行基线（调优时用）")
+    parser.add_argument(
+        "--xlsx", action="store_true", help="另导入同样规模的 XLSX 花名册，与 CSV 比较每 CPU 秒行数"
+    )
     args = parser.parse_args()
     if args.profile:
         os.environ["BENCH_PROFILE"] = str(Path(args.profile).resolve())
     os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if args.child:
         mode, path = args.child
-        print(json.dumps(child_fast(path) if mode == "fast" else child_baseline(path)))
+        work = {"fast": child_fast, "read": child_read, "baseline": child_baseline}[mode]
+        print(json.dumps(work(path)))
         return 0
 
     p = profile()
@@ -391,7 +432,31 @@ def main() -> int:
             f"基线 django-import-export 逐行：{base['rows']} 行 / {base['seconds']:.1f} s = {base_rate:,.0f} 行/s，"
             f"峰值内存 {base['peak_mb']:.0f} MB；快速导入为其 {fast_rate / base_rate:.0f} 倍"
         )
-    for path in (main_csv, sample_csv):
+    read = run_child("read", main_csv)
+    print(
+        f"  其中读取（core.reading，CSV）：CPU {read['cpu_seconds']:.2f} s，"
+        f"占导入进程 CPU 的 {read['cpu_seconds'] / fast['cpu_seconds']:.0%}"
+    )
+    cleanup = [main_csv, sample_csv]
+    if args.xlsx:
+        # Other households (prefix X), the same size, as XLSX: the XLSX path beside the CSV one.
+        x_csv, x_xlsx = tmp / "x.csv", tmp / "roster.xlsx"
+        write_csv(x_csv, layout, p["households"], prefix="X", serial0=8_000_000, rng=rng)
+        csv_to_xlsx(x_csv, x_xlsx)
+        cleanup += [x_csv, x_xlsx]
+        xfast, xread = run_child("fast", x_xlsx), run_child("read", x_xlsx)
+        if "error" in xfast:
+            print("XLSX 导入失败：", xfast["error"])
+            return 1
+        print(
+            f"XLSX 花名册 {x_xlsx.stat().st_size / 1e6:.1f} MB：{xfast['rows']} 行 / "
+            f"{xfast['seconds']:.1f} s = {xfast['rows'] / xfast['seconds']:,.0f} 行/s，"
+            f"导入进程 CPU {xfast['cpu_seconds']:.1f} s（{xfast['rows'] / xfast['cpu_seconds']:,.0f} "
+            f"行/CPU 秒，CSV 为 {fast['rows'] / fast['cpu_seconds']:,.0f}），峰值内存 "
+            f"{xfast['peak_mb']:.0f} MB；其中读取 CPU {xread['cpu_seconds']:.2f} s"
+            f"（{xread['cpu_seconds'] / xfast['cpu_seconds']:.0%}），负载 {xfast['load']:.1f}"
+        )
+    for path in cleanup:
         path.unlink()
     tmp.rmdir()
     ok = fast_rate >= TARGET_ROWS_PER_SECOND and fast["peak_mb"] < TARGET_PEAK_MB

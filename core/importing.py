@@ -12,25 +12,22 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
+from core.reading import FileRejected, read_table
 from core.sensitive import log_unmasked_export, mask
+from core.validators import normalize_width, validate_code
 
 MAX_ERRORS = 500
 PREVIEW_ROWS = 20
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read (empty, wrong format or encoding, wrong sheet)."""
 
 
 class RowInvalid(Exception):
@@ -169,92 +166,17 @@ class Column:
     export: Callable[[Any], Any] | None = None
     help: str = ""
     aliases: tuple[str, ...] = ()
+    # "app_label.Model.field" the column fills, where its name does not say it (the checks
+    # in ``BaseImporter.parser`` find ``field`` and ``<fk>_code`` on the importer's model).
+    target: str = ""
 
 
-# ---------------------------------------------------------------- reading files
-
-_FORMULA_RE = re.compile(r"^(=|[+\-@].*[(!])")
-
-
-def _looks_like_formula(value: str) -> bool:
-    return bool(_FORMULA_RE.match(value))
+# Columns holding identifiers (codes, ID numbers, phones): full-width input is normalised.
+_IDENTIFIER_NAMES = ("code", "id_number", "phone", "credit_code")
 
 
-def decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise FileRejected(
-        "文件编码无法识别：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV，或 XLSX 文件。"
-    )
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[list[str], list[bool]]]:
-    text = decode_text(data)
-    for values in csv.reader(io.StringIO(text, newline="")):
-        yield values, [_looks_like_formula(v) for v in values]
-
-
-def _xlsx_rows(data: bytes, sheet_name: str) -> Iterator[tuple[list[str], list[bool]]]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRejected("XLSX 文件已损坏或不是有效的 Excel 文件。") from exc
-    try:
-        if sheet_name in workbook.sheetnames:
-            sheet = workbook[sheet_name]
-        elif len(workbook.sheetnames) == 1:
-            sheet = workbook.worksheets[0]
-        else:
-            names = "、".join(workbook.sheetnames)
-            raise FileRejected(f"找不到名为“{sheet_name}”的工作表（文件中有：{names}）。")
-        for row in sheet.iter_rows():
-            values: list[str] = []
-            formulas: list[bool] = []
-            for cell in row:
-                value = cell.value
-                is_formula = cell.data_type == "f" or (
-                    isinstance(value, str) and _looks_like_formula(value)
-                )
-                formulas.append(is_formula)
-                values.append(_cell_text(value))
-            yield values, formulas
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.hour == value.minute == value.second == 0:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_table(data: bytes, filename: str, sheet_name: str):
-    """Yield (values, formula_flags) per line, the header line first."""
-    if not data:
-        raise FileRejected("文件为空（0 字节）。")
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx_rows(data, sheet_name)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise FileRejected("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx。")
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise FileRejected("文件扩展名是 .xlsx，但内容不是有效的 Excel 文件。")
-    return _csv_rows(data)
+def _is_identifier(name: str) -> bool:
+    return name in _IDENTIFIER_NAMES or name.endswith(tuple(f"_{n}" for n in _IDENTIFIER_NAMES))
 
 
 # ---------------------------------------------------------------- the importer
@@ -339,6 +261,52 @@ class BaseImporter:
             )
 
     # ---- machinery
+    def column_field(self, column: Column) -> tuple[models.Field | None, bool]:
+        """The model field a column fills and whether it is the row's own field (False: the
+        ``code`` of the record a ``<fk>_code`` column refers to)."""
+        if column.target:
+            label, _, name = column.target.rpartition(".")
+            return apps.get_model(label)._meta.get_field(name), True
+        opts = self.model._meta
+        try:
+            found = opts.get_field(column.field)
+            if found.concrete and not found.is_relation:
+                return found, True
+        except FieldDoesNotExist:
+            pass
+        if column.field.endswith("_code"):
+            try:
+                relation = opts.get_field(column.field.removesuffix("_code"))
+                if relation.is_relation and relation.related_model is not None:
+                    return relation.related_model._meta.get_field("code"), False
+            except FieldDoesNotExist:
+                pass
+        return None, False
+
+    def parser(self, column: Column) -> Callable[[str], Any]:
+        """``column.parse`` with the checks the database and the model would make at the
+        commit, so the dry run predicts it: identifiers typed full-width are normalised
+        (NFKC) first; text longer than the field's ``max_length`` and codes the model's
+        ``validate_code`` refuses are row errors."""
+        model_field, own = self.column_field(column)
+        identifier = _is_identifier(column.field)
+        max_length = model_field.max_length if isinstance(model_field, models.CharField) else None
+        code = own and model_field is not None and validate_code in model_field.validators
+        parse = column.parse
+        if not (identifier or max_length or code):
+            return parse
+
+        def checked(raw: str) -> Any:
+            value = parse(normalize_width(raw) if identifier else raw)
+            if isinstance(value, str) and value:
+                if max_length and len(value) > max_length:
+                    raise ValidationError(f"不能超过 {max_length} 个字符（现为 {len(value)} 个）。")
+                if code:
+                    validate_code(value)
+            return value
+
+        return checked
+
     def header_map(self, header: list[str]) -> dict[int, Column]:
         by_name: dict[str, Column] = {}
         for column in self.columns:
@@ -371,6 +339,7 @@ class BaseImporter:
         except StopIteration:
             raise FileRejected("文件为空。") from None
         mapping = self.header_map(header)
+        parsers = {index: self.parser(column) for index, column in mapping.items()}
         rows: list[tuple[int, dict[str, Any]]] = []
         for line, (values, formulas) in enumerate(iterator, start=2):
             if not any(v.strip() for v in values):
@@ -386,7 +355,7 @@ class BaseImporter:
                     row_errors.append(RowError(line, column.header, "必填，不能为空。"))
                     continue
                 try:
-                    parsed[column.field] = column.parse(raw)
+                    parsed[column.field] = parsers[index](raw)
                 except ValidationError as exc:
                     row_errors.append(RowError(line, column.header, " ".join(exc.messages)))
                 except (ValueError, TypeError) as exc:

@@ -1,6 +1,7 @@
 """Validators for Chinese identifiers: ID numbers (GB 11643), phones, credit codes (GB 32100)."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,14 @@ def id_number_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
+def normalize_width(value: str) -> str:
+    """Full-width digits, letters and punctuation (typed with a Chinese input method, e.g.
+    "２１０３０２…", "ＤＹ－０１") as their ASCII forms (NFKC), so they validate and match."""
+    return unicodedata.normalize("NFKC", value) if not value.isascii() else value
+
+
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    return normalize_width(value or "").strip().upper()
 
 
 def birth_date_from_id(value: str) -> date | None:
@@ -48,7 +55,7 @@ _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
 
 def normalize_phone(value: str) -> str:
-    value = re.sub(r"[\s()（）]", "", (value or "").strip())
+    value = re.sub(r"[\s()（）]", "", normalize_width(value or "").strip())
     if value.startswith("+86"):
         value = value[3:]
     return value

@@ -1,7 +1,8 @@
 """The household/resident roster (户籍花名册): one row per resident with their household's
 columns. Built for district files of hundreds of thousands of rows:
 
-- the file is streamed twice (validate, then write), never held as rows or model instances;
+- the file is read once and walked twice (validate, then write), never held as parsed rows
+  or model instances (CSV streams from disk again; XLSX re-walks calamine's parsed sheet);
 - look-ups (grids, buildings, existing households and residents) are loaded by code in chunks;
 - every check of the model (ID checksum, phone, choices, grid/building/micro-grid agreement,
   scope, one ID number in one household only) is applied per row in plain Python;
@@ -11,8 +12,6 @@ columns. Built for district files of hundreds of thousands of rows:
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import time
 from collections.abc import Iterator
@@ -30,13 +29,12 @@ from core.importing import (
     FileRejected,
     ImportResult,
     RowError,
-    _looks_like_formula,
     choice_parser,
     parse_bool,
     parse_int,
-    read_table,
 )
 from core.masking import mask_id_number, mask_name
+from core.reading import read_table
 from core.scope import in_scope
 from core.services import audit
 from core.validators import (
@@ -63,7 +61,6 @@ HOUSEHOLD_FIELDS = (
 )
 FLAG_FIELDS = tuple(CARE_FLAGS)
 CHUNK = 5000
-_FORMULA_START = frozenset("=+-@")
 
 
 def _size(value: str) -> int:
@@ -98,43 +95,17 @@ def _limited(length: int):
     return parse
 
 
-def _encoding(stream: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) if the whole stream decodes as such, else GB18030."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        stream.seek(0)
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                if b"\x00" in chunk:
-                    raise UnicodeDecodeError(encoding, b"", 0, 1, "NUL byte")
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        stream.seek(0)
-        return encoding
-    raise FileRejected(
-        "文件编码无法识别：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV，或 XLSX 文件。"
-    )
-
-
-def _csv_stream(stream: IO[bytes]) -> Iterator[tuple[list[str], list[bool]]]:
-    """CSV lines read lazily from a binary stream."""
-    text = io.TextIOWrapper(stream, encoding=_encoding(stream), newline="")
-    try:
-        for values in csv.reader(text):
-            yield values, [v[:1] in _FORMULA_START and _looks_like_formula(v) for v in values]
-    finally:
-        text.detach()
-
-
 class RosterImporter(BaseImporter):
     model = Household
     title = sheet_name = "户籍花名册"
     key_field = "id_number"
     columns = [
         Column(
-            "household_code", "户编码", required=True, help="全系统唯一；同一户的多行户信息须一致"
+            "household_code",
+            "户编码",
+            required=True,
+            help="全系统唯一；同一户的多行户信息须一致",
+            target="grids.Household.code",
         ),
         Column("grid_code", "网格编码", required=True, help="“网格”层级的编码"),
         Column("building_code", "楼栋编码"),
@@ -142,14 +113,20 @@ class RosterImporter(BaseImporter):
         Column("door_number", "门牌号", required=True, parse=_limited(64)),
         Column("head_name", "户主姓名", required=True, parse=_limited(64)),
         Column("size", "户人数", parse=_size),
-        Column("household_note", "户备注", parse=_limited(200)),
-        Column("name", "姓名", required=True, parse=_limited(64)),
-        Column("id_number", "身份证号", required=True, parse=_id_number),
-        Column("phone", "电话", parse=_phone),
+        Column("household_note", "户备注", parse=_limited(200), target="grids.Household.note"),
+        Column("name", "姓名", required=True, parse=_limited(64), target="grids.Resident.name"),
+        Column(
+            "id_number",
+            "身份证号",
+            required=True,
+            parse=_id_number,
+            target="grids.Resident.id_number",
+        ),
+        Column("phone", "电话", parse=_phone, target="grids.Resident.phone"),
         Column("relation", "与户主关系", required=True, parse=choice_parser(Relation)),
         Column("resident_type", "人员类型", parse=choice_parser(ResidentType)),
         *[Column(name, label, parse=parse_bool) for name, label in CARE_FLAGS.items()],
-        Column("note", "备注", parse=_limited(200)),
+        Column("note", "备注", parse=_limited(200), target="grids.Resident.note"),
     ]
 
     @property
@@ -159,12 +136,11 @@ class RosterImporter(BaseImporter):
     # ------------------------------------------------------------------ reading
 
     def _table(self, stream: IO[bytes], filename: str):
-        head = stream.read(8)
-        stream.seek(0)
-        is_excel = head[:4] == b"PK\x03\x04" or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-        if not head or is_excel or filename.lower().endswith((".xlsx", ".xlsm")):
-            return read_table(stream.read(), filename, self.sheet_name)
-        return _csv_stream(stream)
+        # Read once: pass 2 iterates the same table again (CSV streams from the start again,
+        # XLSX re-walks the sheet calamine already parsed).
+        if getattr(self, "_read", (None,))[0] is not stream:
+            self._read = (stream, read_table(stream, filename, self.sheet_name))
+        return self._read[1]
 
     def _rows(
         self, stream, filename, errors: list[RowError] | None
@@ -181,7 +157,9 @@ class RosterImporter(BaseImporter):
             (
                 index,
                 column,
-                light.get(column.field, column.parse) if errors is None else column.parse,
+                light.get(column.field, self.parser(column))
+                if errors is None
+                else self.parser(column),
             )
             for index, column in self.header_map(header).items()
         ]

@@ -55,7 +55,6 @@ from organizations.choices import (
     Weekday,
 )
 from organizations.member_selectors import linkable_units_q
-from organizations.member_xlsx import fast_xlsx_rows
 from organizations.models import (
     Appraisal,
     Body,
@@ -150,15 +149,7 @@ class LinkedImporter(BaseImporter):
     plain_fields: tuple[str, ...] = ()
     code_prefix = staticmethod(codes.member_code)
 
-    def run(self, data: bytes, filename: str = "", *, dry_run: bool = True) -> ImportResult:
-        self._data = data
-        return super().run(data, filename, dry_run=dry_run)
-
     def parse_rows(self, table, result: ImportResult) -> list[tuple[int, dict[str, Any]]]:
-        if getattr(self, "_data", b"")[:4] == b"PK\x03\x04":
-            # Same lines as the base reader, read without openpyxl's per-cell objects (the base
-            # reader's generator has not started yet, so it costs nothing).
-            table = fast_xlsx_rows(self._data, self.sheet_name)
         rows = super().parse_rows(table, result)
         # A file without a code column describes new records: each gets a fresh code.
         column = next(c for c in self.columns if c.field == self.key_field)

@@ -237,3 +237,61 @@ def test_admin_import_preview_and_confirm(admin_client_for, users, roster):
 def test_roster_template_has_chinese_headers(users, roster):
     content = RosterImporter(users["cadre_a"]).template("csv").decode("utf-8-sig")
     assert content.splitlines()[0].startswith("*户编码,*网格编码,楼栋编码")
+
+
+def test_long_and_invalid_household_codes_fail_in_the_dry_run_not_in_copy(api, users, roster):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = counts()
+    for code, message in (("H" * 308, "不能超过 64 个字符"), ("N H/3", "编码只能包含")):
+        rows = [*good_rows(), row(code, "吴一", 104)]
+        preview = RosterImporter(users["cadre_a"]).run(csv_bytes(rows), "r.csv", dry_run=True)
+        assert len(preview.errors) == 1
+        assert str(preview.errors[0]).startswith(f"第 5 行 户编码: {message}")
+        response = api(users["cadre_a"]).post(
+            "/api/v1/households/import/",
+            {"file": SimpleUploadedFile("r.csv", csv_bytes(rows)), "dry_run": "false"},
+            format="multipart",
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["message"].startswith(f"第 5 行 户编码: {message}")
+    assert counts() == before
+
+
+def test_full_width_id_number_updates_the_stored_resident(users, roster):
+    stored = Resident.objects.select_related("household").first()
+    typed = stored.id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    household = stored.household
+    rows = [
+        HEADER,
+        row(
+            household.code,
+            "改名",
+            0,
+            id_number=typed,
+            grid=household.grid.code,
+            building=household.building.code if household.building_id else "",
+            micro=household.micro_grid.code if household.micro_grid_id else "",
+            door=household.door_number,
+            head=household.head_name,
+            size=str(household.size),
+        ),
+    ]
+    before = Resident.objects.count()
+    result = RosterImporter(users["cadre_a"]).run(csv_bytes(rows), "r.csv", dry_run=False)
+    assert result.committed, result.errors
+    assert (result.created, result.updated) == (0, 1)
+    assert Resident.objects.count() == before
+    stored.refresh_from_db()
+    assert stored.name == "改名"
+
+
+def test_full_width_codes_are_written_as_ascii(users, roster):
+    # Both passes (validate, then write) read the codes the same way.
+    wide = str.maketrans("ABGHNS-0123456789", "ＡＢＧＨＮＳ－０１２３４５６７８９")
+    rows = [HEADER, row("N-H9".translate(wide), "吴九", 109, grid="A-S1-G1".translate(wide))]
+    result = RosterImporter(users["cadre_a"]).run(csv_bytes(rows), "r.csv", dry_run=False)
+    assert result.committed, result.errors
+    household = Household.objects.get(code="N-H9")
+    assert household.grid.code == "A-S1-G1"
+    assert Resident.objects.filter(household=household, id_number=pid(109)).exists()

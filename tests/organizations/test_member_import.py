@@ -211,3 +211,35 @@ def test_xlsx_with_date_cells_accepted_and_formulas_rejected(users, tree):
     second[1] = '=HYPERLINK("http://example.invalid","点我")'
     result = MemberImporter(users["cadre_a"]).run(xlsx_file([second]), "m.xlsx", dry_run=False)
     assert_rejected(result, 2, "姓名", "不接受公式", 1)
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def test_full_width_id_number_matches_the_stored_member(users, tree, members):
+    # Typed with a Chinese input method: the same person, never a second member.
+    stored = members["a1"]
+    before = Member.objects.count()
+    typed = stored.id_number.translate(FULL_WIDTH)
+    assert typed != stored.id_number
+    same = row(1, 党员编号=stored.code, 身份证号=typed, 出生日期="1980-05-17", 姓名="张三丰")
+    result = run(users["cadre_a"], [same])
+    assert result.committed and (result.created, result.updated) == (0, 1), result.errors
+    stored.refresh_from_db()
+    assert stored.name == "张三丰" and stored.id_number.isascii()
+    assert Member.objects.count() == before
+
+    # Without the code the full-width ID still finds the stored member: a row error, not a
+    # second record beside it.
+    result = run(users["cadre_a"], [row(2, 身份证号=typed, 出生日期="1980-05-17")])
+    assert_rejected(result, 2, "身份证号", "已在系统中登记", before)
+
+
+def test_long_unit_code_is_a_row_error_in_the_dry_run_as_at_the_commit(users, tree, unit):
+    before = Member.objects.count()
+    for dry_run in (True, False):
+        result = run(users["cadre_a"], [row(1, 工作单位="U" * 308)], dry_run=dry_run)
+        assert [str(e) for e in result.errors] == [
+            "第 2 行 工作单位: 不能超过 64 个字符（现为 308 个）。"
+        ]
+    assert Member.objects.count() == before
