@@ -501,7 +501,7 @@ def tokens() -> dict[str, str]:
     return {u.username: Token.objects.get_or_create(user=u)[0].key for u in users}
 
 
-def start_server(workers: int) -> subprocess.Popen:
+def start_server(workers: int, app_dir: Path = ROOT) -> subprocess.Popen:
     env = {
         **os.environ,
         "APP_ENV": "development",
@@ -521,7 +521,7 @@ def start_server(workers: int) -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=app_dir,
         env=env,
         start_new_session=True,
     )
@@ -623,7 +623,7 @@ def run_load(args) -> int:
     for who, label in (("bench-street", "街道"), ("bench-community", "社区")):
         for name in LISTS:
             targets.append((f"{name}（{label}）", f"/api/v1/{name}/?page_size=50", keys[who]))
-    server = start_server(args.workers)
+    server = start_server(args.workers, Path(args.app_dir).resolve())
     stats = {label: {"lat": [], "wall": 0.0, "err": 0, "cpu": 0.0} for label, _, _ in targets}
     cpu_start, load_start = time.process_time(), os.getloadavg()
     try:
@@ -693,6 +693,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync 进程数")
+    parser.add_argument(
+        "--app-dir",
+        default=str(ROOT),
+        help="从另一份代码（如旧版本的 git archive）启动 gunicorn，用于前后对比；需含 core/api/bench.py",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or DEFAULT_URL
     import django
