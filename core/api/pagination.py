@@ -45,7 +45,7 @@ class EstimatedCountPaginator(DjangoPaginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if self._want_exact or not hasattr(queryset, "query"):
+        if self._want_exact or not hasattr(queryset, "query") or queryset.query.combinator:
             return super().count
         if connections[queryset.db].vendor != "postgresql":
             return super().count
