@@ -1,5 +1,6 @@
 """/api/v1/: every app that has an ``api/urls.py`` contributes its routes here."""
 
+import os
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -13,6 +14,10 @@ urlpatterns = [
     path("", api_root, name="api-root"),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
+if os.environ.get("API_BENCH_CEILING") == "1":  # bench/api_lists.py's bare view only
+    from core.api.bench import bench_ceiling
+
+    urlpatterns.append(path("bench/ceiling/", bench_ceiling))
 for app in settings.PROJECT_APPS:
     module = f"{app}.api.urls"
     if find_spec(f"{app}.api") and find_spec(module):

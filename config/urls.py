@@ -2,8 +2,9 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
+from core.api.schema_view import CachedSpectacularAPIView
 from core.media import protected_file, protected_thumbnail
 from core.views import healthz
 
@@ -21,7 +22,7 @@ urlpatterns = [
     path("files/thumb/<path:name>", protected_thumbnail, name="protected-thumbnail"),
     path("files/<path:name>", protected_file, name="protected-file"),
     path("api/v1/", include("config.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", CachedSpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 if find_spec("portal.urls"):

@@ -305,6 +305,7 @@ class AgreementTemplateViewSet(ScopedModelViewSet):
     lookup_field = "organization__code"
     lookup_url_kwarg = "street"
     http_method_names = ["get", "put", "patch", "head", "options"]
+    ordering = ["organization__code"]  # stable pages
 
     @staticmethod
     def selector(user):

@@ -76,6 +76,7 @@ class Grid(MPTTModel, TimeStampedModel):
     class Meta:
         verbose_name = "网格"
         verbose_name_plural = "网格"
+        indexes = [models.Index(fields=["tree_id", "lft"], name="grid_tree_lft_idx")]
 
     def __str__(self) -> str:
         return self.name

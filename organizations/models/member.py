@@ -99,7 +99,11 @@ class Member(TimeStampedModel):
         verbose_name = "党员"
         verbose_name_plural = "党员"
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["branch", "category"])]
+        indexes = [
+            models.Index(fields=["branch", "category"]),
+            # The list's default order (name, id): a top-50 from the index, not a full sort.
+            models.Index(fields=["name", "id"], name="member_name_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"

@@ -58,6 +58,9 @@ class Organization(MPTTModel, TimeStampedModel):
     class Meta:
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
+        # The scope range (tree_id, lft BETWEEN …) every scoped query filters on, and the
+        # tree order of the organisations list.
+        indexes = [models.Index(fields=["tree_id", "lft"], name="org_tree_lft_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -254,3 +254,75 @@ def test_status_change_through_update_is_refused_and_changes_nothing(api, users,
     vol_a.refresh_from_db()
     assert vol_a.status == "registered" and vol_a.note == ""
     assert vol_a.history.count() == 1
+
+
+def test_volunteer_hours_list_queries_do_not_grow_with_the_ledger(api, users, vol_a):
+    """GET …/volunteers/{number}/hours/ (the nested ledger): the same number of queries for 3
+    entries as for 30, corrections included (was one query per entry)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from volunteers.services import hours_correct
+
+    cadre = users["cadre_a"]
+    client = api(cadre)
+    url = f"/api/v1/volunteers/{vol_a.number}/hours/"
+    counts = []
+    for target in (3, 30):
+        while HoursEntry.objects.filter(volunteer=vol_a).count() < target:
+            entry = hours_award(
+                actor=cadre,
+                volunteer=vol_a,
+                hours=2,
+                served_on=timezone.localdate(),
+                reason="补录",
+            )
+            if HoursEntry.objects.filter(volunteer=vol_a).count() < target:
+                hours_correct(actor=cadre, entry=entry, new_hours=3, reason="更正")
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.json()["entries"]) == target
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_hours_admin_changelist_queries_do_not_grow_with_corrections(admin_client_for, users, tree):
+    """The admin ledger at 3 and 30 rows, half of them corrections (whose "corrects" column
+    names the corrected entry's volunteer): the same number of queries."""
+    from django.contrib import admin
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from volunteers.services import hours_correct
+
+    street = users["street"]
+    for i in range(15):
+        volunteer = VolunteerFactory(community=tree["community_a"])
+        entry = hours_award(
+            actor=street,
+            volunteer=volunteer,
+            hours=2,
+            served_on=timezone.localdate(),
+            reason="补录",
+        )
+        hours_correct(actor=street, entry=entry, new_hours=3, reason=f"更正{i}")
+    model_admin = admin.site._registry[HoursEntry]
+    client = admin_client_for(street)
+    url = reverse("admin:volunteers_hoursentry_changelist")
+    client.get(url)
+    counts = []
+    original = model_admin.list_per_page
+    try:
+        for per_page in (3, 30):
+            model_admin.list_per_page = per_page
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200
+            assert len(response.context["cl"].result_list) == per_page
+            counts.append(len(queries))
+    finally:
+        model_admin.list_per_page = original
+    assert counts[0] == counts[1], counts

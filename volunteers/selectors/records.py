@@ -136,15 +136,25 @@ def sign_ups_of_volunteer(volunteer: Volunteer) -> QuerySet[SignUp]:
 
 
 def hours_entries_visible_to(user) -> QuerySet[HoursEntry]:
+    # corrects__volunteer: a correction row shows the entry it corrects, whose __str__ names
+    # the volunteer (one query per correction on the admin changelist otherwise).
     return HoursEntry.objects.visible_to(user).select_related(
-        "volunteer", "volunteer__community", "activity", "wish", "corrects", "created_by"
+        "volunteer",
+        "volunteer__community",
+        "activity",
+        "wish",
+        "corrects",
+        "corrects__volunteer",
+        "created_by",
     )
 
 
 def volunteer_ledger(volunteer: Volunteer) -> QuerySet[HoursEntry]:
     return (
         HoursEntry.objects.filter(volunteer=volunteer)
-        .select_related("activity", "wish", "corrects", "created_by")
+        # volunteer: the serializer writes each entry's volunteer number (one query per
+        # entry otherwise).
+        .select_related("volunteer", "activity", "wish", "corrects", "created_by")
         .prefetch_related(Prefetch("corrections", queryset=HoursEntry.objects.order_by("id")))
         .order_by("served_on", "id")
     )

@@ -46,6 +46,7 @@ class WorkListVersionViewSet(ScopedModelViewSet):
     serializer_class = s.WorkListVersionSerializer
     filterset_fields = ["status"]
     search_fields = ["title", "code"]
+    ordering = ["street__code", "-published_at", "-id"]  # stable pages
 
     @staticmethod
     def selector(user):
@@ -187,6 +188,7 @@ class IndicatorSetViewSet(ScopedModelViewSet):
 
     serializer_class = s.IndicatorSetSerializer
     filterset_fields = ["status"]
+    ordering = ["code"]  # stable pages
 
     @staticmethod
     def selector(user):
