@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("web", "worker", "beat")
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "default.conf.template"
 # Read by the settings but meaningless in the containers (they use PostgreSQL).
-DEVELOPMENT_ONLY = {"SQLITE_PATH"}
+DEVELOPMENT_ONLY = {"SQLITE_PATH", "API_BENCH_CEILING"}
 # What `docker compose` needs to interpolate the file.
 COMPOSE_ENV = {
     "SECRET_KEY": "x" * 64,
