@@ -76,14 +76,15 @@ from organizations.models import (
 from organizations.models.standing import COMMITTEE_KINDS
 
 
-def code_parser(generate):
-    """A code column: blank gets a fresh code, anything else must be a valid code."""
+def code_parser(generate=None):
+    """A code column: blank means a new record (it gets a readable code from its community
+    when the file is written, ``LinkedImporter.assign_codes``); anything else must be a valid
+    code. ``generate`` is no longer used (kept for callers)."""
 
     def parse(value: str) -> str:
         value = value.strip()
-        if not value:
-            return generate()
-        validate_code(value)
+        if value:
+            validate_code(value)
         return value
 
     return parse
@@ -148,7 +149,6 @@ class LinkedImporter(BaseImporter):
 
     links: tuple[Link, ...] = ()
     plain_fields: tuple[str, ...] = ()
-    code_prefix = staticmethod(codes.member_code)
 
     def run(self, data: bytes, filename: str = "", *, dry_run: bool = True) -> ImportResult:
         self._data = data
@@ -161,11 +161,28 @@ class LinkedImporter(BaseImporter):
             table = fast_xlsx_rows(self._data, self.sheet_name)
         rows = super().parse_rows(table, result)
         # A file without a code column describes new records: each gets a fresh code.
-        column = next(c for c in self.columns if c.field == self.key_field)
         for _, values in rows:
-            if self.key_field not in values:
-                values[self.key_field] = column.parse("")
+            values.setdefault(self.key_field, "")
         return rows
+
+    def assign_codes(self, new: list[models.Model]) -> None:
+        if self.key_field != "code":
+            return
+        by_anchor: dict[Any, list[models.Model]] = {}
+        for obj in new:
+            if not obj.code:
+                by_anchor.setdefault(scope_anchor(obj), []).append(obj)
+        for anchor, objs in by_anchor.items():
+            for obj, code in zip(
+                objs, codes.readable_codes(self.model, anchor, len(objs)), strict=True
+            ):
+                obj.code = code
+
+    def preview_row(self, row, obj):
+        item = super().preview_row(row, obj)
+        if not item["key"]:
+            item["key"] = "（系统生成）"
+        return item
 
     def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         super().prepare(rows)
@@ -227,7 +244,7 @@ class LinkedImporter(BaseImporter):
 
     def build(self, row: int, values: dict[str, Any]) -> models.Model:
         code = values["code"]
-        obj = self.existing.get(code)
+        obj = self.existing.get(code) if code else None
         code_header = self.column_header("code")
         if obj is None:
             obj = self.model(code=code)
@@ -313,6 +330,7 @@ def duplicate_errors(items, key, header: str, message: str) -> list[RowError]:
 
 
 UNIT_HELP = "共驻共建单位编码或统一社会信用代码"
+CODE_HELP = "留空为新增，编号由系统按社区生成"
 ORG_CODE = _code_of
 
 
@@ -326,7 +344,12 @@ class MemberImporter(LinkedImporter):
     title = "党员"
     sheet_name = "党员"
     columns = [
-        Column("code", "党员编号", parse=code_parser(codes.member_code), help="留空为新增党员"),
+        Column(
+            "code",
+            "党员编号",
+            parse=code_parser(),
+            help="留空为新增党员（或按身份证号匹配已有党员），编号由系统按社区生成，如 DY-YL-0001",
+        ),
         Column("name", "姓名", required=True),
         Column("id_number", "身份证号", required=True, parse=parse_id_number),
         Column(
@@ -390,8 +413,11 @@ class MemberImporter(LinkedImporter):
             ).values_list("id_number", "code", "branch__tree_id", "branch__lft"):
                 self.id_owner[id_number] = (code, tree_id, lft)
 
+    alternate_key_field = "id_number"
+
     def build(self, row, values):
-        values.setdefault("status", MemberStatus.FULL)
+        if not values.get("status"):
+            values["status"] = MemberStatus.FULL
         id_number = values["id_number"]
         if not values.get("birth_date"):
             values["birth_date"] = birth_date_from_id(id_number)
@@ -550,7 +576,7 @@ class PostImporter(LinkedImporter):
     title = "服务岗位"
     sheet_name = "服务岗位"
     columns = [
-        Column("code", "岗位编码", parse=code_parser(codes.post_code)),
+        Column("code", "岗位编码", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "设岗社区编码", required=True, export=ORG_CODE("community__code")),
         Column(
             "kind",
@@ -600,7 +626,7 @@ class RegistrationImporter(LinkedImporter):
     sheet_name = "双报到登记"
     masked_columns = {MEMBER_ID: "id"}
     columns = [
-        Column("code", "报到编号", parse=code_parser(codes.registration_code)),
+        Column("code", "报到编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("member__id_number"),
         Column("member_name", "党员姓名", export=_code_of("member__name"), help="仅核对用"),
         Column("community_code", "报到社区编码", required=True, export=ORG_CODE("community__code")),
@@ -655,7 +681,7 @@ class PostClaimImporter(_RegistrationLinks, LinkedImporter):
     title = "岗位认领"
     sheet_name = "岗位认领"
     columns = [
-        Column("code", "认领编号", parse=code_parser(codes.claim_code)),
+        Column("code", "认领编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("registration__member__id_number"),
         Column("post_code", "岗位编码", required=True, export=ORG_CODE("post__code")),
         Column("claimed_on", "认领日期", required=True, parse=parse_date),
@@ -704,7 +730,7 @@ class MemberActivityImporter(_RegistrationLinks, LinkedImporter):
     title = "报到活动记录"
     sheet_name = "报到活动记录"
     columns = [
-        Column("code", "记录编号", parse=code_parser(codes.activity_code)),
+        Column("code", "记录编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("registration__member__id_number"),
         Column("date", "活动日期", required=True, parse=parse_date),
         Column("hours", "服务时长", required=True, parse=parse_decimal, help="小时"),
@@ -728,7 +754,7 @@ class AppraisalImporter(LinkedImporter):
     sheet_name = "民主评议"
     masked_columns = {MEMBER_ID: "id"}
     columns = [
-        Column("code", "评议编号", parse=code_parser(codes.appraisal_code)),
+        Column("code", "评议编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("member__id_number"),
         Column("year", "年度", required=True, parse=parse_int),
         Column(
@@ -777,7 +803,7 @@ class CommitteeSeatImporter(LinkedImporter):
     title = "兼职委员"
     sheet_name = "兼职委员"
     columns = [
-        Column("code", "委员编号", parse=code_parser(codes.seat_code)),
+        Column("code", "委员编号", parse=code_parser(), help=CODE_HELP),
         Column("committee_code", "所在党委编码", required=True, export=ORG_CODE("committee__code")),
         Column("person_name", "姓名", required=True),
         Column(
@@ -811,7 +837,7 @@ class StandingAppointmentImporter(LinkedImporter):
     title = "第一书记与党建专员"
     sheet_name = "第一书记与党建专员"
     columns = [
-        Column("code", "任职编号", parse=code_parser(codes.appointment_code)),
+        Column("code", "任职编号", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "社区编码", required=True, export=ORG_CODE("community__code")),
         Column(
             "kind",
@@ -841,7 +867,7 @@ class SentDownCadreImporter(LinkedImporter):
     title = "下沉党员"
     sheet_name = "下沉党员"
     columns = [
-        Column("code", "下沉编号", parse=code_parser(codes.cadre_code)),
+        Column("code", "下沉编号", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "下沉社区编码", required=True, export=ORG_CODE("community__code")),
         Column("person_name", "姓名", required=True),
         Column("unit_code", "派出单位", export=ORG_CODE("unit__code"), help=UNIT_HELP),
@@ -893,7 +919,7 @@ class BodyImporter(LinkedImporter):
     title = "社区治理主体"
     sheet_name = "6根针"
     columns = [
-        Column("code", "主体编码", parse=code_parser(codes.body_code)),
+        Column("code", "主体编码", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "所在社区编码", required=True, export=ORG_CODE("community__code")),
         Column(
             "kind",
@@ -923,7 +949,7 @@ class FinancialDisclosureImporter(LinkedImporter):
     title = "财务信息公开"
     sheet_name = "财务信息公开"
     columns = [
-        Column("code", "公开编号", parse=code_parser(codes.disclosure_code)),
+        Column("code", "公开编号", parse=code_parser(), help=CODE_HELP),
         Column("body_code", "股份合作公司编码", required=True, export=ORG_CODE("body__code")),
         Column("period", "公开期间", required=True),
         Column("period_start", "期间开始", required=True, parse=parse_date),
@@ -986,6 +1012,9 @@ class SixHavesImporter(LinkedImporter):
         "checked_on",
         "note",
     )
+
+    def stored_key(self, obj):
+        return obj.branch.code
 
     def load_existing(self, keys):
         return {
