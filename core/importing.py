@@ -24,7 +24,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
 from core.masking import looks_masked, matches_mask
-from core.scope import in_scope, scope_anchor
+from core.scope import in_scope, restrict, scope_anchor
 from core.sensitive import log_unmasked_export, mask
 
 MAX_ERRORS = 500
@@ -438,7 +438,12 @@ class BaseImporter:
         for column in self.columns:
             if column.field == field_name or column.field == f"{field_name}_code":
                 return column.header
-        return self.model._meta.get_field(field_name).verbose_name if field_name else ""
+        if not field_name:
+            return ""
+        try:
+            return self.model._meta.get_field(field_name).verbose_name
+        except FieldDoesNotExist:
+            return field_name
 
     def validation_errors(self, row: int, exc: ValidationError) -> list[RowError]:
         errors: list[RowError] = []
@@ -457,10 +462,10 @@ class BaseImporter:
 
     def visible_queryset(self) -> models.QuerySet:
         """The records this user may see (and so re-import unchanged)."""
-        manager = self.model._default_manager
+        queryset = self.model._default_manager.all()
         if getattr(self.model, "scope_path", None) is None:
-            return manager.all()
-        return manager.all().visible_to(self.user)
+            return queryset
+        return restrict(queryset, self.user)
 
     def may_change(self, stored: models.Model) -> bool:
         if getattr(self.model, "scope_path", None) is None:
@@ -471,6 +476,13 @@ class BaseImporter:
         anchor = scope_anchor(stored) if getattr(self.model, "scope_path", None) else None
         return f"“{anchor}”" if anchor is not None else "其他单位"
 
+    @property
+    def key_is_field(self) -> bool:
+        try:
+            return self.model._meta.get_field(self.key_field).concrete
+        except FieldDoesNotExist:
+            return False
+
     def stored_key(self, obj: models.Model) -> Any:
         return getattr(obj, self.key_field)
 
@@ -479,11 +491,7 @@ class BaseImporter:
         row with its record's exported cells costs no query per row)."""
         if not keys:
             return {}
-        try:
-            self.model._meta.get_field(self.key_field)
-            by_field = True
-        except FieldDoesNotExist:
-            by_field = False
+        by_field = self.key_is_field
         found: dict[Any, models.Model] = {}
         wanted = set(keys)
         if not by_field:
@@ -693,7 +701,7 @@ class BaseImporter:
         changes: dict[int, list[dict[str, str]]] = {}
         for row, values in rows:
             key = values.get(self.key_field)
-            if key and key in self.existing and key not in self.stored:
+            if key and self.key_is_field and key in self.existing and key not in self.stored:
                 # Out of scope answers like any other code in use: no owner, no contents.
                 result.errors.append(RowError(row, key_header, _KEY_TAKEN.format(key)))
                 continue

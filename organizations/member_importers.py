@@ -890,21 +890,18 @@ class SentDownCadreImporter(LinkedImporter):
 
     def build_extra(self, row, values, obj, errors) -> None:
         if "weekdays" in values:
-            self.__dict__.setdefault("_weekdays", {})[obj.code] = values["weekdays"]
+            self.__dict__.setdefault("_weekdays", {})[id(obj)] = values["weekdays"]
 
     def save(self, new, changed) -> None:
         super().save(new, changed)
         wanted = self.__dict__.get("_weekdays", {})
-        if not wanted:
+        # Only the cadres written (new or changed): unchanged rows keep their shift rows.
+        written = [obj for obj in [*new, *changed] if id(obj) in wanted]
+        if not written:
             return
-        ids = dict(SentDownCadre.objects.filter(code__in=list(wanted)).values_list("code", "id"))
-        DutyShift.objects.filter(cadre_id__in=ids.values()).delete()
+        DutyShift.objects.filter(cadre_id__in=[obj.pk for obj in written]).delete()
         DutyShift.objects.bulk_create(
-            [
-                DutyShift(cadre_id=ids[code], weekday=day)
-                for code, days in wanted.items()
-                for day in days
-            ]
+            [DutyShift(cadre_id=obj.pk, weekday=day) for obj in written for day in wanted[id(obj)]]
         )
 
     def export_queryset(self, queryset):
