@@ -195,7 +195,34 @@ class Column:
     export: Callable[[Any], Any] | None = None
     help: str = ""
     aliases: tuple[str, ...] = ()
+    example: str = ""
 
+    @property
+    def choices(self) -> list[str]:
+        """The allowed labels of a choice column (drop-down in the template), else []."""
+        return list(getattr(self.parse, "choices", []))
+
+    def example_text(self) -> str:
+        if self.example:
+            return self.example
+        if self.choices:
+            return self.choices[0]
+        return _EXAMPLES.get(self.parse, f"示例{self.header}" if self.required else "")
+
+    def format_text(self) -> str:
+        if self.choices:
+            return "可选：" + "、".join(self.choices)
+        return _FORMATS.get(self.parse, "文本")
+
+    def blank_text(self) -> str:
+        hint = next((part for part in re.split("[；;]", self.help) if "留空" in part), "")
+        if hint:
+            return hint
+        return "不能留空" if self.required else "留空表示没有（已有记录的该项会被清空）"
+
+
+_EXAMPLES: dict[Callable[[str], Any], str] = {}
+_FORMATS: dict[Callable[[str], Any], str] = {}
 
 # ---------------------------------------------------------------- reading files
 
@@ -282,6 +309,16 @@ def read_table(data: bytes, filename: str, sheet_name: str):
         raise FileRejected("文件扩展名是 .xlsx，但内容不是有效的 Excel 文件。")
     return _csv_rows(data)
 
+
+_EXAMPLES.update({parse_date: "2024-01-01", parse_int: "1", parse_decimal: "1.5", parse_bool: "否"})
+_FORMATS.update(
+    {
+        parse_date: "日期，如 2024-01-01",
+        parse_int: "整数",
+        parse_decimal: "数字",
+        parse_bool: "是 / 否",
+    }
+)
 
 # ---------------------------------------------------------------- the importer
 
@@ -397,9 +434,10 @@ class BaseImporter:
         self.file_columns = list(mapping.values())
         maskable = {c.field: self.masked_columns.get(c.field) for c in self.file_columns}
         cells = self.cells = {}
+        example = self.example_line(mapping)
         rows: list[tuple[int, dict[str, Any]]] = []
         for line, (values, formulas) in enumerate(iterator, start=2):
-            if not any(v.strip() for v in values):
+            if not any(v.strip() for v in values) or self.is_example(values, example):
                 continue
             parsed: dict[str, Any] = {}
             raw_cells: dict[str, str] = {}
@@ -433,6 +471,17 @@ class BaseImporter:
         if result.total == 0:
             raise FileRejected("文件中没有数据行。")
         return rows
+
+    @staticmethod
+    def example_line(mapping: dict[int, Column]) -> dict[int, str]:
+        return {index: column.example_text() for index, column in mapping.items()}
+
+    @staticmethod
+    def is_example(values: list[str], example: dict[int, str]) -> bool:
+        """The template's example row, left as it was: not data."""
+        return bool(example) and all(
+            (values[i].strip() if i < len(values) else "") == text for i, text in example.items()
+        )
 
     def column_header(self, field_name: str) -> str:
         for column in self.columns:
@@ -796,13 +845,58 @@ class BaseImporter:
         return write_table(headers, rows, fmt, self.sheet_name)
 
     def template(self, fmt: str = "xlsx") -> bytes:
-        return write_table(
-            [("*" if c.required else "") + c.header for c in self.columns],
-            [],
-            fmt,
-            self.sheet_name,
-            notes=[(c.header, "是" if c.required else "否", c.help) for c in self.columns],
-        )
+        """Header row, one example row (ignored on import if left as it is), a 填写说明 sheet
+        with every column (required, format, allowed values, what a blank means) and
+        drop-down lists on choice columns."""
+        headers = [("*" if c.required else "") + c.header for c in self.columns]
+        example = [c.example_text() for c in self.columns]
+        if fmt == "csv":
+            return write_table(headers, [example], "csv", self.sheet_name)
+        if fmt != "xlsx":
+            raise ValueError(f"unknown format {fmt}")
+        import openpyxl
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = self.sheet_name
+        sheet.append(headers)
+        sheet.append([_plain(v) for v in example])
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(self.columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = max(10, 2 * len(column.header) + 4)
+            if column.choices:
+                validation = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(column.choices) + '"',
+                    allow_blank=not column.required,
+                    showErrorMessage=True,
+                    errorTitle=column.header,
+                    error="请从下拉列表中选择。",
+                )
+                validation.add(f"{letter}2:{letter}10000")
+                sheet.add_data_validation(validation)
+        notes = workbook.create_sheet("填写说明")
+        notes.append(["列名", "必填", "格式与可选值", "留空表示", "说明"])
+        for column in self.columns:
+            notes.append(
+                [
+                    column.header,
+                    "是" if column.required else "否",
+                    column.format_text(),
+                    column.blank_text(),
+                    column.help,
+                ]
+            )
+        notes.append([])
+        notes.append(["第 2 行是示例，原样保留时导入会忽略它；请在其下逐行填写。"])
+        if self.masked_columns:
+            notes.append(["导出文件中的遮蔽值（含 *）表示“保持不变”；新增记录请填写完整值。"])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
 
 
 _MASK_MISMATCH = "是遮蔽值（含 *），但与该记录已登记的{0}不一致：要修改请填写完整的{0}，不修改请保留导出的遮蔽值。"

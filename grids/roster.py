@@ -216,8 +216,9 @@ class RosterImporter(BaseImporter):
             for index, column in columns.items()
         ]
         maskable = self.masked_columns
+        example = self.example_line(columns)
         for line, (values, formulas) in enumerate(table, start=2):
-            if not any(v.strip() for v in values):
+            if not any(v.strip() for v in values) or self.is_example(values, example):
                 continue
             parsed: dict[str, Any] = {}
             bad = False
