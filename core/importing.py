@@ -789,6 +789,9 @@ class BaseImporter:
                 )
         if result.errors or dry_run:
             return result
+        if not new and not changed:
+            result.committed = True  # nothing to write: no row, no history, no audit
+            return result
         try:
             with transaction.atomic():
                 self.save(new, changed)

@@ -23,9 +23,14 @@ ImportResultSerializer = inline_serializer(
         "created": serializers.IntegerField(),
         "updated": serializers.IntegerField(),
         "unchanged": serializers.IntegerField(),
+        "error_rows": serializers.IntegerField(),
         "dry_run": serializers.BooleanField(),
         "committed": serializers.BooleanField(),
         "errors": serializers.ListField(child=serializers.DictField()),
+        "changes": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="每一行将修改的记录：row、key、label、fields（column、old、new，遮蔽值保持遮蔽）",
+        ),
     },
 )
 ImportUploadSerializer = inline_serializer(

@@ -325,6 +325,9 @@ class ScoreImporter(BaseImporter):
             )
         return rows
 
+    def stored_key(self, score):
+        return (score.assessment.code, score.organization.code, score.indicator.code)
+
     def column_header(self, field_name: str) -> str:
         if field_name == "key":
             return "组织编码/条目编码"
