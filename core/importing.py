@@ -673,11 +673,12 @@ class BaseImporter:
                 continue
             if not self.may_change(stored):
                 columns = "、".join(c["column"] for c in changes)
+                shown = " / ".join(map(str, key)) if isinstance(key, tuple) else key
                 result.errors.append(
                     RowError(
                         row,
                         header,
-                        f"“{key}”由{self.owner_label(stored)}登记管理，您可以查看但不能修改"
+                        f"“{shown}”由{self.owner_label(stored)}登记管理，您可以查看但不能修改"
                         f"（本行改动了：{columns}）。请恢复原值或删除该行。",
                     )
                 )

@@ -66,6 +66,8 @@ REFUSED_EDITS = {
     (WorkItemImporter, "street"): "清单已发布，只能导入到草稿版本",
     (IndicatorImporter, "yuanlin"): "指标体系已启用，不能再导入修改",
     (IndicatorImporter, "street"): "指标体系已启用，不能再导入修改",
+    # The scores a community was given: it sees them, the level above changes them.
+    (ScoreImporter, "yuanlin"): "您可以查看但不能修改",
 }  # a community secretary (园林社区) and the street office
 
 
