@@ -85,3 +85,22 @@ def test_a_household_exported_by_another_community_answers_like_a_code_in_use(us
     assert not result.committed
     assert all("已被使用" in str(e) for e in result.errors if e.column == "户编码")
     assert not any("李四" in str(e) for e in result.errors)
+
+
+def test_admin_preview_shows_counts_and_each_change_old_to_new(admin_client_for, users, roster):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = exported(users["cadre_a"])
+    line = next(i for i, r in enumerate(rows) if r[8] == "张三")
+    rows[line][8] = "张三丰"
+    upload = SimpleUploadedFile("r.csv", csv_bytes(rows), content_type="text/csv")
+    page = (
+        admin_client_for(users["cadre_a"])
+        .post("/admin/grids/household/import/", {"file": upload})
+        .content.decode()
+    )
+    assert "修改 <strong>1</strong>" in page and f"未变 <strong>{len(rows) - 2}</strong>" in page
+    assert 'id="import-changes"' in page
+    assert "<td>姓名</td><td>张三</td><td>张三丰</td>" in page
+    assert "110105198001010016" not in page and "13812345678" not in page
+    assert Resident.objects.get(id_number="110105198001010016").name == "张三"
