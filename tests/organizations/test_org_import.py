@@ -459,6 +459,26 @@ def test_api_import_of_an_empty_file_and_without_permission(users, tree, api):
     assert response.status_code == 403
 
 
+def test_api_dry_run_lists_changes_old_to_new_and_the_four_counts(users, tree, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    root = users["root"]
+    rows = read_xlsx(OrganizationImporter(root).export(Organization.objects.all(), "xlsx"))
+    old = rows[1][1]
+    rows[1][1] = old + "（更名）"
+    response = api(root).post(
+        "/api/v1/organizations/import/",
+        {"file": SimpleUploadedFile("t.xlsx", xlsx_bytes(rows, "党组织"))},
+        format="multipart",
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["dry_run"] and not body["committed"]
+    assert (body["created"], body["updated"], body["error_rows"]) == (0, 1, 0)
+    assert body["unchanged"] == len(rows) - 2
+    assert body["changes"][0]["key"] == rows[1][0]
+    assert body["changes"][0]["fields"] == [{"column": "名称", "old": old, "new": old + "（更名）"}]
+
+
 # ---------------------------------------------------------------- through the CLI
 
 
