@@ -897,6 +897,13 @@ class SentDownCadreImporter(LinkedImporter):
         wanted = self.__dict__.get("_weekdays", {})
         # Only the cadres written (new or changed): unchanged rows keep their shift rows.
         written = [obj for obj in [*new, *changed] if id(obj) in wanted]
+        current: dict[int, set[int]] = {}
+        for cadre_id, day in DutyShift.objects.filter(
+            cadre_id__in=[obj.pk for obj in written]
+        ).values_list("cadre_id", "weekday"):
+            current.setdefault(cadre_id, set()).add(day)
+        # Shift rows are rewritten only where the days differ (an edited name keeps them).
+        written = [obj for obj in written if current.get(obj.pk, set()) != set(wanted[id(obj)])]
         if not written:
             return
         DutyShift.objects.filter(cadre_id__in=[obj.pk for obj in written]).delete()
