@@ -50,7 +50,7 @@ def old_reader():
     # It imported helpers that now live in core.reading under other names.
     source = source.replace(
         "from core.importing import FileRejected, _cell_text, _looks_like_formula",
-        "from core.reading import FileRejected, _cell_text\n"
+        "from core.reading import FileRejected, cell_text as _cell_text\n"
         "from core.reading import looks_like_formula as _looks_like_formula",
     )
     module = types.ModuleType("old_member_xlsx")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,12 +23,15 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
-from core.reading import FileRejected, read_table
+from core.masking import looks_masked, matches_mask
+from core.reading import FileRejected, cell_text, read_table
+from core.scope import in_scope, restrict, scope_anchor
 from core.sensitive import log_unmasked_export, mask
 from core.validators import normalize_width, validate_code
 
 MAX_ERRORS = 500
 PREVIEW_ROWS = 20
+MAX_CHANGES = 1000  # changed rows listed field by field in a preview
 
 
 class RowInvalid(Exception):
@@ -49,14 +53,26 @@ class RowError:
         return f"第 {self.row} 行{where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Masked:
+    """A masked cell (``138****5678``): "keep what is stored", checked against the record."""
+
+    text: str
+    kind: str
+
+
 @dataclass
 class ImportResult:
+    """Counts 新增 / 修改 / 未变 / 有误, the rows' errors, and for every row that would change
+    (up to ``MAX_CHANGES``) its changed columns as old → new (``changes``)."""
+
     total: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = True
     committed: bool = False
 
@@ -64,15 +80,22 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_rows(self) -> int:
+        """有误: rows with at least one error (file-level errors count as none)."""
+        return len({e.row for e in self.errors if e.row > 0})
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "error_rows": self.error_rows,
             "dry_run": self.dry_run,
             "committed": self.committed,
             "errors": [{"row": e.row, "column": e.column, "message": str(e)} for e in self.errors],
+            "changes": self.changes,
         }
 
 
@@ -138,12 +161,15 @@ def parse_bool(value: str) -> bool:
 
 
 def choice_parser(choices: type[models.Choices]) -> Callable[[str], str]:
-    """Accept the Chinese label or the English value of a TextChoices."""
+    """Accept the Chinese label or the English value of a TextChoices; blank stays blank (the
+    importer applies the column's documented default, or the model refuses it)."""
     by_label = {str(label): value for value, label in choices.choices}
     by_value = {str(value): value for value, _ in choices.choices}
 
     def parse(value: str) -> str:
         v = value.strip()
+        if not v:
+            return ""
         if v in by_label:
             return by_label[v]
         if v in by_value:
@@ -151,6 +177,7 @@ def choice_parser(choices: type[models.Choices]) -> Callable[[str], str]:
         allowed = "、".join(str(label) for _, label in choices.choices)
         raise ValidationError(f"“{v}”不是有效选项，可选：{allowed}。")
 
+    parse.choices = [str(label) for _, label in choices.choices]  # type: ignore[attr-defined]
     return parse
 
 
@@ -169,7 +196,34 @@ class Column:
     # "app_label.Model.field" the column fills, where its name does not say it (the checks
     # in ``BaseImporter.parser`` find ``field`` and ``<fk>_code`` on the importer's model).
     target: str = ""
+    example: str = ""
 
+    @property
+    def choices(self) -> list[str]:
+        """The allowed labels of a choice column (drop-down in the template), else []."""
+        return list(getattr(self.parse, "choices", []))
+
+    def example_text(self) -> str:
+        if self.example:
+            return self.example
+        if self.choices:
+            return self.choices[0]
+        return _EXAMPLES.get(self.parse, f"示例{self.header}" if self.required else "")
+
+    def format_text(self) -> str:
+        if self.choices:
+            return "可选：" + "、".join(self.choices)
+        return _FORMATS.get(self.parse, "文本")
+
+    def blank_text(self) -> str:
+        hint = next((part for part in re.split("[；;]", self.help) if "留空" in part), "")
+        if hint:
+            return hint
+        return "不能留空" if self.required else "留空表示没有（已有记录的该项会被清空）"
+
+
+_EXAMPLES: dict[Callable[[str], Any], str] = {}
+_FORMATS: dict[Callable[[str], Any], str] = {}
 
 # Columns holding identifiers (codes, ID numbers, phones): full-width input is normalised.
 _IDENTIFIER_NAMES = ("code", "id_number", "phone", "credit_code")
@@ -178,6 +232,16 @@ _IDENTIFIER_NAMES = ("code", "id_number", "phone", "credit_code")
 def _is_identifier(name: str) -> bool:
     return name in _IDENTIFIER_NAMES or name.endswith(tuple(f"_{n}" for n in _IDENTIFIER_NAMES))
 
+
+_EXAMPLES.update({parse_date: "2024-01-01", parse_int: "1", parse_decimal: "1.5", parse_bool: "否"})
+_FORMATS.update(
+    {
+        parse_date: "日期，如 2024-01-01",
+        parse_int: "整数",
+        parse_decimal: "数字",
+        parse_bool: "是 / 否",
+    }
+)
 
 # ---------------------------------------------------------------- the importer
 
@@ -205,7 +269,8 @@ class BaseImporter:
 
     # ---- hooks
     def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
-        """Load everything the rows refer to in a few queries (existing rows, parents …)."""
+        """Load everything the rows to build refer to in a few queries (existing rows,
+        parents …). Unchanged rows never get here."""
         keys = [values.get(self.key_field) for _, values in rows if values.get(self.key_field)]
         self.existing = self.load_existing(keys)
 
@@ -340,19 +405,30 @@ class BaseImporter:
             raise FileRejected("文件为空。") from None
         mapping = self.header_map(header)
         parsers = {index: self.parser(column) for index, column in mapping.items()}
+        self.file_columns = list(mapping.values())
+        maskable = {c.field: self.masked_columns.get(c.field) for c in self.file_columns}
+        cells = self.cells = {}
+        example = self.example_line(mapping)
         rows: list[tuple[int, dict[str, Any]]] = []
         for line, (values, formulas) in enumerate(iterator, start=2):
-            if not any(v.strip() for v in values):
+            if not any(v.strip() for v in values) or self.is_example(values, example):
                 continue
             parsed: dict[str, Any] = {}
+            raw_cells: dict[str, str] = {}
             row_errors: list[RowError] = []
             for index, column in mapping.items():
                 raw = values[index] if index < len(values) else ""
+                raw_cells[column.field] = raw
                 if index < len(formulas) and formulas[index]:
                     row_errors.append(RowError(line, column.header, "不接受公式，请填写值本身。"))
                     continue
                 if column.required and not raw.strip():
                     row_errors.append(RowError(line, column.header, "必填，不能为空。"))
+                    continue
+                kind = maskable[column.field]
+                if kind and looks_masked(raw):
+                    # Resolved against the stored record (keep) before anything else uses it.
+                    parsed[column.field] = Masked(raw.strip(), kind)
                     continue
                 try:
                     parsed[column.field] = parsers[index](raw)
@@ -363,17 +439,34 @@ class BaseImporter:
             if row_errors:
                 result.errors.extend(row_errors)
             else:
+                cells[line] = raw_cells
                 rows.append((line, parsed))
         result.total = len(rows) + len({e.row for e in result.errors})
         if result.total == 0:
             raise FileRejected("文件中没有数据行。")
         return rows
 
+    @staticmethod
+    def example_line(mapping: dict[int, Column]) -> dict[int, str]:
+        return {index: column.example_text() for index, column in mapping.items()}
+
+    @staticmethod
+    def is_example(values: list[str], example: dict[int, str]) -> bool:
+        """The template's example row, left as it was: not data."""
+        return bool(example) and all(
+            (values[i].strip() if i < len(values) else "") == text for i, text in example.items()
+        )
+
     def column_header(self, field_name: str) -> str:
         for column in self.columns:
             if column.field == field_name or column.field == f"{field_name}_code":
                 return column.header
-        return self.model._meta.get_field(field_name).verbose_name if field_name else ""
+        if not field_name:
+            return ""
+        try:
+            return self.model._meta.get_field(field_name).verbose_name
+        except FieldDoesNotExist:
+            return field_name
 
     def validation_errors(self, row: int, exc: ValidationError) -> list[RowError]:
         errors: list[RowError] = []
@@ -385,6 +478,236 @@ class BaseImporter:
             errors.extend(RowError(row, "", m) for m in exc.messages)
         return errors
 
+    # ---- re-import: stored records, masked cells, unchanged rows, scope
+
+    alternate_key_field: str | None = None
+    """A unique field that finds the record when the key cell is blank (e.g. the ID number)."""
+
+    def visible_queryset(self) -> models.QuerySet:
+        """The records this user may see (and so re-import unchanged)."""
+        queryset = self.model._default_manager.all()
+        if getattr(self.model, "scope_path", None) is None:
+            return queryset
+        return restrict(queryset, self.user)
+
+    def may_change(self, stored: models.Model) -> bool:
+        if getattr(self.model, "scope_path", None) is None:
+            return True
+        return in_scope(self.user, scope_anchor(stored))
+
+    def owner_label(self, stored: models.Model) -> str:
+        anchor = scope_anchor(stored) if getattr(self.model, "scope_path", None) else None
+        return f"“{anchor}”" if anchor is not None else "其他单位"
+
+    @property
+    def key_is_field(self) -> bool:
+        try:
+            return self.model._meta.get_field(self.key_field).concrete
+        except FieldDoesNotExist:
+            return False
+
+    def stored_key(self, obj: models.Model) -> Any:
+        return getattr(obj, self.key_field)
+
+    def load_stored(self, keys: list[Any]) -> dict[Any, models.Model]:
+        """The visible records the file names, loaded as an export loads them (so comparing a
+        row with its record's exported cells costs no query per row)."""
+        if not keys:
+            return {}
+        by_field = self.key_is_field
+        found: dict[Any, models.Model] = {}
+        wanted = set(keys)
+        if not by_field:
+            for obj in self.export_queryset(self.visible_queryset()):
+                key = self.stored_key(obj)
+                if key in wanted:
+                    found[key] = obj
+            return found
+        for start in range(0, len(keys), 5000):
+            chunk = keys[start : start + 5000]
+            queryset = self.visible_queryset().filter(**{f"{self.key_field}__in": chunk})
+            for obj in self.export_queryset(queryset):
+                found[self.stored_key(obj)] = obj
+        return found
+
+    def match_keys(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Rows with a blank key find their record by ``alternate_key_field`` (never by a
+        masked value, never outside the user's scope)."""
+        alt, key = self.alternate_key_field, self.key_field
+        if not alt:
+            return
+        wanted = {
+            v[alt] for _, v in rows if not v.get(key) and v.get(alt) and isinstance(v[alt], str)
+        }
+        if not wanted:
+            return
+        found: dict[Any, Any] = {}
+        wanted_list = sorted(wanted)
+        for start in range(0, len(wanted_list), 5000):
+            found.update(
+                self.visible_queryset()
+                .filter(**{f"{alt}__in": wanted_list[start : start + 5000]})
+                .values_list(alt, key)
+            )
+        for _, values in rows:
+            if not values.get(key) and isinstance(values.get(alt), str) and values[alt] in found:
+                values[key] = found[values[alt]]
+
+    def stored_cell(self, column: Column, obj: models.Model) -> Any:
+        """The unmasked value an export writes in ``column`` for ``obj``."""
+        if column.export is not None:
+            return column.export(obj)
+        value = getattr(obj, column.field, "")
+        if isinstance(value, models.Model):
+            value = str(value)
+        return value
+
+    def _show(self, column: Column, text: str) -> str:
+        kind = self.masked_columns.get(column.field)
+        return mask(kind, text) if kind and text and not looks_masked(text) else text
+
+    def cell_changes(
+        self, row: int, values: dict[str, Any], stored: models.Model
+    ) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+        """The row's cells against the stored record's exported cells: (changed columns as
+        old → new, errors). Masked cells equal to the stored value's mask take the stored value."""
+        raw_cells = self.cells.get(row, {})
+        changes: list[dict[str, str]] = []
+        errors: list[tuple[str, str]] = []
+        for column in self.file_columns:
+            expected = cell_text(_plain(self.stored_cell(column, stored)))
+            value = values.get(column.field)
+            if isinstance(value, Masked):
+                if matches_mask(value.kind, value.text, expected):
+                    values[column.field] = column.parse(expected)
+                else:
+                    errors.append((column.header, _MASK_MISMATCH.format(column.header)))
+                continue
+            cell = raw_cells.get(column.field, "")
+            if cell.strip() == expected.strip():
+                continue
+            try:
+                if column.field in values and values[column.field] == column.parse(expected):
+                    continue
+            except (ValidationError, ValueError, TypeError):
+                pass
+            changes.append(
+                {
+                    "column": column.header,
+                    "old": self._show(column, expected),
+                    "new": self._show(column, cell.strip()),
+                }
+            )
+        return changes, errors
+
+    def compare_stored(
+        self, rows: list[tuple[int, dict[str, Any]]], result: ImportResult
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Split the file: unchanged rows are counted and dropped here (nothing else looks at
+        them); rows for records the user may see but not change are errors only if they would
+        change something; masked cells are resolved; the rest is returned to be built."""
+        key_name = self.key_field
+        header = self.column_header(key_name) if key_name else ""
+        keys = [
+            v[key_name] for _, v in rows if v.get(key_name) and not isinstance(v[key_name], Masked)
+        ]
+        self.stored = self.load_stored(keys)
+        self.row_stored: dict[int, models.Model] = {}
+        self.row_changes: dict[int, list[dict[str, str]]] = {}
+        seen: dict[Any, int] = {}
+        out: list[tuple[int, dict[str, Any]]] = []
+        for row, values in rows:
+            key = values.get(key_name)
+            if isinstance(key, Masked):
+                result.errors.append(RowError(row, header, _MASKED_KEY.format(header)))
+                continue
+            if key:
+                if key in seen:
+                    result.errors.append(RowError(row, header, f"“{key}”与第 {seen[key]} 行重复。"))
+                    continue
+                seen[key] = row
+            stored = self.stored.get(key) if key else None
+            if stored is None:
+                masked = [
+                    c.header for c in self.file_columns if isinstance(values.get(c.field), Masked)
+                ]
+                if masked:
+                    result.errors.extend(
+                        RowError(row, name, _MASKED_NEW.format(name)) for name in masked
+                    )
+                    continue
+                out.append((row, values))
+                continue
+            changes, errors = self.cell_changes(row, values, stored)
+            if errors:
+                result.errors.extend(RowError(row, c, m) for c, m in errors)
+                continue
+            if not changes:
+                result.unchanged += 1
+                continue
+            if not self.may_change(stored):
+                columns = "、".join(c["column"] for c in changes)
+                shown = " / ".join(map(str, key)) if isinstance(key, tuple) else key
+                result.errors.append(
+                    RowError(
+                        row,
+                        header,
+                        f"“{shown}”由{self.owner_label(stored)}登记管理，您可以查看但不能修改"
+                        f"（本行改动了：{columns}）。请恢复原值或删除该行。",
+                    )
+                )
+                continue
+            self.row_stored[row] = stored
+            self.row_changes[row] = changes
+            out.append((row, values))
+        return out
+
+    def diff_fields(self) -> list[models.Field]:
+        if "_diff_fields" not in self.__dict__:
+            fields = []
+            for name in self.update_fields():
+                try:
+                    f = self.model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                if f.concrete and not (getattr(f, "auto_now", False) or f.primary_key):
+                    fields.append(f)
+            self._diff_fields = fields
+        return self._diff_fields
+
+    def field_changes(self, row: int, obj: models.Model) -> list[dict[str, str]] | None:
+        """What writing ``obj`` would change in its stored row; ``None`` for nothing. Columns
+        the model does not hold (links kept in other tables) count by their cells."""
+        stored = self.row_stored.get(row)
+        if stored is None:
+            stored = self.model._default_manager.filter(pk=obj.pk).first()
+            if stored is None:
+                return [{"column": "", "old": "", "new": str(obj)}]
+        cells = self.row_changes.get(row, [])
+        by_header = {c["column"]: c for c in cells}
+        changed: list[dict[str, str]] = []
+        held = set()
+        for f in self.diff_fields():
+            old, new = getattr(stored, f.attname), getattr(obj, f.attname)
+            header = str(self.column_header(f.name))
+            held.add(header)
+            if _same(old, new):
+                continue
+            if header in by_header:
+                changed.append(by_header[header])
+            else:
+                kind = self.masked_columns.get(f.name)
+                changed.append(
+                    {"column": header, "old": _display(kind, old), "new": _display(kind, new)}
+                )
+        changed.extend(c for c in cells if c["column"] not in held and c not in changed)
+        return changed or None
+
+    def assign_codes(self, new: list[models.Model]) -> None:
+        """Give new records whose key was left blank a code (importers that allow it)."""
+
+    # ---- run
+
     def run(self, data: bytes, filename: str = "", *, dry_run: bool = True) -> ImportResult:
         result = ImportResult(dry_run=dry_run)
         try:
@@ -393,19 +716,21 @@ class BaseImporter:
         except FileRejected as exc:
             result.errors.append(RowError(0, "文件", str(exc)))
             return result
+        self.match_keys(rows)
+        rows = self.compare_stored(rows, result)
         self.prepare(rows)
 
+        key_header = self.column_header(self.key_field) if self.key_field else ""
         items: list[tuple[int, models.Model]] = []
-        seen: dict[Any, int] = {}
+        changes: dict[int, list[dict[str, str]]] = {}
         for index, (row, values) in enumerate(rows):
             if self.progress is not None and index % self.progress_every == 0:
                 self.progress(index, len(rows))
             key = values.get(self.key_field)
-            if key in seen:
-                header = self.column_header(self.key_field)
-                result.errors.append(RowError(row, header, f"“{key}”与第 {seen[key]} 行重复。"))
+            if key and self.key_is_field and key in self.existing and key not in self.stored:
+                # Out of scope answers like any other code in use: no owner, no contents.
+                result.errors.append(RowError(row, key_header, _KEY_TAKEN.format(key)))
                 continue
-            seen[key] = row
             try:
                 obj = self.build(row, values)
                 self.clean_instance(obj)
@@ -415,20 +740,36 @@ class BaseImporter:
             except ValidationError as exc:
                 result.errors.extend(self.validation_errors(row, exc))
                 continue
+            if not obj._state.adding:
+                changed = self.field_changes(row, obj)
+                if changed is None:
+                    result.unchanged += 1
+                    continue
+                changes[row] = changed
             items.append((row, obj))
             if len(result.errors) >= MAX_ERRORS:
                 break
         if self.progress is not None:
             self.progress(len(rows), len(rows))
-        if not result.errors:
-            result.errors.extend(self.check_all(items))
-        result.errors.sort(key=lambda e: e.row)
 
         new = [obj for _, obj in items if obj._state.adding]
         changed = [obj for _, obj in items if not obj._state.adding]
+        if new and not result.errors:
+            self.assign_codes(new)
+        if not result.errors:
+            result.errors.extend(self.check_all(items))
+        result.errors.sort(key=lambda e: e.row)
         result.created, result.updated = len(new), len(changed)
         result.preview = [self.preview_row(row, obj) for row, obj in items[:PREVIEW_ROWS]]
+        for row, obj in items:
+            if row in changes and len(result.changes) < MAX_CHANGES:
+                result.changes.append(
+                    {**self.preview_row(row, obj), "action": "修改", "fields": changes[row]}
+                )
         if result.errors or dry_run:
+            return result
+        if not new and not changed:
+            result.committed = True  # nothing to write: no row, no history, no audit
             return result
         try:
             with transaction.atomic():
@@ -446,7 +787,7 @@ class BaseImporter:
     def preview_row(self, row: int, obj: models.Model) -> dict[str, Any]:
         return {
             "row": row,
-            "action": "新增" if obj._state.adding else "更新",
+            "action": "新增" if obj._state.adding else "修改",
             "key": getattr(obj, self.key_field, ""),
             "label": str(obj),
         }
@@ -457,12 +798,7 @@ class BaseImporter:
             yield [self.export_value(column, obj) for column in self.columns]
 
     def export_value(self, column: Column, obj: models.Model) -> Any:
-        if column.export is not None:
-            value = column.export(obj)
-        else:
-            value = getattr(obj, column.field, "")
-            if isinstance(value, models.Model):
-                value = str(value)
+        value = self.stored_cell(column, obj)
         kind = self.masked_columns.get(column.field)
         if kind and not self.unmasked:
             return mask(kind, value)
@@ -491,13 +827,76 @@ class BaseImporter:
         return write_table(headers, rows, fmt, self.sheet_name)
 
     def template(self, fmt: str = "xlsx") -> bytes:
-        return write_table(
-            [("*" if c.required else "") + c.header for c in self.columns],
-            [],
-            fmt,
-            self.sheet_name,
-            notes=[(c.header, "是" if c.required else "否", c.help) for c in self.columns],
-        )
+        """Header row, one example row (ignored on import if left as it is), a 填写说明 sheet
+        with every column (required, format, allowed values, what a blank means) and
+        drop-down lists on choice columns."""
+        headers = [("*" if c.required else "") + c.header for c in self.columns]
+        example = [c.example_text() for c in self.columns]
+        if fmt == "csv":
+            return write_table(headers, [example], "csv", self.sheet_name)
+        if fmt != "xlsx":
+            raise ValueError(f"unknown format {fmt}")
+        import openpyxl
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = self.sheet_name
+        sheet.append(headers)
+        sheet.append([_plain(v) for v in example])
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(self.columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = max(10, 2 * len(column.header) + 4)
+            if column.choices:
+                validation = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(column.choices) + '"',
+                    allow_blank=not column.required,
+                    showErrorMessage=True,
+                    errorTitle=column.header,
+                    error="请从下拉列表中选择。",
+                )
+                validation.add(f"{letter}2:{letter}10000")
+                sheet.add_data_validation(validation)
+        notes = workbook.create_sheet("填写说明")
+        notes.append(["列名", "必填", "格式与可选值", "留空表示", "说明"])
+        for column in self.columns:
+            notes.append(
+                [
+                    column.header,
+                    "是" if column.required else "否",
+                    column.format_text(),
+                    column.blank_text(),
+                    column.help,
+                ]
+            )
+        notes.append([])
+        notes.append(["第 2 行是示例，原样保留时导入会忽略它；请在其下逐行填写。"])
+        if self.masked_columns:
+            notes.append(["导出文件中的遮蔽值（含 *）表示“保持不变”；新增记录请填写完整值。"])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+_MASK_MISMATCH = "是遮蔽值（含 *），但与该记录已登记的{0}不一致：要修改请填写完整的{0}，不修改请保留导出的遮蔽值。"
+_MASKED_NEW = "是遮蔽值（含 *）：新增记录需要填写完整的{0}。"
+_MASKED_KEY = "是遮蔽值（含 *），不能用来查找记录：请填写编码或完整的{0}。"
+_KEY_TAKEN = "编码“{0}”已被使用，不能用于新增记录：新增请换一个编码或留空由系统生成。"
+
+
+def _display(kind: str | None, value: Any) -> str:
+    if value is None:
+        return ""
+    return mask(kind, value) if kind else str(value)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    return old == new
 
 
 # ---------------------------------------------------------------- writing files

@@ -37,3 +37,20 @@ def mask_name(value: str | None) -> str:
 
 def can_view_sensitive(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(SENSITIVE_PERMISSION))
+
+
+MASK_CHAR = "*"
+
+
+def looks_masked(value: str) -> bool:
+    """A cell that holds a masked value (``110105********123X``, ``138****5678``)."""
+    return MASK_CHAR in value
+
+
+def mask_value(kind: str, value: str | None) -> str:
+    return {"id": mask_id_number, "phone": mask_phone, "name": mask_name}[kind](value)
+
+
+def matches_mask(kind: str, masked: str, stored: str | None) -> bool:
+    """Whether ``masked`` is exactly the masked form of ``stored`` (the "keep" rule of files)."""
+    return bool(stored) and mask_value(kind, str(stored)) == masked.strip()

@@ -295,7 +295,7 @@ def _xlsx_lines(sheet, formulas: dict[int, set[int]]) -> Iterator[Line]:
         pad = [""] * sheet.start[1]
         for cells in sheet.iter_rows():
             number += 1
-            values = pad + [_cell_text(v) for v in cells]
+            values = pad + [cell_text(v) for v in cells]
             yield _with_formulas(values, formulas.get(number, ()))
     # Formula cells without a cached value hold nothing calamine keeps: they may end the sheet.
     for row in sorted(r for r in formulas if r > number):
@@ -314,7 +314,7 @@ def _with_formulas(values: list[str], columns) -> Line:
     return values, flags
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):

@@ -47,6 +47,7 @@ from covenants.models import (
     UnitPartnership,
 )
 from covenants.models.agreements import PARTY_A_KINDS
+from covenants.selectors import units_visible_to
 from organizations.models import Organization
 
 _SPLIT = re.compile(r"[、,，;；\s]+")
@@ -116,7 +117,7 @@ class PartnerUnitImporter(_OrgLookup, BaseImporter):
         ),
     ]
 
-    def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    def match_keys(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         credits = {v["credit_code"].upper() for _, v in rows if v.get("credit_code")}
         self.by_credit = {
             c: code
@@ -131,6 +132,14 @@ class PartnerUnitImporter(_OrgLookup, BaseImporter):
                 values["code"] = self.by_credit.get(credit) or (f"U{credit}" if credit else "")
                 if not values["code"]:
                     values["code"] = f"__row{row}"
+
+    def visible_queryset(self):
+        return units_visible_to(self.user)
+
+    def may_change(self, stored: PartnerUnit) -> bool:
+        return in_scope(self.user, stored.organization)
+
+    def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         super().prepare(rows)
         codes = {v["organization_code"] for _, v in rows if v.get("organization_code")}
         for _, values in rows:
@@ -470,7 +479,7 @@ class LiaisonLogImporter(_OrgLookup, BaseImporter):
     def entry_key(unit_code, org_code, day, mode) -> str:
         return f"{unit_code}|{org_code}|{day}|{mode}"
 
-    def prepare(self, rows):
+    def match_keys(self, rows):
         for _, values in rows:
             values["entry_key"] = self.entry_key(
                 values.get("unit_code"),
@@ -478,6 +487,11 @@ class LiaisonLogImporter(_OrgLookup, BaseImporter):
                 values.get("date"),
                 values.get("mode"),
             )
+
+    def stored_key(self, log):
+        return self.entry_key(log.unit.code, log.organization.code, log.date, log.mode)
+
+    def prepare(self, rows):
         unit_codes = {v["unit_code"] for _, v in rows if v.get("unit_code")}
         self.units = {
             u.code: u for u in PartnerUnit.objects.visible_to(self.user).filter(code__in=unit_codes)

@@ -22,18 +22,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.importing import (
+    MAX_CHANGES,
     MAX_ERRORS,
     PREVIEW_ROWS,
     BaseImporter,
     Column,
     FileRejected,
     ImportResult,
+    Masked,
     RowError,
     choice_parser,
     parse_bool,
     parse_int,
 )
-from core.masking import mask_id_number, mask_name
+from core.masking import looks_masked, mask_id_number, mask_name, mask_phone
 from core.reading import read_table
 from core.scope import in_scope
 from core.services import audit
@@ -60,6 +62,21 @@ HOUSEHOLD_FIELDS = (
     "household_note",
 )
 FLAG_FIELDS = tuple(CARE_FLAGS)
+PERSON_TEXT = ("name", "id_number", "phone", "relation", "resident_type", "note")
+PERSON_REQUIRED = {"name": "姓名", "id_number": "身份证号", "relation": "与户主关系"}
+# Compared with the stored resident, in this order (the ID number is the match itself).
+RESIDENT_VALUES = ("name", "phone", "relation", "resident_type", "note", *FLAG_FIELDS)
+HOUSEHOLD_VALUES = (
+    "grid_id",
+    "building_id",
+    "micro_grid_id",
+    "door_number",
+    "head_name",
+    "size",
+    "note",
+)
+HOUSEHOLD_HEADERS = ("网格编码", "楼栋编码", "微网格编码", "门牌号", "户主姓名", "户人数", "户备注")
+PERSON_HELP = "有居民时必填；整行居民各列留空表示该户暂无居民"
 CHUNK = 5000
 
 
@@ -74,7 +91,8 @@ def _size(value: str) -> int:
 
 def _id_number(value: str) -> str:
     value = normalize_id_number(value)
-    validate_id_number(value)
+    if value:
+        validate_id_number(value)
     return value
 
 
@@ -114,17 +132,25 @@ class RosterImporter(BaseImporter):
         Column("head_name", "户主姓名", required=True, parse=_limited(64)),
         Column("size", "户人数", parse=_size),
         Column("household_note", "户备注", parse=_limited(200), target="grids.Household.note"),
-        Column("name", "姓名", required=True, parse=_limited(64), target="grids.Resident.name"),
+        Column("name", "姓名", parse=_limited(64), help=PERSON_HELP, target="grids.Resident.name"),
         Column(
             "id_number",
             "身份证号",
-            required=True,
             parse=_id_number,
+            help=f"{PERSON_HELP}；导出的遮蔽值（如 110105********123X）表示保持不变",
             target="grids.Resident.id_number",
         ),
-        Column("phone", "电话", parse=_phone, target="grids.Resident.phone"),
-        Column("relation", "与户主关系", required=True, parse=choice_parser(Relation)),
-        Column("resident_type", "人员类型", parse=choice_parser(ResidentType)),
+        Column(
+            "phone",
+            "电话",
+            parse=_phone,
+            help="导出的遮蔽值（如 138****5678）表示保持不变",
+            target="grids.Resident.phone",
+        ),
+        Column("relation", "与户主关系", parse=choice_parser(Relation), help=PERSON_HELP),
+        Column(
+            "resident_type", "人员类型", parse=choice_parser(ResidentType), help="留空为户籍人口"
+        ),
         *[Column(name, label, parse=parse_bool) for name, label in CARE_FLAGS.items()],
         Column("note", "备注", parse=_limited(200), target="grids.Resident.note"),
     ]
@@ -153,6 +179,11 @@ class RosterImporter(BaseImporter):
             raise FileRejected("文件为空。") from None
         # Pass 2 re-reads a file that passed pass 1: only normalise what was validated.
         light = {"id_number": normalize_id_number, "phone": normalize_phone}
+        columns = self.header_map(header)
+        present = {c.field for c in columns.values()}
+        missing = [h for f, h in PERSON_REQUIRED.items() if f not in present]
+        if missing:
+            raise FileRejected(f"缺少必填列：{'、'.join(missing)}。")
         mapping = [
             (
                 index,
@@ -161,10 +192,12 @@ class RosterImporter(BaseImporter):
                 if errors is None
                 else self.parser(column),
             )
-            for index, column in self.header_map(header).items()
+            for index, column in columns.items()
         ]
+        maskable = self.masked_columns
+        example = self.example_line(columns)
         for line, (values, formulas) in enumerate(table, start=2):
-            if not any(v.strip() for v in values):
+            if not any(v.strip() for v in values) or self.is_example(values, example):
                 continue
             parsed: dict[str, Any] = {}
             bad = False
@@ -179,6 +212,10 @@ class RosterImporter(BaseImporter):
                     bad = True
                     if errors is not None:
                         errors.append(RowError(line, column.header, "必填，不能为空。"))
+                    continue
+                kind = maskable.get(column.field)
+                if kind and looks_masked(raw):
+                    parsed[column.field] = Masked(raw.strip(), kind)
                     continue
                 try:
                     parsed[column.field] = parse(raw)
@@ -268,87 +305,269 @@ class RosterImporter(BaseImporter):
         return result
 
     def _validate(self, stream, filename, result: ImportResult) -> None:
+        """Pass 1: every check, and the comparison with what is stored, a chunk of rows at a
+        time (a few queries per chunk). Only rows that would change anything are remembered
+        for pass 2; unchanged ones are counted and forgotten."""
         self._load_places()
-        errors = result.errors
-        households: dict[str, tuple[int, int]] = {}  # code -> (first line, hash of its columns)
-        ids: dict[str, tuple[int, str]] = {}  # id number -> (line, household code)
+        self.grid_code = {pk: code for code, (pk, *_rest) in self.grids.items()}
+        self.building_code = {pk: code for code, (pk, _grid) in self.buildings.items()}
+        self.households_seen: dict[str, tuple[int, int]] = {}
+        self.ids: dict[str, int] = {}
+        self.stored_households: dict[str, tuple] = {}
+        self.household_write: dict[str, int | None] = {}  # code -> stored pk (None: new)
+        self.resident_write: dict[int, tuple[int | None, str, str]] = {}  # line -> pk, id, phone
+        self.stats = dict.fromkeys(
+            ("households_created", "households_updated", "residents_created", "residents_updated"),
+            0,
+        )
         lines = 0
-        bad_lines: set[int] = set()
-        for line, v in self._rows(stream, filename, errors):
+        batch: list[tuple[int, dict[str, Any]]] = []
+        for line, v in self._rows(stream, filename, result.errors):
             lines += 1
-            code = v["household_code"]
-            signature = hash(tuple(v.get(f) for f in HOUSEHOLD_FIELDS))
-            first = households.get(code)
-            if first is None:
-                households[code] = (line, signature)
-                errors.extend(self._place_errors(line, v))
-            elif first[1] != signature:
-                errors.append(
-                    RowError(line, "户编码", f"户“{code}”的户信息与第 {first[0]} 行不一致。")
-                )
-            number = v["id_number"]
-            if number in ids:
-                errors.append(
-                    RowError(
-                        line, "身份证号", f"与第 {ids[number][0]} 行重复（同一人只能登记在一户）。"
-                    )
-                )
-            else:
-                ids[number] = (line, code)
-            if len(result.preview) < PREVIEW_ROWS:
+            batch.append((line, v))
+            if len(batch) >= CHUNK:
+                self._check_chunk(batch, result)
+                batch = []
+            if len(result.errors) >= MAX_ERRORS:
+                break
+        if batch:
+            self._check_chunk(batch, result)
+        bad_lines = {e.row for e in result.errors if e.row > 0}
+        result.total = lines + len(bad_lines - self.checked_bad)
+        if result.total == 0 and not result.errors:
+            raise FileRejected("文件中没有数据行。")
+        for item in result.preview:
+            code = item["key"]
+            item["action"] = "新增" if self.household_write.get(code, 0) is None else "修改"
+        self.stats["households_created"] = sum(
+            1 for pk in self.household_write.values() if pk is None
+        )
+        self.stats["households_updated"] = (
+            len(self.household_write) - (self.stats["households_created"])
+        )
+
+    checked_bad: set[int] = frozenset()
+
+    def _check_chunk(self, batch, result: ImportResult) -> None:
+        errors = result.errors
+        if not isinstance(self.checked_bad, set):
+            self.checked_bad = set()
+        codes = sorted({v["household_code"] for _, v in batch} - self.stored_households.keys())
+        for code, *stored in Household.objects.filter(code__in=codes).values_list(
+            "code", "pk", "grid__community_id", *HOUSEHOLD_VALUES
+        ):
+            self.stored_households[code] = tuple(stored)
+        chunk_pks = {
+            self.stored_households[v["household_code"]][0]
+            for _, v in batch
+            if v["household_code"] in self.stored_households
+        }
+        residents: dict[int, list[tuple]] = {}
+        for pk, household_id, number, *values in Resident.objects.filter(
+            household_id__in=chunk_pks
+        ).values_list("pk", "household_id", "id_number", *RESIDENT_VALUES):
+            residents.setdefault(household_id, []).append((pk, number, tuple(values)))
+        numbers = [v["id_number"] for _, v in batch if isinstance(v.get("id_number"), str)]
+        elsewhere = {
+            number: (code, community_id)
+            for number, code, community_id in Resident.objects.filter(
+                id_number__in=[n for n in numbers if n]
+            ).values_list("id_number", "household__code", "household__grid__community_id")
+        }
+        for line, v in batch:
+            before = len(errors)
+            action = self._check_row(line, v, residents, elsewhere, errors, result)
+            if len(errors) > before:
+                self.checked_bad.add(line)
+            elif len(result.preview) < PREVIEW_ROWS:
+                number = v.get("id_number") or ""
+                shown = number.text if isinstance(number, Masked) else mask_id_number(number)
                 result.preview.append(
                     {
                         "row": line,
                         "action": "",
-                        "key": code,
-                        "label": f"{mask_name(v['name'])} {mask_id_number(number)}",
+                        "key": v["household_code"],
+                        "label": f"{mask_name(v.get('name') or '')} {shown}".strip(),
                     }
                 )
-            if len(errors) >= MAX_ERRORS:
-                break
-        bad_lines = {e.row for e in errors if e.row > 0}
-        result.total = lines + len(bad_lines - {ln for ln, _ in ids.values()})
-        if result.total == 0 and not errors:
-            raise FileRejected("文件中没有数据行。")
+            if action == "created":
+                result.created += 1
+            elif action == "updated":
+                result.updated += 1
+            elif action == "unchanged":
+                result.unchanged += 1
 
-        # Existing households (scope) and residents (one household per ID number), by chunks.
-        self.existing_households: dict[str, int] = {}
-        codes = list(households)
-        for start in range(0, len(codes), CHUNK):
-            for code, pk, community_id in Household.objects.filter(
-                code__in=codes[start : start + CHUNK]
-            ).values_list("code", "pk", "grid__community_id"):
-                self.existing_households[code] = pk
-                if not self.community_ok.get(community_id):
-                    errors.append(
-                        RowError(
-                            households[code][0], "户编码", f"户“{code}”已存在且不在您的管辖范围内。"
-                        )
-                    )
-        self.existing_residents: dict[str, int] = {}
-        numbers = list(ids)
-        for start in range(0, len(numbers), CHUNK):
-            for number, pk, household_code in Resident.objects.filter(
-                id_number__in=numbers[start : start + CHUNK]
-            ).values_list("id_number", "pk", "household__code"):
-                line, code = ids[number]
-                if household_code != code:
-                    errors.append(
-                        RowError(
-                            line,
-                            "身份证号",
-                            f"该身份证号已登记在户“{household_code}”，不能重复登记到户“{code}”。",
-                        )
-                    )
-                self.existing_residents[number] = pk
-        result.updated = len(self.existing_residents)
-        result.created = len(ids) - result.updated
-        self.household_counts = (
-            len(households) - len(self.existing_households),
-            len(self.existing_households),
+    def _check_household(self, line, v, errors, result) -> str | None:
+        """The household's columns, on its first row: None (bad), "created", "updated" or ""."""
+        code = v["household_code"]
+        place = self._place_errors(line, v)
+        stored = self.stored_households.get(code)
+        if stored is not None and not self.community_ok.get(stored[1]):
+            # Answered like any code in use: no owner, no contents.
+            errors.append(RowError(line, "户编码", f"户编码“{code}”已被使用，不能用于新增户。"))
+            return None
+        if place:
+            errors.extend(place)
+            return None
+        fresh = self._household_values(v)
+        if stored is None:
+            self.household_write[code] = None
+            return "created"
+        if fresh == stored[2:]:
+            return ""
+        self.household_write[code] = stored[0]
+        if len(result.changes) < MAX_CHANGES:
+            shown = (self._place_text, self._place_text, self._place_text, str, str, str, str)
+            fields = [
+                {"column": header, "old": show(old), "new": show(new)}
+                for header, show, old, new in zip(
+                    HOUSEHOLD_HEADERS, shown, stored[2:], fresh, strict=True
+                )
+                if old != new
+            ]
+            result.changes.append(
+                {
+                    "row": line,
+                    "action": "修改",
+                    "key": code,
+                    "label": f"户 {code}",
+                    "fields": fields,
+                }
+            )
+        return "updated"
+
+    def _place_text(self, pk) -> str:
+        return self.grid_code.get(pk) or self.building_code.get(pk) or ""
+
+    def _household_values(self, v) -> tuple:
+        building = self.buildings.get(v.get("building_code") or "")
+        micro = self.grids.get(v.get("micro_grid_code") or "")
+        return (
+            self.grids[v["grid_code"]][0],
+            building[0] if building else None,
+            micro[0] if micro else None,
+            v["door_number"],
+            v["head_name"],
+            v.get("size") or 1,
+            v.get("household_note", ""),
         )
-        for item in result.preview:
-            item["action"] = "更新" if item["key"] in self.existing_households else "新增"
+
+    def _check_row(self, line, v, residents, elsewhere, errors, result) -> str | None:
+        code = v["household_code"]
+        signature = hash(tuple(v.get(f) for f in HOUSEHOLD_FIELDS))
+        first = self.households_seen.get(code)
+        household = ""
+        if first is None:
+            self.households_seen[code] = (line, signature)
+            household = self._check_household(line, v, errors, result)
+            if household is None:
+                return None
+        elif first[1] != signature:
+            errors.append(RowError(line, "户编码", f"户“{code}”的户信息与第 {first[0]} 行不一致。"))
+            return None
+        elif code not in self.household_write and code not in self.stored_households:
+            return None  # its first row was refused
+        person = any(v.get(f) for f in PERSON_TEXT) or any(v.get(f) for f in FLAG_FIELDS)
+        if not person:
+            return household or "unchanged"
+        missing = [h for f, h in PERSON_REQUIRED.items() if not v.get(f)]
+        if missing:
+            errors.extend(
+                RowError(line, h, "必填（该行填写了居民信息），不能为空。") for h in missing
+            )
+            return None
+        stored_household = self.stored_households.get(code)
+        known = residents.get(stored_household[0], []) if stored_household else []
+        number, phone = v["id_number"], v.get("phone", "")
+        match = None
+        if isinstance(number, Masked):
+            found = [r for r in known if mask_id_number(r[1]) == number.text]
+            if not found:
+                why = "与该户已登记居民的身份证号都不一致" if known else "新增居民"
+                errors.append(
+                    RowError(line, "身份证号", f"是遮蔽值（含 *），{why}：请填写完整的身份证号。")
+                )
+                return None
+            if len(found) > 1:
+                errors.append(
+                    RowError(
+                        line,
+                        "身份证号",
+                        f"遮蔽值与该户 {len(found)} 名居民相同，无法区分：请填写完整的身份证号。",
+                    )
+                )
+                return None
+            match = found[0]
+        else:
+            match = next((r for r in known if r[1] == number), None)
+            other = elsewhere.get(number)
+            if match is None and other is not None and other[0] != code:
+                where = f"户“{other[0]}”" if self.community_ok.get(other[1]) else "其他社区的户"
+                errors.append(
+                    RowError(
+                        line, "身份证号", f"该身份证号已登记在{where}，不能重复登记到户“{code}”。"
+                    )
+                )
+                return None
+        full = match[1] if match else number
+        if full in self.ids:
+            errors.append(
+                RowError(
+                    line, "身份证号", f"与第 {self.ids[full]} 行重复（同一人只能登记在一户）。"
+                )
+            )
+            return None
+        self.ids[full] = line
+        if isinstance(phone, Masked):
+            if match is None or mask_phone(match[2][1]) != phone.text:
+                errors.append(
+                    RowError(
+                        line, "电话", "是遮蔽值（含 *），与已登记的电话不一致：请填写完整的电话。"
+                    )
+                )
+                return None
+            phone = match[2][1]
+        fresh = (
+            v["name"],
+            phone,
+            v["relation"],
+            v.get("resident_type") or ResidentType.REGISTERED,
+            v.get("note", ""),
+            *(v.get(f, False) for f in FLAG_FIELDS),
+        )
+        if match is None:
+            self.resident_write[line] = (None, full, phone)
+            self.stats["residents_created"] += 1
+            return "created"
+        if fresh == match[2]:
+            return household or "unchanged"
+        self.resident_write[line] = (match[0], full, phone)
+        self.stats["residents_updated"] += 1
+        if len(result.changes) < MAX_CHANGES:
+            headers = [self.column_header(f) for f in RESIDENT_VALUES]
+            fields = [
+                {"column": h, "old": self._shown(f, old), "new": self._shown(f, new)}
+                for h, f, old, new in zip(headers, RESIDENT_VALUES, match[2], fresh, strict=True)
+                if old != new
+            ]
+            result.changes.append(
+                {
+                    "row": line,
+                    "action": "修改",
+                    "key": code,
+                    "label": f"{mask_name(v['name'])} {mask_id_number(full)}",
+                    "fields": fields,
+                }
+            )
+        return "updated"
+
+    @staticmethod
+    def _shown(name: str, value) -> str:
+        if name == "phone":
+            return mask_phone(value)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return "" if value is None else str(value)
 
     def _household(self, v: dict[str, Any], pk: int | None) -> Household:
         grid = self.grids[v["grid_code"]]
@@ -415,42 +634,47 @@ class RosterImporter(BaseImporter):
         return resident
 
     def _write(self, stream, filename, result: ImportResult) -> None:
+        """Pass 2: only the households and residents that pass 1 found new or changed."""
+        if not self.household_write and not self.resident_write:
+            return  # an unchanged file writes nothing, not even an audit row
         stream.seek(0)
-        household_pk: dict[str, int] = dict(self.existing_households)
+        household_pk: dict[str, int] = {
+            code: stored[0]
+            for code, stored in self.stored_households.items()
+            if self.community_ok.get(stored[1])
+        }
         written: set[str] = set()
-        batch: list[dict[str, Any]] = []
+        batch: list[tuple[int, dict[str, Any]]] = []
         started = time.monotonic()
-        for _, v in self._rows(stream, filename, None):
-            batch.append(v)
+        for line, v in self._rows(stream, filename, None):
+            if v["household_code"] in self.household_write or line in self.resident_write:
+                batch.append((line, v))
             if len(batch) >= CHUNK:
                 self._write_chunk(batch, household_pk, written)
                 batch = []
         if batch:
             self._write_chunk(batch, household_pk, written)
-        new_h, old_h = self.household_counts
+        stats = self.stats
         audit(
             actor=self.user,
             action="grids.roster_import",
             target_type="grids.household",
-            target_repr=f"导入户籍花名册：户 {new_h + old_h}，居民 {result.created + result.updated}",
-            detail={
-                "households_created": new_h,
-                "households_updated": old_h,
-                "residents_created": result.created,
-                "residents_updated": result.updated,
-                "seconds": round(time.monotonic() - started, 1),
-            },
+            target_repr=(
+                f"导入户籍花名册：户 {stats['households_created'] + stats['households_updated']}，"
+                f"居民 {stats['residents_created'] + stats['residents_updated']}"
+            ),
+            detail={**stats, "seconds": round(time.monotonic() - started, 1)},
         )
 
     def _write_chunk(self, batch, household_pk: dict[str, int], written: set[str]) -> None:
         user = self.user if getattr(self.user, "pk", None) else None
         new_households, changed_households = [], []
-        for v in batch:
+        for _, v in batch:
             code = v["household_code"]
-            if code in written:
+            if code in written or code not in self.household_write:
                 continue
             written.add(code)
-            existing = self.existing_households.get(code)
+            existing = self.household_write[code]
             if existing:
                 changed_households.append(self._household(v, existing))
             else:
@@ -475,8 +699,12 @@ class RosterImporter(BaseImporter):
                 changed_households, batch_size=1000, update=True, default_user=user
             )
         new_residents, changed_residents = [], []
-        for v in batch:
-            pk = self.existing_residents.get(v["id_number"])
+        for line, v in batch:
+            plan = self.resident_write.get(line)
+            if plan is None:
+                continue
+            pk, number, phone = plan
+            v = {**v, "id_number": number, "phone": phone}
             if pk:
                 changed_residents.append(self._resident(v, household_pk[v["household_code"]], pk))
             else:

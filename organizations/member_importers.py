@@ -75,14 +75,15 @@ from organizations.models import (
 from organizations.models.standing import COMMITTEE_KINDS
 
 
-def code_parser(generate):
-    """A code column: blank gets a fresh code, anything else must be a valid code."""
+def code_parser(generate=None):
+    """A code column: blank means a new record (it gets a readable code from its community
+    when the file is written, ``LinkedImporter.assign_codes``); anything else must be a valid
+    code. ``generate`` is no longer used (kept for callers)."""
 
     def parse(value: str) -> str:
         value = value.strip()
-        if not value:
-            return generate()
-        validate_code(value)
+        if value:
+            validate_code(value)
         return value
 
     return parse
@@ -147,16 +148,32 @@ class LinkedImporter(BaseImporter):
 
     links: tuple[Link, ...] = ()
     plain_fields: tuple[str, ...] = ()
-    code_prefix = staticmethod(codes.member_code)
 
     def parse_rows(self, table, result: ImportResult) -> list[tuple[int, dict[str, Any]]]:
         rows = super().parse_rows(table, result)
         # A file without a code column describes new records: each gets a fresh code.
-        column = next(c for c in self.columns if c.field == self.key_field)
         for _, values in rows:
-            if self.key_field not in values:
-                values[self.key_field] = column.parse("")
+            values.setdefault(self.key_field, "")
         return rows
+
+    def assign_codes(self, new: list[models.Model]) -> None:
+        if self.key_field != "code":
+            return
+        by_anchor: dict[Any, list[models.Model]] = {}
+        for obj in new:
+            if not obj.code:
+                by_anchor.setdefault(scope_anchor(obj), []).append(obj)
+        for anchor, objs in by_anchor.items():
+            for obj, code in zip(
+                objs, codes.readable_codes(self.model, anchor, len(objs)), strict=True
+            ):
+                obj.code = code
+
+    def preview_row(self, row, obj):
+        item = super().preview_row(row, obj)
+        if not item["key"]:
+            item["key"] = "（系统生成）"
+        return item
 
     def prepare(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         super().prepare(rows)
@@ -218,7 +235,7 @@ class LinkedImporter(BaseImporter):
 
     def build(self, row: int, values: dict[str, Any]) -> models.Model:
         code = values["code"]
-        obj = self.existing.get(code)
+        obj = self.existing.get(code) if code else None
         code_header = self.column_header("code")
         if obj is None:
             obj = self.model(code=code)
@@ -304,6 +321,7 @@ def duplicate_errors(items, key, header: str, message: str) -> list[RowError]:
 
 
 UNIT_HELP = "共驻共建单位编码或统一社会信用代码"
+CODE_HELP = "留空为新增，编号由系统按社区生成"
 ORG_CODE = _code_of
 
 
@@ -317,7 +335,12 @@ class MemberImporter(LinkedImporter):
     title = "党员"
     sheet_name = "党员"
     columns = [
-        Column("code", "党员编号", parse=code_parser(codes.member_code), help="留空为新增党员"),
+        Column(
+            "code",
+            "党员编号",
+            parse=code_parser(),
+            help="留空为新增党员（或按身份证号匹配已有党员），编号由系统按社区生成，如 DY-YL-0001",
+        ),
         Column("name", "姓名", required=True),
         Column("id_number", "身份证号", required=True, parse=parse_id_number),
         Column(
@@ -381,8 +404,11 @@ class MemberImporter(LinkedImporter):
             ).values_list("id_number", "code", "branch__tree_id", "branch__lft"):
                 self.id_owner[id_number] = (code, tree_id, lft)
 
+    alternate_key_field = "id_number"
+
     def build(self, row, values):
-        values.setdefault("status", MemberStatus.FULL)
+        if not values.get("status"):
+            values["status"] = MemberStatus.FULL
         id_number = values["id_number"]
         if not values.get("birth_date"):
             values["birth_date"] = birth_date_from_id(id_number)
@@ -541,7 +567,7 @@ class PostImporter(LinkedImporter):
     title = "服务岗位"
     sheet_name = "服务岗位"
     columns = [
-        Column("code", "岗位编码", parse=code_parser(codes.post_code)),
+        Column("code", "岗位编码", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "设岗社区编码", required=True, export=ORG_CODE("community__code")),
         Column(
             "kind",
@@ -591,7 +617,7 @@ class RegistrationImporter(LinkedImporter):
     sheet_name = "双报到登记"
     masked_columns = {MEMBER_ID: "id"}
     columns = [
-        Column("code", "报到编号", parse=code_parser(codes.registration_code)),
+        Column("code", "报到编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("member__id_number"),
         Column("member_name", "党员姓名", export=_code_of("member__name"), help="仅核对用"),
         Column("community_code", "报到社区编码", required=True, export=ORG_CODE("community__code")),
@@ -646,7 +672,7 @@ class PostClaimImporter(_RegistrationLinks, LinkedImporter):
     title = "岗位认领"
     sheet_name = "岗位认领"
     columns = [
-        Column("code", "认领编号", parse=code_parser(codes.claim_code)),
+        Column("code", "认领编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("registration__member__id_number"),
         Column("post_code", "岗位编码", required=True, export=ORG_CODE("post__code")),
         Column("claimed_on", "认领日期", required=True, parse=parse_date),
@@ -695,7 +721,7 @@ class MemberActivityImporter(_RegistrationLinks, LinkedImporter):
     title = "报到活动记录"
     sheet_name = "报到活动记录"
     columns = [
-        Column("code", "记录编号", parse=code_parser(codes.activity_code)),
+        Column("code", "记录编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("registration__member__id_number"),
         Column("date", "活动日期", required=True, parse=parse_date),
         Column("hours", "服务时长", required=True, parse=parse_decimal, help="小时"),
@@ -719,7 +745,7 @@ class AppraisalImporter(LinkedImporter):
     sheet_name = "民主评议"
     masked_columns = {MEMBER_ID: "id"}
     columns = [
-        Column("code", "评议编号", parse=code_parser(codes.appraisal_code)),
+        Column("code", "评议编号", parse=code_parser(), help=CODE_HELP),
         member_id_column("member__id_number"),
         Column("year", "年度", required=True, parse=parse_int),
         Column(
@@ -768,7 +794,7 @@ class CommitteeSeatImporter(LinkedImporter):
     title = "兼职委员"
     sheet_name = "兼职委员"
     columns = [
-        Column("code", "委员编号", parse=code_parser(codes.seat_code)),
+        Column("code", "委员编号", parse=code_parser(), help=CODE_HELP),
         Column("committee_code", "所在党委编码", required=True, export=ORG_CODE("committee__code")),
         Column("person_name", "姓名", required=True),
         Column(
@@ -802,7 +828,7 @@ class StandingAppointmentImporter(LinkedImporter):
     title = "第一书记与党建专员"
     sheet_name = "第一书记与党建专员"
     columns = [
-        Column("code", "任职编号", parse=code_parser(codes.appointment_code)),
+        Column("code", "任职编号", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "社区编码", required=True, export=ORG_CODE("community__code")),
         Column(
             "kind",
@@ -832,7 +858,7 @@ class SentDownCadreImporter(LinkedImporter):
     title = "下沉党员"
     sheet_name = "下沉党员"
     columns = [
-        Column("code", "下沉编号", parse=code_parser(codes.cadre_code)),
+        Column("code", "下沉编号", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "下沉社区编码", required=True, export=ORG_CODE("community__code")),
         Column("person_name", "姓名", required=True),
         Column("unit_code", "派出单位", export=ORG_CODE("unit__code"), help=UNIT_HELP),
@@ -855,21 +881,25 @@ class SentDownCadreImporter(LinkedImporter):
 
     def build_extra(self, row, values, obj, errors) -> None:
         if "weekdays" in values:
-            self.__dict__.setdefault("_weekdays", {})[obj.code] = values["weekdays"]
+            self.__dict__.setdefault("_weekdays", {})[id(obj)] = values["weekdays"]
 
     def save(self, new, changed) -> None:
         super().save(new, changed)
         wanted = self.__dict__.get("_weekdays", {})
-        if not wanted:
+        # Only the cadres written (new or changed): unchanged rows keep their shift rows.
+        written = [obj for obj in [*new, *changed] if id(obj) in wanted]
+        current: dict[int, set[int]] = {}
+        for cadre_id, day in DutyShift.objects.filter(
+            cadre_id__in=[obj.pk for obj in written]
+        ).values_list("cadre_id", "weekday"):
+            current.setdefault(cadre_id, set()).add(day)
+        # Shift rows are rewritten only where the days differ (an edited name keeps them).
+        written = [obj for obj in written if current.get(obj.pk, set()) != set(wanted[id(obj)])]
+        if not written:
             return
-        ids = dict(SentDownCadre.objects.filter(code__in=list(wanted)).values_list("code", "id"))
-        DutyShift.objects.filter(cadre_id__in=ids.values()).delete()
+        DutyShift.objects.filter(cadre_id__in=[obj.pk for obj in written]).delete()
         DutyShift.objects.bulk_create(
-            [
-                DutyShift(cadre_id=ids[code], weekday=day)
-                for code, days in wanted.items()
-                for day in days
-            ]
+            [DutyShift(cadre_id=obj.pk, weekday=day) for obj in written for day in wanted[id(obj)]]
         )
 
     def export_queryset(self, queryset):
@@ -884,7 +914,7 @@ class BodyImporter(LinkedImporter):
     title = "社区治理主体"
     sheet_name = "6根针"
     columns = [
-        Column("code", "主体编码", parse=code_parser(codes.body_code)),
+        Column("code", "主体编码", parse=code_parser(), help=CODE_HELP),
         Column("community_code", "所在社区编码", required=True, export=ORG_CODE("community__code")),
         Column(
             "kind",
@@ -914,7 +944,7 @@ class FinancialDisclosureImporter(LinkedImporter):
     title = "财务信息公开"
     sheet_name = "财务信息公开"
     columns = [
-        Column("code", "公开编号", parse=code_parser(codes.disclosure_code)),
+        Column("code", "公开编号", parse=code_parser(), help=CODE_HELP),
         Column("body_code", "股份合作公司编码", required=True, export=ORG_CODE("body__code")),
         Column("period", "公开期间", required=True),
         Column("period_start", "期间开始", required=True, parse=parse_date),
@@ -977,6 +1007,9 @@ class SixHavesImporter(LinkedImporter):
         "checked_on",
         "note",
     )
+
+    def stored_key(self, obj):
+        return obj.branch.code
 
     def load_existing(self, keys):
         return {

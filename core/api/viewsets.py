@@ -25,10 +25,15 @@ ImportResultSerializer = inline_serializer(
         "created": serializers.IntegerField(),
         "updated": serializers.IntegerField(),
         "unchanged": serializers.IntegerField(),
+        "error_rows": serializers.IntegerField(),
         "dry_run": serializers.BooleanField(),
         "committed": serializers.BooleanField(),
         "errors": serializers.ListField(child=serializers.DictField()),
         "job": serializers.URLField(required=False, help_text="确认导入时：导入任务的地址"),
+        "changes": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="每一行将修改的记录：row、key、label、fields（column、old、new，遮蔽值保持遮蔽）",
+        ),
     },
 )
 ImportUploadSerializer = inline_serializer(

@@ -40,6 +40,7 @@ from governance.assessment.models import (
 )
 from governance.assessment.services.scoring import (
     can_manage_indicator_sets,
+    can_score,
     score_errors,
     weight_errors,
 )
@@ -324,6 +325,16 @@ class ScoreImporter(BaseImporter):
                 values["indicator_code"],
             )
         return rows
+
+    def may_change(self, stored: Score) -> bool:
+        # A community sees the scores it was given, but only the level above gives them.
+        return can_score(self.user, stored.organization)
+
+    def owner_label(self, stored: Score) -> str:
+        return f"上级“{stored.assessment.organizer}”"
+
+    def stored_key(self, score):
+        return (score.assessment.code, score.organization.code, score.indicator.code)
 
     def column_header(self, field_name: str) -> str:
         if field_name == "key":

@@ -55,3 +55,59 @@ def body_code() -> str:
 
 def disclosure_code() -> str:
     return _token("GK")
+
+
+# ---------------------------------------------------------------- readable codes
+
+PREFIXES = {
+    "member": "DY",
+    "communityregistration": "BD",
+    "post": "GW",
+    "postclaim": "RL",
+    "memberactivity": "HD",
+    "appraisal": "PY",
+    "committeeseat": "WY",
+    "standingappointment": "ZS",
+    "sentdowncadre": "XC",
+    "body": "ZT",
+    "financialdisclosure": "GK",
+}
+"""The record kind's letters in a readable code (the same letters as the random defaults)."""
+
+
+def community_prefix(organization) -> str:
+    """The community's short letters, e.g. ``YL`` for ``TD-ZQ-YL`` (园林社区): the last part of
+    the code of the community that ``organization`` lies in (or of ``organization`` itself
+    above community level)."""
+    from organizations.choices import OrgKind
+    from organizations.models import Organization
+
+    if organization is None:
+        return "X"
+    if organization.kind != OrgKind.COMMUNITY_COMMITTEE:
+        community = (
+            Organization.objects.filter(
+                tree_id=organization.tree_id,
+                lft__lte=organization.lft,
+                rght__gte=organization.rght,
+                kind=OrgKind.COMMUNITY_COMMITTEE,
+            )
+            .values_list("code", flat=True)
+            .first()
+        )
+    else:
+        community = organization.code
+    return (community or organization.code).rsplit("-", 1)[-1]
+
+
+def readable_codes(model, organization, count: int) -> list[str]:
+    """``count`` fresh codes ``<kind>-<community>-<number>`` (e.g. ``DY-YL-0607``), numbered
+    after the highest one in use. The one place new records get a code when none is given
+    (file imports, forms, the API); unique codes still guard concurrent writers."""
+    head = f"{PREFIXES[model._meta.model_name]}-{community_prefix(organization)}-"
+    highest = 0
+    for code in model._default_manager.filter(code__startswith=head).values_list("code", flat=True):
+        tail = code[len(head) :]
+        if tail.isdigit():
+            highest = max(highest, int(tail))
+    return [f"{head}{number:04d}" for number in range(highest + 1, highest + 1 + count)]

@@ -96,7 +96,7 @@ def test_roster_rejects_bad_rows_and_writes_nothing(tree, users, units):
         "第 5 行 登记组织编码: “胜利社区大党委”不在您的管辖范围内。",
         f"第 7 行 统一社会信用代码: “{units['b'].credit_code}”已登记为单位“UB”。",
         "第 8 行 单位类型: “工厂”不是有效选项",
-        "第 9 行 单位编码: 单位“UB”已存在且不在您的管辖范围内。",
+        "第 9 行 单位编码: 编码“UB”已被使用，不能用于新增记录：新增请换一个编码或留空由系统生成。",
         "第 10 行 联络员电话: 电话号码格式不正确",
         "第 11 行 登记组织编码: “园林社区一号院党支部”应为街道党工委或社区大党委。",
     ]
@@ -194,7 +194,7 @@ def test_liaison_log_import_adds_updates_and_rejects(tree, users, units):
     assert LiaisonLog.objects.get(unit=units["shared"]).liaison_name == "王联络"
     rows[1][4] = "商定学雷锋活动（改期）"
     result = LiaisonLogImporter(users["cadre_a"]).run(csv_bytes(rows), "l.csv", dry_run=False)
-    assert (result.created, result.updated) == (0, 2)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     assert LiaisonLog.objects.get(unit=units["shared"]).content.endswith("（改期）")
     bad = [
         header,

@@ -133,10 +133,19 @@ def test_duplicate_id_within_file(users, tree):
 
 def test_duplicate_id_against_database(users, tree, members):
     before = Member.objects.count()
-    dup = row(1, 身份证号=members["a1"].id_number, 出生日期="1980-05-17")
+    dup = row(1, 党员编号="DY-NEW-1", 身份证号=members["a1"].id_number, 出生日期="1980-05-17")
     result = run(users["cadre_a"], [row(2), dup])
     assert_rejected(result, 3, "身份证号", "已在系统中登记", before)
     assert members["a1"].code in str(result.errors[0])
+
+
+def test_blank_code_finds_the_member_by_id_number(users, tree, members):
+    before = Member.objects.count()
+    again = row(1, 姓名="张三改", 身份证号=members["a1"].id_number, 出生日期="1980-05-17")
+    result = run(users["cadre_a"], [again], dry_run=True)
+    assert result.ok and (result.created, result.updated) == (0, 1), result.errors
+    assert result.preview[0]["key"] == members["a1"].code
+    assert Member.objects.count() == before
 
 
 def test_duplicate_id_of_another_community_does_not_name_the_record(users, tree, members):
@@ -162,7 +171,9 @@ def test_existing_member_of_other_community_cannot_be_overwritten(users, tree, m
         row(1, 党员编号=members["b1"].code, 身份证号=members["b1"].id_number, 出生日期="1980-05-17")
     ]
     result = run(users["cadre_a"], rows)
-    assert_rejected(result, 2, "党员编号", "不在您的管辖范围内", Member.objects.count())
+    # Answered like any code in use: neither the owner nor the record is named.
+    assert_rejected(result, 2, "党员编号", "已被使用", Member.objects.count())
+    assert "赵六" not in str(result.errors[0])
     assert Member.objects.get(code=members["b1"].code).name == "赵六"
 
 
@@ -229,10 +240,11 @@ def test_full_width_id_number_matches_the_stored_member(users, tree, members):
     assert stored.name == "张三丰" and stored.id_number.isascii()
     assert Member.objects.count() == before
 
-    # Without the code the full-width ID still finds the stored member: a row error, not a
-    # second record beside it.
+    # Without the code the full-width ID still finds the stored member (matched by ID number):
+    # that member is updated, never a second record beside it.
     result = run(users["cadre_a"], [row(2, 身份证号=typed, 出生日期="1980-05-17")])
-    assert_rejected(result, 2, "身份证号", "已在系统中登记", before)
+    assert result.committed and (result.created, result.updated) == (0, 1), result.errors
+    assert Member.objects.count() == before
 
 
 def test_long_unit_code_is_a_row_error_in_the_dry_run_as_at_the_commit(users, tree, unit):

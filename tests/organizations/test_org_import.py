@@ -86,7 +86,8 @@ def test_reimporting_the_export_changes_nothing_and_updates_by_code(users, tree)
     exported = OrganizationImporter(root).export(Organization.objects.all(), "xlsx")
     result = run(root, exported, "export.xlsx")
     assert result.ok, messages(result)
-    assert result.created == 0 and result.updated == Organization.objects.count()
+    assert (result.created, result.updated) == (0, 0)
+    assert result.unchanged == Organization.objects.count()
 
     rows = read_xlsx(exported)
     rows[1][1] = "铁东区委组织部（更名）"
@@ -270,7 +271,9 @@ def test_parent_outside_the_importers_scope_is_rejected(users, tree):
 def test_existing_node_outside_scope_cannot_be_overwritten(users, tree):
     rows = table(["B-01", "改名", "小区（楼院）党支部", "A", "", "", "", ""])
     result = run(users["cadre_a"], csv_bytes(rows))
-    assert messages(result) == ["第 2 行 组织编码: “B-01”已存在且不在您的管辖范围内。"]
+    assert messages(result) == [
+        "第 2 行 组织编码: 编码“B-01”已被使用，不能用于新增记录：新增请换一个编码或留空由系统生成。"
+    ]
     assert Organization.objects.get(code="B-01").name == "胜利社区一号院党支部"
 
 
@@ -458,6 +461,26 @@ def test_api_import_of_an_empty_file_and_without_permission(users, tree, api):
         format="multipart",
     )
     assert response.status_code == 403
+
+
+def test_api_dry_run_lists_changes_old_to_new_and_the_four_counts(users, tree, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    root = users["root"]
+    rows = read_xlsx(OrganizationImporter(root).export(Organization.objects.all(), "xlsx"))
+    old = rows[1][1]
+    rows[1][1] = old + "（更名）"
+    response = api(root).post(
+        "/api/v1/organizations/import/",
+        {"file": SimpleUploadedFile("t.xlsx", xlsx_bytes(rows, "党组织"))},
+        format="multipart",
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["dry_run"] and not body["committed"]
+    assert (body["created"], body["updated"], body["error_rows"]) == (0, 1, 0)
+    assert body["unchanged"] == len(rows) - 2
+    assert body["changes"][0]["key"] == rows[1][0]
+    assert body["changes"][0]["fields"] == [{"column": "名称", "old": old, "new": old + "（更名）"}]
 
 
 # ---------------------------------------------------------------- through the CLI

@@ -113,7 +113,7 @@ def test_existing_volunteer_of_another_community_cannot_be_overwritten(users, tr
     data = csv_bytes(roster(["B-V1", "改名", "", "13800000001", "A", "", "", ""]))
     result = VolunteerImporter(users["cadre_a"]).run(data, "r.csv", dry_run=False)
     assert [str(e) for e in result.errors] == [
-        "第 2 行 志愿者编号: “B-V1”已存在且不在您的管辖范围内。"
+        "第 2 行 志愿者编号: 编码“B-V1”已被使用，不能用于新增记录：新增请换一个编码或留空由系统生成。"
     ]
 
 
