@@ -18,8 +18,6 @@ from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation import GenerationMode
 
-from tests.conftest import make_user
-
 pytestmark = pytest.mark.django_db(transaction=False)
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
