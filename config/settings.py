@@ -270,6 +270,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ScopedModelPermissions"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.TextJSONParser",
+        "core.api.parsers.TextFormParser",
+        "core.api.parsers.TextMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -63,6 +64,24 @@ class ScopedAdminMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A user who may view but not change gets every shown field read-only, as Django's own
+        # change view does; simple-history's version page would otherwise look up form fields
+        # the read-only form does not have.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if (
+            obj is None
+            or getattr(request, "_all_fields_readonly", False)
+            or self.has_change_permission(request, obj)
+        ):
+            return readonly
+        request._all_fields_readonly = True  # get_fieldsets may ask for the read-only fields
+        try:
+            shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+        finally:
+            request._all_fields_readonly = False
+        return readonly + [name for name in shown if name not in readonly]
 
     def _restrict_related(self, db_field, request, kwargs):
         related = db_field.related_model

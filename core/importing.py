@@ -902,6 +902,8 @@ def _same(old: Any, new: Any) -> bool:
 # ---------------------------------------------------------------- writing files
 
 _DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What XLSX cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE), dropped from CSV too for one answer.
+EXPORT_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def neutralise(value: Any) -> Any:
@@ -920,7 +922,8 @@ def _plain(value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, (int, float, Decimal, date)):
         return value
-    return neutralise(str(value))
+    # A control character stored earlier (before input refused them) must not break the file.
+    return neutralise(EXPORT_ILLEGAL_CHARACTERS.sub("", str(value)))
 
 
 def write_table(

@@ -56,12 +56,17 @@ def check_allowed(obj: models.Model | None, labels: tuple[str, ...], field: str)
         raise ValidationError({field: f"不能选择“{obj._meta.verbose_name}”，只能是：{names}。"})
 
 
+# The field that names a record outside the database, where it is not ``code``.
+KEY_FIELDS = {"auth.user": "username", "grids.case": "tracking_code"}
+
+
+def key_field(model: type[models.Model]) -> str:
+    return KEY_FIELDS.get(model._meta.label_lower, "code")
+
+
 def natural_key(obj: models.Model) -> str:
-    """The code (or username) that names ``obj`` outside the database."""
-    for attr in ("code", "username"):
-        if hasattr(obj, attr):
-            return str(getattr(obj, attr))
-    return str(obj.pk)
+    """The code (username, tracking code) that names ``obj`` outside the database."""
+    return str(getattr(obj, key_field(type(obj)), obj.pk))
 
 
 def resolve(type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
@@ -70,9 +75,8 @@ def resolve(type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
     model = by_name.get(type_name)
     if model is None:
         raise ValidationError(f"类型“{type_name}”不可用，可选：{'、'.join(sorted(by_name))}。")
-    field = "username" if model._meta.label_lower == "auth.user" else "code"
     try:
-        return model._default_manager.get(**{field: key})
+        return model._default_manager.get(**{key_field(model): key})
     except model.DoesNotExist:
         raise ValidationError(f"找不到{model._meta.verbose_name}“{key}”。") from None
 

@@ -89,8 +89,9 @@ class VolunteerAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["number"].required = False
-        self.fields["number"].help_text = "留空则自动生成"
+        if "number" in self.fields:  # absent on a read-only change page
+            self.fields["number"].required = False
+            self.fields["number"].help_text = "留空则自动生成"
 
 
 @admin.register(Volunteer)
@@ -417,7 +418,8 @@ class HoursEntryAddForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["served_on"].required = False
+        if "served_on" in self.fields:  # absent on the read-only view of a stored entry
+            self.fields["served_on"].required = False
 
     def clean(self):
         data = super().clean()

@@ -45,6 +45,12 @@ ImportUploadSerializer = inline_serializer(
 )
 
 
+class RevealRequestSerializer(serializers.Serializer):
+    purpose = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="查看用途（至少 4 个字，会被记录）"
+    )
+
+
 class ScopedModelViewSet(viewsets.ModelViewSet):
     """Set ``selector`` (user -> queryset) and, for files, ``importer_class``.
 
@@ -85,8 +91,22 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         self.delete_service(actor=self.request.user, instance=instance)
 
+    @classmethod
+    def get_extra_actions(cls):
+        """The file and reveal routes exist only where they mean something: reveal on models
+        with personal data, import/export where an importer is declared."""
+        actions = super().get_extra_actions()
+        serializer_class = getattr(cls, "serializer_class", None)
+        model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+        hidden = set()
+        if model is None or not sensitive_fields(model):
+            hidden.add("reveal")
+        if cls.importer_class is None:
+            hidden.update({"export", "import_file"})
+        return [a for a in actions if a.__name__ not in hidden]
+
     @extend_schema(
-        request=inline_serializer("RevealRequest", {"purpose": serializers.CharField()}),
+        request=RevealRequestSerializer,
         responses={200: inline_serializer("RevealResponse", {"values": serializers.DictField()})},
     )
     @action(
@@ -95,10 +115,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def reveal(self, request, *args, **kwargs):
         """查看一条记录的完整身份证号、电话：需“查看敏感信息”权限并说明用途，每次都会记录。"""
         instance = self.get_object()
-        if not sensitive_fields(instance):
-            raise ValidationError({"non_field_errors": ["该数据没有需要脱敏的字段。"]})
+        payload = RevealRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         values = sensitive_reveal(
-            actor=request.user, instance=instance, purpose=request.data.get("purpose", "")
+            actor=request.user, instance=instance, purpose=payload.validated_data["purpose"]
         )
         return Response({"values": values})
 

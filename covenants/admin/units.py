@@ -115,6 +115,25 @@ class PartnerUnitAdmin(
     def partner_list(self, obj):
         return "、".join(p.name for p in obj.partners.all())
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only: the partner checkboxes are a form field; show the list of names instead.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "partner_list" if f == "partner_organizations" else f
+                        for f in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         unit = self.get_object(request, object_id)

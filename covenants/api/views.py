@@ -106,6 +106,18 @@ class UnitActivityRowSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+class UnitActivityTableSerializer(serializers.Serializer):
+    organization = serializers.CharField(allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    on = serializers.DateField()
+    activities = serializers.IntegerField()
+    handouts = serializers.IntegerField()
+    handout_share = serializers.FloatField(allow_null=True)
+    inactive_count = serializers.IntegerField()
+    rows = UnitActivityRowSerializer(many=True)
+
+
 class StreetActivityRowSerializer(serializers.Serializer):
     street = serializers.CharField(source="street.code")
     street_name = serializers.CharField(source="street.name")
@@ -131,12 +143,14 @@ def _report_args(request) -> tuple[Organization | None, int | None, date | None]
         )
     except ValueError:
         raise ValidationError({"year": ["年度或日期格式不正确（YYYY / YYYY-MM-DD）。"]}) from None
+    if year is not None and not 1900 <= year <= 2999:
+        raise ValidationError({"year": ["年度应在 1900–2999 之间。"]})
     return organization, year, on
 
 
 REPORT_PARAMS = [
     OpenApiParameter("organization", str, description="街道或社区编码；默认整个管辖范围"),
-    OpenApiParameter("year", int, description="年度，默认今年"),
+    OpenApiParameter("year", int, description="年度（1900–2999），默认今年"),
     OpenApiParameter("on", str, description="截至日期 YYYY-MM-DD（不活跃判定），默认今天"),
 ]
 
@@ -181,8 +195,8 @@ class PartnerUnitViewSet(ScopedModelViewSet):
         rows = selectors.unit_members(request.user, unit)
         return Response(UnitMemberSerializer(rows, many=True).data)
 
-    @extend_schema(parameters=REPORT_PARAMS, responses=UnitActivityRowSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="activity-table")
+    @extend_schema(parameters=REPORT_PARAMS, responses=UnitActivityTableSerializer)
+    @action(detail=False, methods=["get"], url_path="activity-table", pagination_class=None)
     def activity_table(self, request, *args, **kwargs):
         """共建单位活动情况表：活动次数、走访慰问占比、联系情况和不活跃标记。"""
         organization, year, on = _report_args(request)
@@ -204,7 +218,7 @@ class PartnerUnitViewSet(ScopedModelViewSet):
         )
 
     @extend_schema(parameters=REPORT_PARAMS, responses=UnitActivityRowSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def inactive(self, request, *args, **kwargs):
         """不活跃单位：近一个月无联系或近一个季度无活动。"""
         organization, _, on = _report_args(request)
@@ -212,7 +226,7 @@ class PartnerUnitViewSet(ScopedModelViewSet):
         return Response(UnitActivityRowSerializer(rows, many=True).data)
 
     @extend_schema(parameters=REPORT_PARAMS[1:2], responses=StreetActivityRowSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="street-summary")
+    @action(detail=False, methods=["get"], pagination_class=None, url_path="street-summary")
     def street_summary(self, request, *args, **kwargs):
         """各街道活动次数、走访慰问次数及占比、联系次数。"""
         _, year, _ = _report_args(request)
@@ -436,6 +450,7 @@ class NeedViewSet(ScopedModelViewSet):
     def update_service(self, *, actor, instance, data):
         return need_update(actor=actor, need=instance, **data)
 
+    @extend_schema(responses=NeedSerializer(many=True))
     @action(detail=False, methods=["get"])
     def unmatched(self, request, *args, **kwargs):
         page = self.paginate_queryset(selectors.needs_unmatched(request.user).order_by("code"))
@@ -461,6 +476,7 @@ class ResourceViewSet(ScopedModelViewSet):
     def update_service(self, *, actor, instance, data):
         return resource_update(actor=actor, resource=instance, **data)
 
+    @extend_schema(responses=UnitResourceSerializer(many=True))
     @action(detail=False, methods=["get"])
     def idle(self, request, *args, **kwargs):
         page = self.paginate_queryset(selectors.resources_idle(request.user).order_by("code"))

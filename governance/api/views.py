@@ -283,6 +283,15 @@ class TaskViewSet(ScopedModelViewSet):
         return self._step(request, services.task_evaluate, s.EvaluateSerializer)
 
 
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=1000,
+        help_text="要标记的通知 id；省略则全部标记已读",
+    )
+
+
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """我的提醒通知（站内）；?unread=1 只看未读；mark-read 标记已读。"""
 
@@ -298,17 +307,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return queryset
 
     @extend_schema(
-        request=inline_serializer(
-            "MarkRead", {"ids": serializers.ListField(child=serializers.IntegerField())}
-        ),
+        request=MarkReadSerializer,
         responses=inline_serializer("MarkReadResult", {"marked": serializers.IntegerField()}),
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
-        ids = request.data.get("ids")
-        marked = services.notification_mark_read(
-            actor=request.user, ids=[int(i) for i in ids] if ids else None
-        )
+        payload = MarkReadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ids = payload.validated_data.get("ids")
+        marked = services.notification_mark_read(actor=request.user, ids=ids or None)
         return Response({"marked": marked})
 
 

@@ -86,7 +86,7 @@ class GridViewSet(ScopedModelViewSet):
         grid_delete(actor=actor, grid=instance)
 
     @extend_schema(responses={200: s.GridTreeNodeSerializer(many=True)})
-    @action(detail=False, methods=["get"], url_path="tree")
+    @action(detail=False, methods=["get"], pagination_class=None, url_path="tree")
     def tree(self, request, *args, **kwargs):
         """街道→社区→片区→网格→微网格 的户数、人数汇总（`?root=<组织编码>` 取某街道或社区）。"""
         return Response(grid_tree(request.user, root_code=request.query_params.get("root", "")))

@@ -87,7 +87,7 @@ class MemberSerializer(CodedSerializer):
 
 
 class MemberCountSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     member_total = serializers.IntegerField(help_text="本组织及全部下级组织的党员数")
     member_direct = serializers.IntegerField(help_text="直接隶属本组织的党员数")
 

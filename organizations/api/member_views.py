@@ -133,7 +133,7 @@ class RegistrationViewSet(ScopedModelViewSet):
         return Response(s.AppraisalSerializer(appraisal).data)
 
     @extend_schema(responses=s.RegistrationStatsSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="stats")
+    @action(detail=False, methods=["get"], pagination_class=None, url_path="stats")
     def stats(self, request):
         """每个社区：报到人数、认领岗位人数（种子数据中为 196 人报到、145 人认岗）、本季度活跃人数。"""
         rows = selectors.registration_stats(request.user)
@@ -223,7 +223,7 @@ class CommitteeSeatViewSet(ScopedModelViewSet):
         return selectors.seats_visible_to(user)
 
     @extend_schema(responses=s.ThreeThirdsSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="three-thirds")
+    @action(detail=False, methods=["get"], pagination_class=None, url_path="three-thirds")
     def three_thirds(self, request):
         rows = selectors.three_thirds(request.user)
         return Response(s.ThreeThirdsSerializer(rows, many=True).data)
@@ -283,7 +283,7 @@ class SentDownCadreViewSet(ScopedModelViewSet):
         ],
         responses=s.DutyGapSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], url_path="gaps")
+    @action(detail=False, methods=["get"], pagination_class=None, url_path="gaps")
     def gaps(self, request):
         dates = serializers.DictField(child=serializers.DateField())
         try:
@@ -314,7 +314,7 @@ class BodyViewSet(ScopedModelViewSet):
         return selectors.bodies_visible_to(user)
 
     @extend_schema(responses=s.NeedleCoverageSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="coverage")
+    @action(detail=False, methods=["get"], url_path="coverage", pagination_class=None)
     def coverage(self, request):
         rows = selectors.needle_coverage(request.user)
         return Response(s.NeedleCoverageSerializer(rows, many=True).data)
@@ -361,7 +361,7 @@ class SixHavesViewSet(ScopedModelViewSet):
         return selectors.six_haves_visible_to(user)
 
     @extend_schema(responses=s.SixHavesCoverageSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="coverage")
+    @action(detail=False, methods=["get"], url_path="coverage", pagination_class=None)
     def coverage(self, request):
         rows = selectors.six_haves_coverage(request.user)
         return Response(s.SixHavesCoverageSerializer(rows, many=True).data)

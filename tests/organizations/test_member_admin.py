@@ -212,3 +212,17 @@ def test_three_thirds_figures_name_balance(admin_client_for, users, tree):
         .content.decode()
     )
     assert "均衡" in html
+
+
+def test_history_version_page_opens_for_read_only_users(admin_client_for, users, members):
+    """The district read-only role opens a past version: masked, no FieldError (issue 15)."""
+    from organizations import member_services
+
+    member = members["a1"]
+    member_services.member_update(actor=users["cadre_a"], member=member, phone="13800001111")
+    version = member.history.order_by("history_date").first()
+    url = reverse("admin:organizations_member_simple_history", args=[member.pk, version.pk])
+    response = admin_client_for(users["district"]).get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert member.id_number not in html and "13800001111" not in html

@@ -199,6 +199,8 @@ class HoursEntrySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["corrects", "created_at"]
+        # A manual award must say why (人工认定的依据).
+        extra_kwargs = {"reason": {"required": True, "allow_blank": False}}
 
 
 class HoursCorrectionSerializer(serializers.Serializer):

@@ -55,6 +55,17 @@ class SkillViewSet(ScopedModelViewSet):
     def selector(user):
         return selectors.skills_all()
 
+    def create_service(self, *, actor, data):
+        return services.skill_save(actor=actor, skill=s.SkillSerializer.Meta.model(**data))
+
+    def update_service(self, *, actor, instance, data):
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.skill_save(actor=actor, skill=instance)
+
+    def delete_service(self, *, actor, instance):
+        services.skill_delete(actor=actor, skill=instance)
+
 
 class VolunteerViewSet(ScopedModelViewSet):
     """志愿者。电话、身份证号始终脱敏；`POST …/reveal/` 查看完整信息（记录用途）。"""

@@ -10,6 +10,7 @@ from volunteers.services.activities import (
     sign_up_create,
 )
 from volunteers.services.hours import effective_hours, hours_award, hours_correct
+from volunteers.services.skills import skill_delete, skill_save
 from volunteers.services.volunteers import (
     team_add_member,
     team_create,
@@ -37,6 +38,8 @@ __all__ = [
     "hours_award",
     "hours_correct",
     "sign_up_cancel",
+    "skill_delete",
+    "skill_save",
     "sign_up_check_in",
     "sign_up_check_out",
     "sign_up_create",

@@ -211,6 +211,12 @@ class TallySerializer(serializers.ModelSerializer):
             "note",
         ]
         validators = []
+        # Ballot counts left out count as none cast (the service needs all three).
+        extra_kwargs = {
+            "satisfied": {"default": 0},
+            "basically_satisfied": {"default": 0},
+            "dissatisfied": {"default": 0},
+        }
 
 
 class ResultSerializer(serializers.ModelSerializer):
