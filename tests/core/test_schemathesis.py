@@ -2,7 +2,7 @@
 negative requests, as a superuser and as a community secretary, must never answer 5xx and every
 response must match the documented schema.
 
-Bounded: ``SCHEMATHESIS_EXAMPLES`` examples per operation and mode (default 3), no shrinking;
+Bounded: ``SCHEMATHESIS_EXAMPLES`` examples per operation and mode (default 2), no shrinking;
 every failure is collected and reported at once."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from schemathesis.generation import GenerationMode
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "2"))
 PASSWORD = "schema-fuzz-2026!"
 
 
