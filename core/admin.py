@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.importing import CONTENT_TYPES
+from core.links import linkable, service_fields
 from core.models import AuditLog, SensitiveAccessLog
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
@@ -54,7 +55,15 @@ class ScopedAdminMixin:
 
     def _restrict_related(self, db_field, request, kwargs):
         related = db_field.related_model
-        if hasattr(related, "scope_path"):
+        declared = getattr(self.model, "link_scopes", None) or {}
+        if db_field.name in declared:
+            # The same choices the API and the services allow (core.links).
+            allowed = linkable(request.user, self.model, db_field.name)
+            queryset = kwargs.get("queryset")
+            kwargs["queryset"] = (
+                allowed if queryset is None else queryset.filter(pk__in=allowed.values("pk"))
+            )
+        elif hasattr(related, "scope_path"):
             queryset = kwargs.get("queryset")
             if queryset is None:
                 queryset = related._default_manager.all()
@@ -64,6 +73,11 @@ class ScopedAdminMixin:
             else:
                 kwargs["queryset"] = restrict(queryset, request.user)
         return kwargs
+
+    def get_readonly_fields(self, request, obj=None):
+        # Fields a workflow service owns change through its actions, never through the form.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + [n for n in service_fields(self.model) if n not in readonly]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs = self._restrict_related(db_field, request, kwargs)
