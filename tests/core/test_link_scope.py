@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework import serializers
@@ -43,7 +43,7 @@ def test_every_writable_link_of_every_model_is_declared():
             count += 1
             try:
                 link_scope(model, name)
-            except Exception:  # noqa: BLE001
+            except ImproperlyConfigured:
                 missing.append(f"{model._meta.label}.{name}")
         for name in getattr(model, "link_scopes", {}) or {}:
             if name not in names:
@@ -86,7 +86,7 @@ def write_serializers(viewset, user):
         view.kwargs = {}
         try:
             serializer_class = view.get_serializer_class()
-        except Exception:  # noqa: BLE001 — a viewset without a serializer for this action
+        except (AssertionError, AttributeError):  # no serializer for this action
             continue
         if not issubclass(serializer_class, serializers.ModelSerializer):
             continue
