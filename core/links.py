@@ -200,22 +200,13 @@ def service_fields(model: type[models.Model]) -> tuple[str, ...]:
 
 
 def resolve_codes(
-    user,
-    queryset: models.QuerySet,
-    codes,
-    *,
-    field: str = "code",
-    label: str = "",
+    queryset: models.QuerySet, codes, *, field: str = "code", label: str = "编码"
 ) -> list[models.Model]:
-    """Look codes up in an already scoped ``queryset``: an unknown code and one outside the
-    user's reach give the same error, which names only the codes the caller sent."""
+    """Look codes up in an already scoped ``queryset`` (e.g. ``linkable(...)``): an unknown
+    code and one out of reach give the same error, which names only the codes sent."""
     codes = [str(c) for c in codes]
     found = {str(getattr(o, field)): o for o in queryset.filter(**{f"{field}__in": codes})}
     missing = [c for c in dict.fromkeys(codes) if c not in found]
     if missing:
-        raise ValidationError(
-            f"{label}{'、'.join(missing)} {NOT_FOUND}"
-            if label
-            else f"{'、'.join(missing)}：{NOT_FOUND}"
-        )
+        raise ValidationError(f"{label}{'、'.join(missing)}：{NOT_FOUND}")
     return [found[c] for c in codes]

@@ -363,3 +363,16 @@ def _same(body, unknown_code: str, code: str):
     import json
 
     return json.loads(json.dumps(body, ensure_ascii=False).replace(unknown_code, code))
+
+
+def test_resolve_codes_tells_no_out_of_scope_code_from_an_unknown_one(users, units):
+    from core.links import linkable_targets, resolve_codes
+
+    allowed = linkable_targets(users["cadre_a"], PartnerUnit, LinkScope.IN_SCOPE)
+    assert resolve_codes(allowed, ["UX", "UA"]) == [units["shared"], units["a"]]
+    with pytest.raises(ValidationError) as refused:
+        resolve_codes(allowed, ["UA", "UB"], label="单位编码")
+    with pytest.raises(ValidationError) as unknown:
+        resolve_codes(allowed, ["UA", "NOPE"], label="单位编码")
+    assert refused.value.messages == [m.replace("NOPE", "UB") for m in unknown.value.messages]
+    assert "单位UB" not in refused.value.messages[0]

@@ -181,7 +181,8 @@ def volunteer_set_status(
 
 def _check_members(team: Team, volunteers: Iterable[Volunteer]) -> list[Volunteer]:
     volunteers = list(volunteers)
-    outside = [v.name for v in volunteers if v.community_id != team.community_id]
+    # Named by their numbers (what the caller sent), never by name: no other community's data.
+    outside = [v.number for v in volunteers if v.community_id != team.community_id]
     if outside:
         raise ValidationError({"members": [f"以下志愿者不属于本社区：{'、'.join(outside)}。"]})
     return volunteers
