@@ -20,7 +20,7 @@ from core.links import linkable, service_fields
 from core.models import AuditLog, SensitiveAccessLog
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
-from core.services import scoped_delete, scoped_save
+from core.services import scoped_delete, scoped_save, scoped_set_status
 
 
 class ScopedAdminMixin:
@@ -93,6 +93,32 @@ class ScopedAdminMixin:
 
     def delete_model(self, request, obj):
         scoped_delete(actor=request.user, instance=obj)
+
+
+class StatusAdminMixin:
+    """Admin actions "设为“…”" for a ``status`` without a richer workflow: the form keeps it
+    read-only (a workflow field); each change goes through ``scoped_set_status`` (audited)."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            return actions
+        for value, label in self.model._meta.get_field("status").choices:
+
+            def set_status(modeladmin, request, queryset, _value=value, _label=label):
+                changed = 0
+                for obj in queryset:
+                    try:
+                        scoped_set_status(actor=request.user, instance=obj, status=_value)
+                    except (ValidationError, PermissionDenied) as exc:
+                        modeladmin.message_user(request, f"{obj}：{exc}", messages.ERROR)
+                    else:
+                        changed += 1
+                modeladmin.message_user(request, f"已将 {changed} 条设为“{_label}”。")
+
+            name = f"set_status_{value}"
+            actions[name] = (set_status, name, f"设为“{label}”")
+        return actions
 
 
 class FileImportExportMixin:

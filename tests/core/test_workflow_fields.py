@@ -224,3 +224,25 @@ def test_status_changes_through_the_set_status_action(api, users, tree):
     )
     # A role without the change permission may not.
     assert api(users["district"]).post(url, {"status": "full"}, format="json").status_code == 403
+
+
+def test_admin_changes_status_through_its_action(admin_client_for, users, tree):
+    member = MemberFactory(branch=tree["branch_a"], status="full")
+    other = MemberFactory(branch=tree["branch_b"], status="full")
+    client = admin_client_for(users["cadre_a"])
+    # The change form does not take the status.
+    page = client.get(f"/admin/organizations/member/{member.pk}/change/").content.decode()
+    assert 'name="status"' not in page
+    response = client.post(
+        "/admin/organizations/member/",
+        {
+            "action": "set_status_probationary",
+            "_selected_action": [member.pk, other.pk],
+        },
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    other.refresh_from_db()
+    assert member.status == "probationary"
+    assert other.status == "full"  # out of scope: not even selectable
+    assert AuditLog.objects.filter(action="member.status", target_id=str(member.pk)).count() == 1
