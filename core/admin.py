@@ -29,10 +29,11 @@ from core.import_jobs import (
     staged_token,
 )
 from core.importing import CONTENT_TYPES
+from core.links import linkable, service_fields
 from core.models import AuditLog, SensitiveAccessLog, TaskOutbox
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
-from core.services import scoped_delete, scoped_save
+from core.services import scoped_delete, scoped_save, scoped_set_status
 
 
 class ScopedAdminMixin:
@@ -68,8 +69,10 @@ class ScopedAdminMixin:
     def get_readonly_fields(self, request, obj=None):
         # A user who may view but not change gets every shown field read-only, as Django's own
         # change view does; simple-history's version page would otherwise look up form fields
-        # the read-only form does not have.
+        # the read-only form does not have. Fields a workflow service owns change through its
+        # actions, never through the form.
         readonly = list(super().get_readonly_fields(request, obj))
+        readonly += [n for n in service_fields(self.model) if n not in readonly]
         if (
             obj is None
             or getattr(request, "_all_fields_readonly", False)
@@ -85,7 +88,15 @@ class ScopedAdminMixin:
 
     def _restrict_related(self, db_field, request, kwargs):
         related = db_field.related_model
-        if hasattr(related, "scope_path"):
+        declared = getattr(self.model, "link_scopes", None) or {}
+        if db_field.name in declared:
+            # The same choices the API and the services allow (core.links).
+            allowed = linkable(request.user, self.model, db_field.name)
+            queryset = kwargs.get("queryset")
+            kwargs["queryset"] = (
+                allowed if queryset is None else queryset.filter(pk__in=allowed.values("pk"))
+            )
+        elif hasattr(related, "scope_path"):
             queryset = kwargs.get("queryset")
             if queryset is None:
                 queryset = related._default_manager.all()
@@ -110,6 +121,32 @@ class ScopedAdminMixin:
 
     def delete_model(self, request, obj):
         scoped_delete(actor=request.user, instance=obj)
+
+
+class StatusAdminMixin:
+    """Admin actions "设为“…”" for a ``status`` without a richer workflow: the form keeps it
+    read-only (a workflow field); each change goes through ``scoped_set_status`` (audited)."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            return actions
+        for value, label in self.model._meta.get_field("status").choices:
+
+            def set_status(modeladmin, request, queryset, _value=value, _label=label):
+                changed = 0
+                for obj in queryset:
+                    try:
+                        scoped_set_status(actor=request.user, instance=obj, status=_value)
+                    except (ValidationError, PermissionDenied) as exc:
+                        modeladmin.message_user(request, f"{obj}：{exc}", messages.ERROR)
+                    else:
+                        changed += 1
+                modeladmin.message_user(request, f"已将 {changed} 条设为“{_label}”。")
+
+            name = f"set_status_{value}"
+            actions[name] = (set_status, name, f"设为“{label}”")
+        return actions
 
 
 class FileImportExportMixin:

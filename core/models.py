@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from core.links import LinkScope
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -40,6 +42,10 @@ class AuditLog(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     scope_path = "organization"
+    link_scopes = {
+        "actor": LinkScope.SERVICE,
+        "organization": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "操作日志"
@@ -87,6 +93,10 @@ class SensitiveAccessLog(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     scope_path = "organization"
+    link_scopes = {
+        "actor": LinkScope.SERVICE,
+        "organization": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "个人信息查看记录"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from core.links import check_links
 from core.models import AuditLog
 from core.scope import require_in_scope, scope_anchor
 
@@ -40,11 +41,15 @@ def apply_changes(instance: models.Model, data: dict[str, Any]) -> None:
 @transaction.atomic
 def scoped_save(*, actor, instance: models.Model) -> models.Model:
     """Save a plain record: the stored version (if any) and the new one must both lie in the
-    actor's scope, and the row must pass full_clean."""
+    actor's scope, every changed link must point where the actor may link
+    (``core.links``, declared per field in the model's ``link_scopes``), and the row must
+    pass full_clean."""
+    stored = None
     if instance.pk is not None:
         stored = type(instance)._default_manager.filter(pk=instance.pk).first()
         if stored is not None:
             require_in_scope(actor, scope_anchor(stored))
+    check_links(actor=actor, instance=instance, stored=stored)
     instance.full_clean()
     require_in_scope(actor, scope_anchor(instance))
     instance.save()
@@ -64,3 +69,33 @@ def scoped_update(*, actor, instance: models.Model, data: dict[str, Any]) -> mod
 def scoped_delete(*, actor, instance: models.Model) -> None:
     require_in_scope(actor, scope_anchor(instance))
     instance.delete()
+
+
+@transaction.atomic
+def scoped_set_status(
+    *, actor, instance: models.Model, status: str, note: str = ""
+) -> models.Model:
+    """The workflow step for a model whose ``status`` has no richer workflow: a listed choice,
+    in the actor's scope, saved alone and audited as ``<model>.status``."""
+    from django.core.exceptions import ValidationError
+
+    field = type(instance)._meta.get_field("status")
+    if status not in dict(field.choices):
+        raise ValidationError({"status": ["不是有效的状态。"]})
+    stored = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    require_in_scope(actor, scope_anchor(stored))
+    previous = stored.status
+    instance.status = status
+    instance.full_clean()
+    update_fields = ["status"]
+    if any(f.name == "updated_at" for f in type(instance)._meta.concrete_fields):
+        update_fields.append("updated_at")
+    instance.save(update_fields=update_fields)
+    audit(
+        actor=actor,
+        action=f"{type(instance)._meta.model_name}.status",
+        target=instance,
+        organization=scope_anchor(instance),
+        detail={"from": previous, "to": status, "note": note},
+    )
+    return instance

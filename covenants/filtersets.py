@@ -23,14 +23,21 @@ from covenants.models import (
 class PartnerUnitFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices)
     organization = django_filters.CharFilter(field_name="organization__code", label="登记组织编码")
-    partner = django_filters.CharFilter(
-        field_name="partners__code", label="共建社区/街道编码", distinct=True
-    )
+    partner = django_filters.CharFilter(method="filter_partner", label="共建社区/街道编码")
     credit_code = django_filters.CharFilter(label="统一社会信用代码")
 
     class Meta:
         model = PartnerUnit
         fields = ["kind", "organization", "partner", "credit_code"]
+
+    def filter_partner(self, queryset, name, value):
+        # Only partnerships within the user's scope count: another community's code must
+        # answer like an unknown one (no oracle on who co-builds with whom).
+        from organizations.models import Organization
+
+        user = getattr(self.request, "user", None)
+        partners = Organization.objects.visible_to(user).filter(code=value)
+        return queryset.filter(partners__in=partners).distinct()
 
 
 class AgreementFilterSet(django_filters.FilterSet):

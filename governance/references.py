@@ -69,25 +69,35 @@ def natural_key(obj: models.Model) -> str:
     return str(getattr(obj, key_field(type(obj)), obj.pk))
 
 
-def resolve(type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
-    """Look up ``{"type": …, "code": …}`` among the allowed, installed models."""
+def _model_named(type_name: str, labels: tuple[str, ...]) -> type[models.Model]:
     by_name = {TYPE_NAMES[label]: model for label, model in available(labels).items()}
     model = by_name.get(type_name)
     if model is None:
         raise ValidationError(f"类型“{type_name}”不可用，可选：{'、'.join(sorted(by_name))}。")
+    return model
+
+
+def _get(queryset: models.QuerySet, key: str) -> models.Model:
+    model = queryset.model
     try:
-        return model._default_manager.get(**{key_field(model): key})
-    except model.DoesNotExist:
+        return queryset.get(**{key_field(model): key})
+    except (model.DoesNotExist, ValueError):
         raise ValidationError(f"找不到{model._meta.verbose_name}“{key}”。") from None
 
 
+def resolve(type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
+    """Look up ``{"type": …, "code": …}`` among the allowed, installed models."""
+    model = _model_named(type_name, labels)
+    return _get(model._default_manager.all(), key)
+
+
 def resolve_visible(user, type_name: str, key: str, labels: tuple[str, ...]) -> models.Model:
-    """``resolve`` limited to what ``user`` may see: out of scope reads as "not found"."""
-    obj = resolve(type_name, key, labels)
-    manager = type(obj)._default_manager
-    if hasattr(manager, "visible_to") and not manager.visible_to(user).filter(pk=obj.pk).exists():
-        raise ValidationError(f"找不到“{key}”。")
-    return obj
+    """``resolve`` limited to what ``user`` may link to (``core.links``, users included):
+    out of scope gives the very message of an unknown key."""
+    from core.links import LinkScope, linkable_targets
+
+    model = _model_named(type_name, labels)
+    return _get(linkable_targets(user, model, LinkScope.IN_SCOPE), key)
 
 
 def anchor_organization(obj: models.Model):

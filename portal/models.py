@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.fields import TreeForeignKey, TreeOneToOneField
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_phone
@@ -37,6 +38,9 @@ class ServiceCentre(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "党群服务中心"
@@ -76,6 +80,9 @@ class ServiceItem(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "民生事务"
@@ -119,6 +126,10 @@ class ResidentProfile(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "user": LinkScope.SERVICE,
+        "community": LinkScope.IN_SCOPE,
+    }
     sensitive_fields = {"phone": "phone"}
 
     class Meta:

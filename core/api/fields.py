@@ -5,7 +5,8 @@ from core.sensitive import mask
 
 
 class ScopedSlugRelatedField(serializers.SlugRelatedField):
-    """A link by natural code whose choices are limited to the caller's scope.
+    """A link by natural code whose choices are limited to the caller's scope (outside a
+    ``ScopedModelSerializer``, which gives every link its ``core.links`` choices).
 
     An out-of-scope code reads as "does not exist" (400), exactly like an unknown one, so the
     API never confirms that another community's record exists.
@@ -13,6 +14,8 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if getattr(self, "linkable", False):  # already core.links' choices for this writer
+            return queryset
         request = self.context.get("request")
         if request is None or getattr(queryset.model, "scope_path", None) is None:
             return queryset

@@ -12,11 +12,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api.jobs import ImportJobSerializer
-from core.api.permissions import ViewModelPermission
+from core.api.permissions import ScopedModelPermissions, ViewModelPermission
 from core.import_jobs import broker_configured, import_job_confirm
 from core.importing import CONTENT_TYPES
 from core.sensitive import sensitive_fields, sensitive_reveal
-from core.services import scoped_create, scoped_delete, scoped_update
+from core.services import scoped_create, scoped_delete, scoped_set_status, scoped_update
 
 ImportResultSerializer = inline_serializer(
     "ImportResult",
@@ -224,6 +224,47 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
             )
         ok = job.status == job.Status.DONE
         return Response(job_data, status=status.HTTP_200_OK if ok else status.HTTP_400_BAD_REQUEST)
+
+
+class ChangeModelPermission(ScopedModelPermissions):
+    """For workflow POST actions on an existing record: the model's change permission."""
+
+    perms_map = {
+        **ScopedModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+class StatusActionMixin:
+    """``POST …/{code}/set-status/ {"status", "note"}`` for models whose ``status`` is a
+    workflow field without a richer workflow: the only way to change it (the serializer keeps
+    it read-only), scoped and audited by ``core.services.scoped_set_status``."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "SetStatusRequest",
+            {"status": serializers.CharField(), "note": serializers.CharField(required=False)},
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="set-status",
+        permission_classes=[ChangeModelPermission],
+    )
+    def set_status(self, request, *args, **kwargs):
+        """更改状态（须为该数据的有效状态之一），记录操作日志。"""
+        instance = self.get_object()
+        model = self.get_serializer_class().Meta.model
+        choices = dict(model._meta.get_field("status").choices)
+        value = request.data.get("status")
+        if not isinstance(value, str) or value not in choices:
+            raise ValidationError({"status": [f"可选：{'、'.join(choices)}。"]})
+        note = request.data.get("note", "")
+        instance = scoped_set_status(
+            actor=request.user, instance=instance, status=value, note=str(note)[:200]
+        )
+        return Response(self.get_serializer(instance).data)
 
 
 def _quote(name: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from core.admin import FileImportExportMixin
+from core.admin import FileImportExportMixin, StatusAdminMixin
 from covenants.admin.base import CovenantsAdminMixin
 from covenants.importers import ActivityExporter
 from covenants.models import ActivityAttachment, ActivityRecord, ServiceProject
@@ -21,7 +21,7 @@ from covenants.services import (
 
 
 @admin.register(ServiceProject)
-class ServiceProjectAdmin(CovenantsAdminMixin, admin.ModelAdmin):
+class ServiceProjectAdmin(StatusAdminMixin, CovenantsAdminMixin, admin.ModelAdmin):
     list_display = ["code", "title", "category", "agreement", "frequency", "status"]
     list_filter = ["category", "status"]
     search_fields = ["code", "title", "agreement__unit__name"]

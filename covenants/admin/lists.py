@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from core.admin import FileImportExportMixin
+from core.admin import FileImportExportMixin, StatusAdminMixin
 from covenants.admin.base import CovenantsAdminMixin
 from covenants.importers import (
     LiaisonLogImporter,
@@ -97,7 +97,7 @@ class UnmatchedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Need)
-class NeedAdmin(FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
+class NeedAdmin(StatusAdminMixin, FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
     importer_class = NeedImporter
     list_display = ["code", "title", "organization", "category", "source", "status", "reported_on"]
     list_filter = [UnmatchedFilter, "status", "category", "source"]
@@ -147,7 +147,7 @@ class ResourceAdmin(FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin
 
 
 @admin.register(Project)
-class ProjectAdmin(FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(StatusAdminMixin, FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
     importer_class = ProjectExporter
     list_display = ["code", "title", "need", "resource", "organization", "status"]
     list_filter = ["status"]

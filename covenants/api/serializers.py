@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
+from core.api.serializers import ScopedModelSerializer
 from covenants.choices import AttachmentKind
 from covenants.models import (
     ActivityAttachment,
@@ -33,7 +34,7 @@ def unit_field(**kwargs):
     )
 
 
-class PartnerUnitSerializer(serializers.ModelSerializer):
+class PartnerUnitSerializer(ScopedModelSerializer):
     organization = org_field("登记组织（街道或社区）编码")
     partners = org_field("共建社区/街道编码", many=True, required=False)
     liaison_phone = MaskedCharField(
@@ -76,7 +77,7 @@ class UnitMemberSerializer(serializers.Serializer):
     feedback_grade_display = serializers.CharField()
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ScopedModelSerializer):
     party_a = org_field("甲方（街道党工委或社区大党委）编码")
     unit = unit_field()
     clauses = serializers.ListField(
@@ -137,7 +138,7 @@ class AgreementTerminateSerializer(serializers.Serializer):
     terminated_on = serializers.DateField(required=False, help_text="终止日期，默认今天")
 
 
-class AgreementTemplateSerializer(serializers.ModelSerializer):
+class AgreementTemplateSerializer(ScopedModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     clauses = serializers.ListField(child=serializers.CharField(), required=False, write_only=True)
 
@@ -158,7 +159,7 @@ class AgreementTemplateSerializer(serializers.ModelSerializer):
         return data
 
 
-class ServiceProjectSerializer(serializers.ModelSerializer):
+class ServiceProjectSerializer(ScopedModelSerializer):
     agreement = serializers.SlugRelatedField(
         slug_field="code", queryset=Agreement.objects.all(), help_text="协议编号"
     )
@@ -183,7 +184,7 @@ class ServiceProjectSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ActivityAttachmentSerializer(serializers.ModelSerializer):
+class ActivityAttachmentSerializer(ScopedModelSerializer):
     url = serializers.FileField(source="file", read_only=True, use_url=True)
 
     class Meta:
@@ -196,7 +197,7 @@ class ActivityAttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class ActivityRecordSerializer(serializers.ModelSerializer):
+class ActivityRecordSerializer(ScopedModelSerializer):
     project = serializers.SlugRelatedField(
         slug_field="code", queryset=ServiceProject.objects.all(), help_text="认领项目编码"
     )
@@ -229,7 +230,7 @@ class ActivityRecordSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": [], "required": False, "allow_blank": True}}
 
 
-class LiaisonLogSerializer(serializers.ModelSerializer):
+class LiaisonLogSerializer(ScopedModelSerializer):
     unit = unit_field()
     organization = org_field("联系的社区/街道编码")
 
@@ -247,7 +248,7 @@ class LiaisonLogSerializer(serializers.ModelSerializer):
         ]
 
 
-class NeedSerializer(serializers.ModelSerializer):
+class NeedSerializer(ScopedModelSerializer):
     organization = org_field("所属社区编码")
 
     class Meta:
@@ -267,7 +268,7 @@ class NeedSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class UnitResourceSerializer(serializers.ModelSerializer):
+class UnitResourceSerializer(ScopedModelSerializer):
     unit = unit_field()
     organization = org_field("面向社区/街道编码")
 
@@ -286,7 +287,7 @@ class UnitResourceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class MatchedProjectSerializer(serializers.ModelSerializer):
+class MatchedProjectSerializer(ScopedModelSerializer):
     organization = org_field("所属社区编码", required=False)
     need = serializers.SlugRelatedField(slug_field="code", queryset=Need.objects.all())
     resource = serializers.SlugRelatedField(slug_field="code", queryset=Resource.objects.all())
@@ -313,7 +314,7 @@ class MatchedProjectSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class UnitAssessmentSerializer(serializers.ModelSerializer):
+class UnitAssessmentSerializer(ScopedModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     grade_display = serializers.CharField(source="get_grade_display", read_only=True)
@@ -347,7 +348,7 @@ class UnitAssessmentComputeSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class CovenantVersionSerializer(serializers.ModelSerializer):
+class CovenantVersionSerializer(ScopedModelSerializer):
     meeting = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Meeting.objects.all(),
@@ -370,7 +371,7 @@ class CovenantVersionSerializer(serializers.ModelSerializer):
         read_only_fields = ["number", "is_current"]
 
 
-class CovenantSerializer(serializers.ModelSerializer):
+class CovenantSerializer(ScopedModelSerializer):
     organization = org_field("所属社区/小区党组织编码")
     versions = CovenantVersionSerializer(many=True, read_only=True)
 

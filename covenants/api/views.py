@@ -12,7 +12,7 @@ from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api.viewsets import ScopedModelViewSet
+from core.api.viewsets import ScopedModelViewSet, StatusActionMixin
 from covenants import selectors
 from covenants.api.permissions import WorkflowPermission
 from covenants.api.serializers import (
@@ -335,7 +335,7 @@ class AgreementTemplateViewSet(ScopedModelViewSet):
         return template_update(actor=actor, template=instance, **data)
 
 
-class ServiceProjectViewSet(ScopedModelViewSet):
+class ServiceProjectViewSet(StatusActionMixin, ScopedModelViewSet):
     """认领项目（六个共建）。"""
 
     serializer_class = ServiceProjectSerializer
@@ -431,7 +431,7 @@ class LiaisonLogViewSet(ScopedModelViewSet):
         return liaison_log_update(actor=actor, log=instance, **data)
 
 
-class NeedViewSet(ScopedModelViewSet):
+class NeedViewSet(StatusActionMixin, ScopedModelViewSet):
     """需求清单。`unmatched/` 列出尚未对接的需求。"""
 
     serializer_class = NeedSerializer
@@ -483,7 +483,7 @@ class ResourceViewSet(ScopedModelViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class ProjectViewSet(ScopedModelViewSet):
+class ProjectViewSet(StatusActionMixin, ScopedModelViewSet):
     """项目清单：需求与资源的对接。"""
 
     serializer_class = MatchedProjectSerializer

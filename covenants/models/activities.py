@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -44,6 +45,10 @@ class ServiceProject(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "agreement__party_a"
+    link_scopes = {
+        "agreement": LinkScope.IN_SCOPE,
+    }
+    workflow_fields = ("status",)
 
     class Meta:
         verbose_name = "认领项目"
@@ -97,6 +102,11 @@ class ActivityRecord(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "project__agreement__party_a"
+    link_scopes = {
+        "project": LinkScope.IN_SCOPE,
+        "confirmed_by": LinkScope.SERVICE,
+    }
+    workflow_fields = ("confirmed_at",)
 
     class Meta:
         verbose_name = "活动记录"
@@ -157,6 +167,10 @@ class ActivityAttachment(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "activity__project__agreement__party_a"
+    link_scopes = {
+        "activity": LinkScope.IN_SCOPE,
+        "uploaded_by": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "活动资料"

@@ -4,6 +4,7 @@ from django.db import models
 from mptt.models import TreeForeignKey
 from simple_history.models import HistoricalRecords
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -37,6 +38,9 @@ class AgreementTemplate(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "协议条款模板"
@@ -62,6 +66,9 @@ class TemplateClause(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "template__organization"
+    link_scopes = {
+        "template": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "模板条款"
@@ -121,6 +128,12 @@ class Agreement(TimeStampedModel):
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
     scope_path = "party_a"
+    link_scopes = {
+        "party_a": LinkScope.IN_SCOPE,
+        "unit": LinkScope.IN_SCOPE_OR_ABOVE,
+        "signed_by": LinkScope.SERVICE,
+    }
+    workflow_fields = ("status", "signed_on", "terminated_on", "termination_reason")
 
     class Meta:
         verbose_name = "共建协议"
@@ -164,6 +177,9 @@ class AgreementClause(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "agreement__party_a"
+    link_scopes = {
+        "agreement": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "协议条款"

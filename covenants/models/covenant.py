@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -27,6 +28,9 @@ class Covenant(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "居民公约"
@@ -77,6 +81,11 @@ class CovenantVersion(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "covenant__organization"
+    link_scopes = {
+        "covenant": LinkScope.IN_SCOPE,
+        "meeting": LinkScope.IN_SCOPE,
+        "created_by": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "公约版本"

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -43,6 +44,10 @@ class LiaisonLog(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "unit": LinkScope.IN_SCOPE,
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "联络工作手册"
@@ -79,6 +84,10 @@ class Need(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+    }
+    workflow_fields = ("status",)
 
     class Meta:
         verbose_name = "需求清单"
@@ -113,6 +122,10 @@ class Resource(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "unit": LinkScope.IN_SCOPE,
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "资源清单"
@@ -156,6 +169,13 @@ class Project(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+        "need": LinkScope.IN_SCOPE,
+        "resource": LinkScope.IN_SCOPE,
+        "service_project": LinkScope.IN_SCOPE,
+    }
+    workflow_fields = ("status",)
 
     class Meta:
         verbose_name = "项目清单"
@@ -229,6 +249,11 @@ class UnitAssessment(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "unit": LinkScope.IN_SCOPE,
+        "organization": LinkScope.IN_SCOPE,
+        "assessed_by": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "单位考核"

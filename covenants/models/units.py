@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef
 from mptt.models import TreeForeignKey
 from simple_history.models import HistoricalRecords
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet, scope_q
 from core.validators import validate_code, validate_credit_code, validate_phone
@@ -66,6 +67,10 @@ class PartnerUnit(TimeStampedModel):
     history = HistoricalRecords(m2m_fields=[])
     objects = PartnerUnitQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+        "partners": LinkScope.IN_SCOPE,
+    }
     sensitive_fields = {"liaison_phone": "phone"}
 
     class Meta:
@@ -100,6 +105,10 @@ class UnitPartnership(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "unit": LinkScope.IN_SCOPE_OR_ABOVE,
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "共建关系"

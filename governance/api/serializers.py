@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import ScopedModelSerializer
 from governance.choices import Attendance, EvaluationSide, ResolutionKind
 from governance.models import (
     AgendaItem,
@@ -20,7 +21,7 @@ from organizations.models import Organization
 User = get_user_model()
 
 
-class SeriesMemberSerializer(serializers.ModelSerializer):
+class SeriesMemberSerializer(ScopedModelSerializer):
     user = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), allow_null=True, required=False
     )
@@ -31,7 +32,7 @@ class SeriesMemberSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class MeetingSeriesSerializer(serializers.ModelSerializer):
+class MeetingSeriesSerializer(ScopedModelSerializer):
     body = serializers.SlugRelatedField(
         slug_field="code", queryset=Organization.objects.all(), help_text="召集组织编码"
     )
@@ -64,25 +65,25 @@ class MeetingSeriesSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+class AgendaItemSerializer(ScopedModelSerializer):
     class Meta:
         model = AgendaItem
         fields = ["position", "title", "presenter", "notes"]
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ScopedModelSerializer):
     class Meta:
         model = Invitation
         fields = ["name", "unit_name", "attendance", "note"]
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ScopedModelSerializer):
     class Meta:
         model = MeetingAttachment
         fields = ["id", "title", "file", "uploaded_at"]
 
 
-class ResolutionSerializer(serializers.ModelSerializer):
+class ResolutionSerializer(ScopedModelSerializer):
     meeting = serializers.SlugRelatedField(slug_field="code", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     task_count = serializers.IntegerField(read_only=True, default=None)
@@ -104,7 +105,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
         read_only_fields = ["code"]
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(ScopedModelSerializer):
     series = serializers.SlugRelatedField(slug_field="code", queryset=MeetingSeries.objects.all())
     body = serializers.CharField(source="series.body.code", read_only=True)
     chair = serializers.StringRelatedField(read_only=True)
@@ -217,7 +218,7 @@ class ReferenceField(serializers.Field):
         return {"type": str(data["type"]), "code": str(data["code"])}
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ScopedModelSerializer):
     organization = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Organization.objects.all(),
@@ -318,7 +319,7 @@ class DispatchSerializer(serializers.Serializer):
     deadline = serializers.DateField()
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ScopedModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     series = serializers.SlugRelatedField(slug_field="code", read_only=True)
     meeting = serializers.SlugRelatedField(slug_field="code", read_only=True)

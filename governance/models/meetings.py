@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -75,6 +76,11 @@ class MeetingSeries(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "body"
+    link_scopes = {
+        "body": LinkScope.IN_SCOPE,
+        "convenor": LinkScope.IN_SCOPE_OR_ABOVE,
+        "current_chair": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "联席会议制度"
@@ -139,6 +145,11 @@ class SeriesMember(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "series__body"
+    link_scopes = {
+        "series": LinkScope.IN_SCOPE,
+        "unit_type": LinkScope.SERVICE,
+        "user": LinkScope.IN_SCOPE_OR_ABOVE,
+    }
 
     class Meta:
         verbose_name = "常设成员"
@@ -198,6 +209,11 @@ class Meeting(TimeStampedModel):
 
     objects = MeetingQuerySet.as_manager()
     scope_path = "series__body"
+    link_scopes = {
+        "series": LinkScope.IN_SCOPE,
+        "chair": LinkScope.SERVICE,
+    }
+    workflow_fields = ("status", "held_on")
 
     class Meta:
         verbose_name = "会议"
@@ -260,6 +276,9 @@ class AgendaItem(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "meeting__series__body"
+    link_scopes = {
+        "meeting": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "议题"
@@ -293,6 +312,10 @@ class Invitation(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "meeting__series__body"
+    link_scopes = {
+        "meeting": LinkScope.IN_SCOPE,
+        "member": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "参会人员"
@@ -316,6 +339,9 @@ class MeetingAttachment(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "meeting__series__body"
+    link_scopes = {
+        "meeting": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "会议附件"
@@ -350,6 +376,9 @@ class Resolution(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "meeting__series__body"
+    link_scopes = {
+        "meeting": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "决议"

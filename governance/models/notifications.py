@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.scope import ScopedQuerySet
 from governance.choices import EmailStatus, NotificationKind
 
@@ -84,6 +85,13 @@ class Notification(models.Model):
 
     objects = NotificationQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "recipient": LinkScope.SERVICE,
+        "organization": LinkScope.SERVICE,
+        "series": LinkScope.SERVICE,
+        "meeting": LinkScope.SERVICE,
+        "task": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "提醒通知"

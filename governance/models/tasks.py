@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet, scope_q
 from core.validators import validate_code
@@ -83,6 +84,14 @@ class Task(TimeStampedModel):
 
     objects = TaskQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+        "assigned_by": LinkScope.SERVICE,
+        "source_type": LinkScope.SERVICE,
+        "assignee_type": LinkScope.SERVICE,
+        "assignee_organization": LinkScope.SERVICE,
+    }
+    workflow_fields = ("status", "reject_reason", "accepted_at", "done_at", "evaluated_at")
 
     class Meta:
         verbose_name = "派单"
@@ -124,6 +133,10 @@ class TaskProgress(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "task__organization"
+    link_scopes = {
+        "task": LinkScope.IN_SCOPE,
+        "author": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "办理进展"
@@ -156,6 +169,10 @@ class Evaluation(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "task__organization"
+    link_scopes = {
+        "task": LinkScope.IN_SCOPE,
+        "author": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "双向评价"

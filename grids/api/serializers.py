@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
+from core.api.serializers import ScopedModelSerializer
 from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
 from grids.models import (
@@ -22,7 +23,7 @@ def code_field(model, **kwargs):
     return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
 
 
-class GridSerializer(serializers.ModelSerializer):
+class GridSerializer(ScopedModelSerializer):
     parent = code_field(Grid, allow_null=True, required=False, help_text="上级网格编码")
     community = code_field(Organization, help_text="所属社区组织编码")
     household_count = serializers.IntegerField(read_only=True)
@@ -49,7 +50,7 @@ class GridSerializer(serializers.ModelSerializer):
         return is_oversized(obj.level, getattr(obj, "household_count", 0))
 
 
-class GridWorkerSerializer(serializers.ModelSerializer):
+class GridWorkerSerializer(ScopedModelSerializer):
     grid = code_field(Grid)
     phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
     user = serializers.SlugRelatedField(
@@ -65,7 +66,7 @@ class GridWorkerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(ScopedModelSerializer):
     community = code_field(Organization)
     grid = code_field(Grid)
     household_count = serializers.IntegerField(read_only=True)
@@ -85,7 +86,7 @@ class BuildingSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ScopedModelSerializer):
     grid = code_field(Grid)
     micro_grid = code_field(Grid, allow_null=True, required=False)
     building = code_field(Building, allow_null=True, required=False)
@@ -107,7 +108,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ResidentSerializer(serializers.ModelSerializer):
+class ResidentSerializer(ScopedModelSerializer):
     household = code_field(Household)
     id_number = MaskedCharField(kind="id", required=False, allow_blank=True)
     phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
@@ -130,7 +131,7 @@ class ResidentSerializer(serializers.ModelSerializer):
         read_only_fields = ["code", "gender", "birth_date"]
 
 
-class CentralHouseholdLinkSerializer(serializers.ModelSerializer):
+class CentralHouseholdLinkSerializer(ScopedModelSerializer):
     organization = code_field(Organization, help_text="党员中心户或先锋岗的组织编码")
     household = code_field(Household)
 
@@ -139,7 +140,7 @@ class CentralHouseholdLinkSerializer(serializers.ModelSerializer):
         fields = ["id", "organization", "household", "since", "note"]
 
 
-class VisitLogSerializer(serializers.ModelSerializer):
+class VisitLogSerializer(ScopedModelSerializer):
     household = code_field(Household)
     central_household = code_field(Organization, allow_null=True, required=False)
     member = code_field(
@@ -165,13 +166,13 @@ class VisitLogSerializer(serializers.ModelSerializer):
         extra_kwargs = {"visitor_name": {"required": False, "help_text": "留空则为当前用户"}}
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(ScopedModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["action", "from_status", "to_status", "actor_name", "note", "created_at"]
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ScopedModelSerializer):
     community = serializers.SlugRelatedField(slug_field="code", read_only=True)
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
     building = serializers.SlugRelatedField(slug_field="code", read_only=True)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.scope import ScopedQuerySet
 from core.validators import validate_phone
 from grids.choices import (
@@ -161,6 +162,27 @@ class Case(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "reporter_resident": LinkScope.IN_SCOPE,
+        "community": LinkScope.IN_SCOPE,
+        "grid": LinkScope.IN_SCOPE,
+        "building": LinkScope.IN_SCOPE,
+        "household": LinkScope.IN_SCOPE,
+        "reported_by": LinkScope.SERVICE,
+        "target_content_type": LinkScope.SERVICE,
+    }
+    workflow_fields = (
+        "status",
+        "accepted_at",
+        "dispatched_at",
+        "resolved_at",
+        "evaluated_at",
+        "acknowledged_at",
+        "resolved_on_time",
+        "reopen_count",
+        "satisfaction",
+        "evaluation_comment",
+    )
     sensitive_fields = {"reporter_phone": "phone"}
 
     class Meta:
@@ -237,6 +259,10 @@ class CaseEvent(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "case__community"
+    link_scopes = {
+        "case": LinkScope.SERVICE,
+        "actor": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "诉求办理记录"
@@ -260,6 +286,9 @@ class CasePhoto(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "case__community"
+    link_scopes = {
+        "case": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "诉求照片"

@@ -5,6 +5,7 @@ from django.db.models import Q
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
@@ -66,6 +67,10 @@ class Grid(MPTTModel, TimeStampedModel):
 
     objects = GridManager()
     scope_path = "community"
+    link_scopes = {
+        "parent": LinkScope.IN_SCOPE,
+        "community": LinkScope.IN_SCOPE,
+    }
 
     class MPTTMeta:
         # "level" is the grid level (community/sector/grid/micro_grid), so the tree depth
@@ -141,6 +146,10 @@ class GridWorker(TimeStampedModel):
     active = models.BooleanField("在岗", default=True)
 
     scope_path = "grid__community"
+    link_scopes = {
+        "grid": LinkScope.IN_SCOPE,
+        "user": LinkScope.IN_SCOPE,
+    }
     sensitive_fields = {"phone": "phone"}
 
     class Meta:

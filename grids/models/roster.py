@@ -6,6 +6,7 @@ from django.db.models import Q
 from mptt.models import TreeForeignKey
 from simple_history.models import HistoricalRecords
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import (
@@ -43,6 +44,10 @@ class Building(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+        "grid": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "楼栋"
@@ -122,6 +127,11 @@ class Household(TimeStampedModel):
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
     scope_path = "grid__community"
+    link_scopes = {
+        "building": LinkScope.IN_SCOPE,
+        "grid": LinkScope.IN_SCOPE,
+        "micro_grid": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "户"
@@ -187,6 +197,9 @@ class Resident(TimeStampedModel):
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
     scope_path = "household__grid__community"
+    link_scopes = {
+        "household": LinkScope.IN_SCOPE,
+    }
     sensitive_fields = {"id_number": "id", "phone": "phone"}
 
     class Meta:

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -31,6 +32,10 @@ class CentralHouseholdLink(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "organization": LinkScope.IN_SCOPE,
+        "household": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "中心户联系户"
@@ -113,6 +118,13 @@ class VisitLog(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "household__grid__community"
+    link_scopes = {
+        "household": LinkScope.IN_SCOPE,
+        "visitor": LinkScope.SERVICE,
+        "member": LinkScope.IN_SCOPE,
+        "central_household": LinkScope.IN_SCOPE,
+        "case": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "民情日记"

@@ -71,8 +71,9 @@ def central_link_delete(*, actor, link: CentralHouseholdLink) -> None:
 
 
 def require_visit_member_in_scope(actor, member: Member) -> None:
-    """A visit may name only a member the actor oversees (create, update and file import)."""
-    require_in_scope(actor, member.branch, f"党员“{member.name}”不在您的管辖范围内。")
+    """A visit may name only a member the actor oversees (create, update and file import).
+    Refused with the words used for an unknown code, so nothing about the member shows."""
+    require_in_scope(actor, member.branch, f"找不到党员“{member.code}”。")
 
 
 def new_visit_code() -> str:
@@ -130,6 +131,13 @@ def visit_log_create(
 @transaction.atomic
 def visit_log_update(*, actor, visit: VisitLog, **data) -> VisitLog:
     require_in_scope(actor, visit.household.grid.community)
+    fixed = {
+        name: ["走访记录的户和中心户登记后不能更改。"]
+        for name in ("household", "central_household")
+        if name in data and getattr(data[name], "pk", None) != getattr(visit, f"{name}_id")
+    }
+    if fixed:  # refused, never silently ignored
+        raise ValidationError(fixed)
     member = data.get("member")
     if member is not None and member.pk != visit.member_id:
         require_visit_member_in_scope(actor, member)

@@ -4,7 +4,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
+from core.admin import (
+    FileImportExportMixin,
+    ScopedAdminMixin,
+    SensitiveAdminMixin,
+    StatusAdminMixin,
+)
 from organizations import member_selectors as selectors
 from organizations import member_services as services
 from organizations.admin import figures as f
@@ -42,6 +47,7 @@ class UnitChoicesMixin:
 
 @admin.register(Member)
 class MemberAdmin(
+    StatusAdminMixin,
     f.FiguresMixin,
     FileImportExportMixin,
     SensitiveAdminMixin,

@@ -4,6 +4,7 @@ Links are codes (``SlugRelatedField``), ID numbers and phones are always masked 
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
+from core.api.serializers import ScopedModelSerializer
 from covenants.models import PartnerUnit
 from organizations.models import (
     Appraisal,
@@ -38,7 +39,7 @@ def unit_link(**kwargs):
     )
 
 
-class CodedSerializer(serializers.ModelSerializer):
+class CodedSerializer(ScopedModelSerializer):
     """Codes are checked for uniqueness by the model's full_clean inside the service."""
 
     def get_extra_kwargs(self):
@@ -86,7 +87,7 @@ class MemberSerializer(CodedSerializer):
         extra_kwargs = {"birth_date": {"required": False}}
 
 
-class MemberCountSerializer(serializers.ModelSerializer):
+class MemberCountSerializer(ScopedModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     member_total = serializers.IntegerField(help_text="本组织及全部下级组织的党员数")
     member_direct = serializers.IntegerField(help_text="直接隶属本组织的党员数")
@@ -371,7 +372,7 @@ class FinancialDisclosureSerializer(CodedSerializer):
         read_only_fields = ["is_public", "published_on"]
 
 
-class SixHavesSerializer(serializers.ModelSerializer):
+class SixHavesSerializer(ScopedModelSerializer):
     branch = org_link(help_text="小区党支部编码")
     score = serializers.IntegerField(read_only=True)
 

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api.viewsets import ScopedModelViewSet
+from core.api.viewsets import ScopedModelViewSet, StatusActionMixin
 from organizations import member_selectors as selectors
 from organizations import member_services as services
 from organizations.api import member_serializers as s
@@ -44,7 +44,7 @@ from organizations.member_importers import (
 from organizations.models import Organization, SentDownCadre
 
 
-class MemberViewSet(ScopedModelViewSet):
+class MemberViewSet(StatusActionMixin, ScopedModelViewSet):
     """党员。身份证号、电话在响应中始终脱敏；`POST …/{编号}/reveal/` 说明用途后查看完整值（记录在案）。"""
 
     serializer_class = s.MemberSerializer

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from core.api.fields import ScopedSlugRelatedField
+from core.api.serializers import ScopedModelSerializer
 from organizations.models import Organization
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(ScopedModelSerializer):
     parent = ScopedSlugRelatedField(
         slug_field="code",
         queryset=Organization.objects.all(),

@@ -5,6 +5,7 @@ from django.db import models
 from mptt.models import TreeForeignKey
 from simple_history.models import HistoricalRecords
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import (
@@ -93,6 +94,11 @@ class Member(TimeStampedModel):
     objects = ScopedQuerySet.as_manager()
 
     scope_path = "branch"
+    link_scopes = {
+        "branch": LinkScope.IN_SCOPE,
+        "work_unit": LinkScope.IN_SCOPE_OR_ABOVE,
+    }
+    workflow_fields = ("status",)
     sensitive_fields = {"id_number": "id", "phone": "phone"}
 
     class Meta:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
@@ -57,6 +58,11 @@ class Body(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+        "compound": LinkScope.IN_SCOPE,
+        "property_branch": LinkScope.IN_SCOPE,
+    }
     sensitive_fields = {"phone": "phone"}
 
     class Meta:
@@ -128,6 +134,10 @@ class FinancialDisclosure(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "body__community"
+    link_scopes = {
+        "body": LinkScope.IN_SCOPE,
+    }
+    workflow_fields = ("is_public", "published_on")
 
     class Meta:
         verbose_name = "财务信息公开"
@@ -177,6 +187,9 @@ class SixHaves(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "branch"
+    link_scopes = {
+        "branch": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "六有核查"

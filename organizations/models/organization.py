@@ -5,6 +5,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
@@ -51,6 +52,9 @@ class Organization(MPTTModel, TimeStampedModel):
 
     # ScopedQuerySet: the organisation is itself the scope anchor.
     scope_path = ""
+    link_scopes = {
+        "parent": LinkScope.IN_SCOPE,
+    }
 
     class MPTTMeta:
         order_insertion_by = ["code"]
@@ -133,6 +137,9 @@ class ScopeAssignment(models.Model):
         related_name="scope_assignments",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    # Scope is granted to an account by whoever may edit accounts (the user admin).
+    link_scopes = {"user": LinkScope.UNSCOPED, "organization": LinkScope.IN_SCOPE}
 
     class Meta:
         verbose_name = "管辖范围"

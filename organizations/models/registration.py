@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -53,6 +54,9 @@ class Post(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "服务岗位"
@@ -105,6 +109,11 @@ class CommunityRegistration(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "member": LinkScope.STREET,
+        "community": LinkScope.IN_SCOPE,
+        "branch": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "双报到登记"
@@ -154,6 +163,10 @@ class PostClaim(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "registration__community"
+    link_scopes = {
+        "registration": LinkScope.IN_SCOPE,
+        "post": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "岗位认领"
@@ -222,6 +235,10 @@ class MemberActivity(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "registration__community"
+    link_scopes = {
+        "registration": LinkScope.IN_SCOPE,
+        "post": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "报到活动记录"
@@ -283,6 +300,10 @@ class Appraisal(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "member__branch"
+    link_scopes = {
+        "member": LinkScope.STREET,
+        "feedback_community": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "民主评议"

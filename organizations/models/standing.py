@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
@@ -57,6 +58,11 @@ class CommitteeSeat(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "committee"
+    link_scopes = {
+        "committee": LinkScope.IN_SCOPE,
+        "member": LinkScope.IN_SCOPE,
+        "unit": LinkScope.IN_SCOPE_OR_ABOVE,
+    }
     sensitive_fields = {"phone": "phone"}
 
     class Meta:
@@ -105,6 +111,10 @@ class StandingAppointment(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+        "sending_unit": LinkScope.IN_SCOPE_OR_ABOVE,
+    }
     sensitive_fields = {"phone": "phone"}
 
     class Meta:
@@ -158,6 +168,11 @@ class SentDownCadre(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+        "member": LinkScope.IN_SCOPE_OR_ABOVE,
+        "unit": LinkScope.IN_SCOPE_OR_ABOVE,
+    }
     sensitive_fields = {"phone": "phone"}
 
     class Meta:
@@ -194,6 +209,9 @@ class DutyShift(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "cadre__community"
+    link_scopes = {
+        "cadre": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "值班安排"

@@ -120,7 +120,7 @@ def test_agreement_workflow_through_api(tree, units, users, api):
     ) == ["agreement.draft", "agreement.sign", "agreement.terminate"]
 
 
-def test_agreement_party_a_outside_scope_api_403(tree, units, users, api):
+def test_agreement_party_a_outside_scope_api_reads_as_unknown(tree, units, users, api):
     response = api(users["cadre_a"]).post(
         "/api/v1/agreements/",
         {
@@ -132,8 +132,10 @@ def test_agreement_party_a_outside_scope_api_403(tree, units, users, api):
         },
         format="json",
     )
-    assert response.status_code == 403
-    assert "不在您的管辖范围内" in response.json()["detail"]
+    # B reads as an unknown 甲方 (400), never as forbidden: nothing confirms B exists.
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["party_a"]
+    assert "胜利" not in response.content.decode()
     bad_term = api(users["cadre_a"]).post(
         "/api/v1/agreements/",
         {

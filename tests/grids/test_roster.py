@@ -1,7 +1,7 @@
 """Buildings, households, residents: invariants, scope, masking, history, query counts."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from core.models import AuditLog, SensitiveAccessLog
 from grids.models import Building, Household, Resident
@@ -73,7 +73,7 @@ def test_household_micro_grid_must_be_under_its_grid(users, roster, grids):
 
 
 def test_household_outside_scope_is_refused(users, roster, grids):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError):
         roster_create(
             actor=users["cadre_b"],
             model=Household,
@@ -185,7 +185,9 @@ def test_api_create_resident_in_other_community_is_refused(api, users, roster):
         {"household": "A-H2", "name": "甲", "id_number": make_id_number(55), "relation": "child"},
         format="json",
     )
-    assert response.status_code == 403
+    # The same answer as for an unknown household: A's household does not exist for B.
+    assert response.status_code == 400
+    assert "household" in response.json()["errors"]
     assert not Resident.objects.filter(id_number=make_id_number(55)).exists()
 
 

@@ -56,7 +56,13 @@ def test_api_member_by_code_accepted_and_out_of_scope_refused(api, users, roster
     assert response.status_code == 201, response.json()
     assert response.json()["member"] == "DY-A1" and response.json()["visitor_name"] == "刘党员"
     refused = client.post("/api/v1/visit-logs/", {**body, "member": "DY-B1"}, format="json")
-    assert refused.status_code == 403
+    unknown = client.post("/api/v1/visit-logs/", {**body, "member": "DY-ZZ"}, format="json")
+    # Out of scope reads exactly like unknown: 400, and B's member is never named.
+    assert refused.status_code == unknown.status_code == 400
+    assert refused.json()["errors"]["member"] == [
+        m.replace("DY-ZZ", "DY-B1") for m in unknown.json()["errors"]["member"]
+    ]
+    assert "陈党员" not in refused.content.decode()
     assert VisitLog.objects.count() == 1
 
 
@@ -119,7 +125,7 @@ def test_visit_import_sets_the_member_by_code(users, roster, members):
 
 @pytest.mark.parametrize(
     ("code", "message"),
-    [("DY-XX", "找不到党员“DY-XX”"), ("DY-B1", "党员“陈党员”不在您的管辖范围内")],
+    [("DY-XX", "找不到党员“DY-XX”"), ("DY-B1", "找不到党员“DY-B1”")],
 )
 def test_visit_import_refuses_an_unknown_or_out_of_scope_member(
     users, roster, members, code, message

@@ -54,7 +54,9 @@ def test_cadre_cannot_create_in_other_community(api, users, tree):
         "branch": "B-01",
     }
     response = api(users["cadre_a"]).post(URL, payload, format="json")
-    assert response.status_code == 403
+    # B's branch reads as unknown (400), never as forbidden (which would confirm it exists).
+    assert response.status_code == 400
+    assert "branch" in response.json()["errors"]
     payload["branch"] = "A-01"
     response = api(users["cadre_a"]).post(URL, payload, format="json")
     assert response.status_code == 201, response.json()

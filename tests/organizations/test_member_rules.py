@@ -87,10 +87,12 @@ def test_duplicate_id_number_rejected(tree, users, members):
 
 
 def test_cadre_cannot_create_member_in_other_community(tree, users):
-    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import ValidationError
 
-    with pytest.raises(PermissionDenied):
+    # Refused like an unknown branch (core.links): nothing about B shows.
+    with pytest.raises(ValidationError) as exc:
         services.member_create(actor=users["cadre_a"], **member_data(tree, branch=tree["branch_b"]))
+    assert exc.value.message_dict == {"branch": ["对象不存在。"]}
     assert not Member.objects.exists()
 
 

@@ -98,7 +98,7 @@ def test_enrolled_branch_must_belong_to_the_community(users, tree, members):
 
 
 def test_cadre_cannot_register_into_other_community(users, tree, members):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError):
         services.registration_create(
             actor=users["cadre_a"],
             member=members["a1"],

@@ -64,7 +64,7 @@ def test_create_volunteer_generates_number_and_refuses_other_community(api, user
     created = Volunteer.objects.get(number="A-V000001")
     assert created.history.count() == 1
     response = client.post("/api/v1/volunteers/", {**body, "community": "B"}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 400 and "community" in response.json()["errors"]
     bad = client.post(
         "/api/v1/volunteers/", {**body, "id_number": "110105199001011234"}, format="json"
     )

@@ -195,7 +195,9 @@ def test_link_to_a_party_member_must_be_in_scope(users, tree):
         member=own,
     )
     assert own.volunteer_profile == volunteer
-    with pytest.raises(PermissionDenied, match="党员档案"):
+    # Refused like an unknown record (core.links), without naming B's member.
+    with pytest.raises(ValidationError) as exc:
         volunteer_update(actor=users["cadre_a"], volunteer=volunteer, member=foreign)
+    assert exc.value.message_dict == {"member": ["对象不存在。"]}
     volunteer.refresh_from_db()
     assert volunteer.member == own

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
+from core.api.serializers import ScopedModelSerializer
 from covenants.models import PartnerUnit
 from organizations.models import Organization
 from volunteers.choices import Availability, VolunteerStatus
@@ -18,14 +19,14 @@ def by_number(**kwargs):
     )
 
 
-class SkillSerializer(serializers.ModelSerializer):
+class SkillSerializer(ScopedModelSerializer):
     class Meta:
         model = Skill
         fields = ["code", "name"]
         extra_kwargs = {"code": {"validators": []}, "name": {"validators": []}}
 
 
-class VolunteerSerializer(serializers.ModelSerializer):
+class VolunteerSerializer(ScopedModelSerializer):
     number = serializers.CharField(
         required=False, allow_blank=True, max_length=32, help_text="留空自动生成"
     )
@@ -78,7 +79,7 @@ class VolunteerStatusSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ScopedModelSerializer):
     community = by_code(Organization.objects.all(), help_text="所属社区编码")
     leader = by_number(required=False, allow_null=True)
     members = by_number(many=True, required=False)
@@ -111,7 +112,7 @@ class TeamListSerializer(TeamSerializer):
         fields = [f for f in TeamSerializer.Meta.fields if f != "members"]
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(ScopedModelSerializer):
     organizer = by_code(Organization.objects.all(), help_text="主办组织编码")
     team = by_code(Team.objects.all(), required=False, allow_null=True)
     required_skills = by_code(Skill.objects.all(), many=True, required=False)
@@ -148,7 +149,7 @@ class SignUpRequestSerializer(serializers.Serializer):
     volunteer = serializers.CharField(help_text="志愿者编号")
 
 
-class SignUpSerializer(serializers.ModelSerializer):
+class SignUpSerializer(ScopedModelSerializer):
     activity = serializers.SlugRelatedField(slug_field="code", read_only=True)
     volunteer = serializers.SlugRelatedField(slug_field="number", read_only=True)
     volunteer_name = serializers.CharField(source="volunteer.name", read_only=True)
@@ -176,7 +177,7 @@ class AttendanceSerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, help_text="默认为当前时间")
 
 
-class HoursEntrySerializer(serializers.ModelSerializer):
+class HoursEntrySerializer(ScopedModelSerializer):
     volunteer = by_number()
     activity = by_code(Activity.objects.all(), required=False, allow_null=True)
     wish = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -208,7 +209,7 @@ class HoursCorrectionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class WishSerializer(serializers.ModelSerializer):
+class WishSerializer(ScopedModelSerializer):
     community = by_code(Organization.objects.all(), help_text="社区编码")
     beneficiary_phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
     claimed_by_volunteer = serializers.SlugRelatedField(slug_field="number", read_only=True)
@@ -257,7 +258,7 @@ class WishSerializer(serializers.ModelSerializer):
         ]
 
 
-class PublicWishSerializer(serializers.ModelSerializer):
+class PublicWishSerializer(ScopedModelSerializer):
     """What the portal may show anyone: no name, phone or address of the resident."""
 
     community = serializers.CharField(source="community.name")

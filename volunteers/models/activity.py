@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -45,6 +46,12 @@ class Activity(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organizer"
+    link_scopes = {
+        "organizer": LinkScope.IN_SCOPE,
+        "team": LinkScope.IN_SCOPE,
+        "required_skills": LinkScope.UNSCOPED,
+    }
+    workflow_fields = ("status", "cancel_reason")
 
     class Meta:
         verbose_name = "志愿活动"
@@ -105,6 +112,12 @@ class SignUp(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "activity__organizer"
+    link_scopes = {
+        "activity": LinkScope.IN_SCOPE_OR_ABOVE,
+        "volunteer": LinkScope.IN_SCOPE,
+        "signed_up_by": LinkScope.SERVICE,
+    }
+    workflow_fields = ("status", "cancelled_at", "cancel_reason", "checked_in_at", "checked_out_at")
 
     class Meta:
         verbose_name = "活动报名"

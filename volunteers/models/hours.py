@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.links import LinkScope
 from core.scope import ScopedQuerySet
 from volunteers.choices import HoursSource
 from volunteers.models.activity import Activity, SignUp
@@ -66,6 +67,14 @@ class HoursEntry(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "volunteer__community"
+    link_scopes = {
+        "volunteer": LinkScope.IN_SCOPE,
+        "activity": LinkScope.IN_SCOPE_OR_ABOVE,
+        "sign_up": LinkScope.IN_SCOPE_OR_ABOVE,
+        "wish": LinkScope.IN_SCOPE,
+        "corrects": LinkScope.IN_SCOPE,
+        "created_by": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "服务时长记录"

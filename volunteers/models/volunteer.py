@@ -4,6 +4,7 @@ from django.db import models
 from mptt.models import TreeForeignKey
 from simple_history.models import HistoricalRecords
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_id_number, validate_phone
@@ -115,6 +116,15 @@ class Volunteer(TimeStampedModel):
     history = HistoricalRecords()
     objects = VolunteerQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "partner_unit": LinkScope.IN_SCOPE_OR_ABOVE,
+        "community": LinkScope.IN_SCOPE,
+        "resident": LinkScope.IN_SCOPE,
+        "member": LinkScope.IN_SCOPE,
+        "user": LinkScope.SERVICE,
+        "skills": LinkScope.UNSCOPED,
+    }
+    workflow_fields = ("status", "registered_on")
     sensitive_fields = {"id_number": "id", "phone": "phone"}
 
     class Meta:
@@ -174,6 +184,11 @@ class Team(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+        "leader": LinkScope.IN_SCOPE,
+        "members": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "志愿服务队"

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
@@ -89,6 +90,22 @@ class Wish(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+        "posted_by": LinkScope.SERVICE,
+        "claimed_by_volunteer": LinkScope.SERVICE,
+        "claimed_by_team": LinkScope.SERVICE,
+        "claimed_by_unit": LinkScope.SERVICE,
+    }
+    workflow_fields = (
+        "status",
+        "review_note",
+        "reviewed_at",
+        "published_at",
+        "claimed_at",
+        "fulfilled_at",
+        "confirmed_at",
+    )
     sensitive_fields = {"beneficiary_phone": "phone"}
 
     class Meta:

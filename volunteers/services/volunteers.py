@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.scope import require_in_scope, scope_anchor
+from core.links import check_links
+from core.scope import require_in_scope
 from core.services import apply_changes, audit
 from organizations.models import Organization
 from volunteers.choices import VolunteerStatus
@@ -35,11 +36,10 @@ VOLUNTEER_FIELDS = {
 
 
 def _check_links(actor, volunteer: Volunteer) -> None:
-    """A linked resident or party member record must be one the actor may see."""
-    for name, label in (("resident", "居民档案"), ("member", "党员档案")):
-        linked = getattr(volunteer, name)
-        if linked is not None:
-            require_in_scope(actor, scope_anchor(linked), f"{label}“{linked}”不在您的管辖范围内。")
+    """Every changed link (resident, member, unit …) must be one the actor may link to
+    (``core.links``); refused like an unknown record, naming nobody."""
+    stored = Volunteer.objects.filter(pk=volunteer.pk).first() if volunteer.pk else None
+    check_links(actor=actor, instance=volunteer, stored=stored)
 
 
 def _new_number(community: Organization) -> str:
@@ -181,7 +181,8 @@ def volunteer_set_status(
 
 def _check_members(team: Team, volunteers: Iterable[Volunteer]) -> list[Volunteer]:
     volunteers = list(volunteers)
-    outside = [v.name for v in volunteers if v.community_id != team.community_id]
+    # Named by their numbers (what the caller sent), never by name: no other community's data.
+    outside = [v.number for v in volunteers if v.community_id != team.community_id]
     if outside:
         raise ValidationError({"members": [f"以下志愿者不属于本社区：{'、'.join(outside)}。"]})
     return volunteers

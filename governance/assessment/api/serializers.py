@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api.serializers import ScopedModelSerializer
 from governance.assessment.models import (
     AdmissionRequest,
     Assessment,
@@ -21,7 +22,7 @@ def org_field(**kwargs):
     )
 
 
-class WorkListVersionSerializer(serializers.ModelSerializer):
+class WorkListVersionSerializer(ScopedModelSerializer):
     street = org_field(help_text="发布街道编码")
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     item_count = serializers.IntegerField(read_only=True)
@@ -43,7 +44,7 @@ class WorkListVersionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class WorkItemSerializer(serializers.ModelSerializer):
+class WorkItemSerializer(ScopedModelSerializer):
     version = serializers.SlugRelatedField(
         slug_field="code", queryset=WorkListVersion.objects.all(), help_text="清单版本编码"
     )
@@ -71,7 +72,7 @@ class WorkItemSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class AdmissionRequestSerializer(serializers.ModelSerializer):
+class AdmissionRequestSerializer(ScopedModelSerializer):
     community = org_field(help_text="承接社区编码")
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     missing_resources = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -105,7 +106,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class IndicatorSetSerializer(serializers.ModelSerializer):
+class IndicatorSetSerializer(ScopedModelSerializer):
     aspect_count = serializers.IntegerField(read_only=True)
     item_count = serializers.IntegerField(read_only=True)
 
@@ -125,7 +126,7 @@ class IndicatorSetSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(ScopedModelSerializer):
     indicator_set = serializers.SlugRelatedField(slug_field="code", read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -146,7 +147,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ScopedModelSerializer):
     organizer = org_field(help_text="组织考核的党组织编码")
     indicator_set = serializers.SlugRelatedField(
         slug_field="code", queryset=IndicatorSet.objects.all()
@@ -170,7 +171,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ScoreSerializer(serializers.ModelSerializer):
+class ScoreSerializer(ScopedModelSerializer):
     assessment = serializers.SlugRelatedField(slug_field="code", queryset=Assessment.objects.all())
     organization = org_field()
     indicator = serializers.CharField(source="indicator.code", help_text="条目编码")
@@ -193,7 +194,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class TallySerializer(serializers.ModelSerializer):
+class TallySerializer(ScopedModelSerializer):
     assessment = serializers.SlugRelatedField(slug_field="code", queryset=Assessment.objects.all())
     organization = org_field()
 
@@ -219,7 +220,7 @@ class TallySerializer(serializers.ModelSerializer):
         }
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(ScopedModelSerializer):
     assessment = serializers.SlugRelatedField(slug_field="code", read_only=True)
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
@@ -242,7 +243,7 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class RollupRunSerializer(serializers.ModelSerializer):
+class RollupRunSerializer(ScopedModelSerializer):
     assessment = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:

@@ -77,7 +77,9 @@ class WorkItemFilter(django_filters.FilterSet):
     def filter_community(self, queryset, name, value):
         from organizations.models import Organization
 
-        community = Organization.objects.filter(code=value).first()
+        # Only a community in the user's scope: another one answers like an unknown code.
+        user = getattr(self.request, "user", None)
+        community = Organization.objects.visible_to(user).filter(code=value).first()
         if community is None:
             return queryset.none()
         ids = selectors.work_items_for(community).values("pk")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -68,6 +69,10 @@ class AdmissionRequest(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+    }
+    workflow_fields = ("status", "decided_at", "decision_reason")
 
     class Meta:
         verbose_name = "准入申请"

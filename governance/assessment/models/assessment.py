@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code
@@ -55,6 +56,10 @@ class Assessment(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organizer"
+    link_scopes = {
+        "organizer": LinkScope.IN_SCOPE,
+        "indicator_set": LinkScope.UNSCOPED,
+    }
 
     class Meta:
         verbose_name = "考核"
@@ -111,6 +116,12 @@ class Score(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "assessment": LinkScope.IN_SCOPE_OR_ABOVE,
+        "organization": LinkScope.IN_SCOPE,
+        "indicator": LinkScope.UNSCOPED,
+        "scored_by": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "上考评分"
@@ -169,6 +180,10 @@ class SatisfactionTally(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "assessment": LinkScope.IN_SCOPE_OR_ABOVE,
+        "organization": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "下评满意度测评"
@@ -221,6 +236,11 @@ class RollupRun(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "assessment__organizer"
+    link_scopes = {
+        "assessment": LinkScope.IN_SCOPE,
+        "requested_by": LinkScope.SERVICE,
+    }
+    workflow_fields = ("status", "progress", "message", "result_count", "started_at", "finished_at")
 
     class Meta:
         verbose_name = "汇总计算"
@@ -257,6 +277,11 @@ class Result(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "organization"
+    link_scopes = {
+        "assessment": LinkScope.SERVICE,
+        "organization": LinkScope.SERVICE,
+        "run": LinkScope.SERVICE,
+    }
 
     class Meta:
         verbose_name = "考核结果"

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.validators import validate_code
 from governance.assessment.choices import IndicatorSource, SetStatus
@@ -41,6 +42,8 @@ class IndicatorSet(TimeStampedModel):
         "状态", max_length=16, choices=SetStatus.choices, default=SetStatus.DRAFT
     )
     note = models.TextField("说明", blank=True)
+
+    workflow_fields = ("status",)
 
     class Meta:
         verbose_name = "考核指标体系"
@@ -94,6 +97,9 @@ class Indicator(models.Model):
         help_text="评分方式为“系统自动取数”时必填，见自动指标目录。",
     )
     criteria = models.TextField("评分标准", blank=True)
+
+    # Indicator sets are shared reference data, kept by the district/street for everyone.
+    link_scopes = {"indicator_set": LinkScope.UNSCOPED, "parent": LinkScope.UNSCOPED}
 
     class Meta:
         verbose_name = "考核指标"

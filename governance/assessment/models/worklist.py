@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from mptt.models import TreeForeignKey
 
+from core.links import LinkScope
 from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet, scope_q, scope_ranges
 from core.validators import validate_code
@@ -55,6 +56,10 @@ class WorkListVersion(TimeStampedModel):
 
     objects = InheritedListQuerySet.as_manager()
     scope_path = "street"
+    link_scopes = {
+        "street": LinkScope.IN_SCOPE,
+    }
+    workflow_fields = ("status", "published_at")
 
     class Meta:
         verbose_name = "社区工作事项清单"
@@ -84,6 +89,9 @@ class WorkItem(models.Model):
 
     objects = WorkItemQuerySet.as_manager()
     scope_path = "version__street"
+    link_scopes = {
+        "version": LinkScope.IN_SCOPE,
+    }
 
     class Meta:
         verbose_name = "工作事项"

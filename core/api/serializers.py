@@ -1,0 +1,88 @@
+"""The base every API model serializer uses.
+
+- Link fields (``SlugRelatedField`` and friends, single or many) take their choices from
+  ``core.links.linkable`` for the writer, following the model's ``link_scopes``: an
+  out-of-scope code then reads "does not exist" (400), exactly like an unknown one.
+- Fields a workflow service owns (the model's ``workflow_fields`` and its ``SERVICE`` links)
+  are read-only, so they cannot be mass-assigned on create or update; the OpenAPI schema marks
+  them ``readOnly``. They change through the action endpoints.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import FieldDoesNotExist
+from rest_framework import serializers
+from rest_framework.relations import ManyRelatedField, RelatedField
+
+from core.links import linkable, service_fields
+
+
+def _model_link(model, source: str):
+    try:
+        field = model._meta.get_field(source)
+    except FieldDoesNotExist:  # a serializer-only attribute
+        return None
+    return field if field.is_relation and getattr(field, "concrete", False) else None
+
+
+OWNED_MESSAGE = "该字段由业务流程维护，请使用相应的操作接口更改。"
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    def get_fields(self):
+        fields = super().get_fields()
+        model = self.Meta.model
+        owned = set(service_fields(model))
+        self._owned = []
+        for name, field in fields.items():
+            source = field.source or name  # set by bind(), which comes later
+            if source in owned:
+                field.read_only = True
+                field.required = False
+                self._owned.append(name)
+                continue
+            if field.read_only:
+                continue
+            relation = field.child_relation if isinstance(field, ManyRelatedField) else field
+            if not isinstance(relation, RelatedField) or relation.queryset is None:
+                continue
+            if _model_link(model, source) is None:
+                continue
+            request = self.context.get("request")
+            if request is not None:
+                relation.queryset = linkable(request.user, model, source)
+                relation.linkable = True
+        return fields
+
+    def to_internal_value(self, data):
+        """A workflow-owned field sent with a different value is refused (400), never silently
+        dropped; sending back the value as read (GET, edit, PUT) is fine."""
+        value = super().to_internal_value(data)
+        if not hasattr(data, "get"):
+            return value
+        errors = {}
+        for name in getattr(self, "_owned", ()):
+            if name not in data:
+                continue
+            field = self.fields[name]
+            if self.instance is not None:
+                current = field.to_representation(field.get_attribute(self.instance))
+            else:
+                current = _default(self.Meta.model, field.source)
+            if _text(data.get(name)) != _text(current):
+                errors[name] = [OWNED_MESSAGE]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+def _default(model, source: str):
+    try:
+        field = model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
+    return field.get_default() if field.has_default() else None
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
