@@ -143,6 +143,19 @@ class ImportJob(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
+    link_scopes = {"user": LinkScope.SERVICE}
+    # Set by the job runner only (core.import_jobs), never through a form or the API.
+    workflow_fields = (
+        "status",
+        "rows_total",
+        "rows_done",
+        "result",
+        "error",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+    )
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="导入人",

@@ -6,11 +6,12 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
+from core.api.serializers import ScopedModelSerializer
 from core.import_jobs import import_job_give_up_if_stale, import_jobs_visible_to
 from core.models import ImportJob
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ScopedModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="import-job-detail")
 
     class Meta:
