@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.importing import CONTENT_TYPES
-from core.models import AuditLog, SensitiveAccessLog
+from core.models import ApiToken, AuditLog, SensitiveAccessLog
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
 from core.services import scoped_delete, scoped_save
@@ -393,3 +393,51 @@ class SensitiveAccessLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every user's API tokens, for superusers only (tokens are not bound to the organisation
+    tree, so a scoped role must not see other scopes' tokens); delete = revoke."""
+
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    exclude = ["key_hash", "password_stamp"]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="吊销所选令牌", permissions=["delete"])
+    def revoke(self, request, queryset):
+        from core.tokens import token_revoke
+
+        count = 0
+        for token in queryset.select_related("user"):
+            token_revoke(actor=request.user, token=token)
+            count += 1
+        messages.success(request, f"已吊销 {count} 个令牌。")
+
+    def delete_model(self, request, obj):
+        from core.tokens import token_revoke
+
+        token_revoke(actor=request.user, token=obj)

@@ -1,6 +1,6 @@
 """Abuse protection for the public pages, all on Django's cache (Redis in production, local
 memory in tests): fixed-window rate limits per phone and per IP, a signed arithmetic question
-as the human check, duplicate-submission merging and the login lock-out counter."""
+as the human check, and duplicate-submission merging. The login lock-out is django-axes (``core.lockout``)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,12 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from core.clientip import client_ip
+
 _PREFIX = "portal:"
-
-
-def client_ip(request) -> str:
-    """The client's address. Only behind the production proxy (SECURE_PROXY_SSL_HEADER set)
-    is X-Forwarded-For believed, and then only its last hop, the one the proxy appended;
-    anything before it, and the whole header without a proxy, is client-controlled."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[-1].strip()[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 def _digest(*parts: str) -> str:
@@ -192,37 +183,3 @@ def recent_duplicate(fp: str) -> str | None:
 
 def remember_submission(fp: str, reference: str) -> None:
     cache.set(f"{_PREFIX}dup:{fp}", reference, timeout=DUPLICATE_WINDOW)
-
-
-# -- login lock-out --------------------------------------------------------------------------
-
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
-LOCKOUT_MESSAGE = (
-    "密码连续输错次数过多，账号已暂时锁定，请 15 分钟后再试，或到社区服务中心重置密码。"
-)
-
-
-def _lock_key(phone: str) -> str:
-    return f"{_PREFIX}lock:{_digest(phone)}"
-
-
-def is_locked(phone: str) -> bool:
-    return (cache.get(_lock_key(phone)) or 0) >= LOCKOUT_FAILURES
-
-
-def record_login_failure(phone: str) -> int:
-    key = _lock_key(phone)
-    cache.add(key, 0, timeout=LOCKOUT_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=LOCKOUT_SECONDS)
-        count = 1
-    if count >= LOCKOUT_FAILURES:
-        cache.touch(key, LOCKOUT_SECONDS)  # the lock runs from the last failure
-    return count
-
-
-def clear_login_failures(phone: str) -> None:
-    cache.delete(_lock_key(phone))

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from core.clientip import client_ip
 from core.photos import PhotosField
 from portal.accounts import profile_of
 from portal.adapters import features
@@ -20,7 +21,6 @@ from portal.protection import (
     TRACK_PER_IP,
     RateLimited,
     check_submission_limits,
-    client_ip,
     fingerprint,
     hit,
     recent_duplicate,
