@@ -5,6 +5,7 @@ as the human check, and duplicate-submission merging. The login lock-out is djan
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -176,10 +177,30 @@ def fingerprint(kind: str, *parts: str) -> str:
     return _digest(kind, *(normalise_text(p) for p in parts))
 
 
+def visitor_key(request) -> str:
+    """Who is submitting, as far as an anonymous page can tell: the client IP and browser.
+    A double tap or a resubmission from the same browser matches; another person on another
+    device does not (people behind one NAT with the same browser build would, the accepted
+    edge)."""
+    return _digest(client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300])
+
+
 def recent_duplicate(fp: str) -> str | None:
     """The reference (e.g. tracking code) of the same submission made within the window."""
-    return cache.get(f"{_PREFIX}dup:{fp}")
+    entry = cache.get(f"{_PREFIX}dup:{fp}")
+    return entry["ref"] if isinstance(entry, dict) else entry
 
 
-def remember_submission(fp: str, reference: str) -> None:
-    cache.set(f"{_PREFIX}dup:{fp}", reference, timeout=DUPLICATE_WINDOW)
+def recent_duplicate_by(fp: str, visitor: str) -> tuple[str | None, bool]:
+    """(reference of the same submission within the window, whether it was this visitor's)."""
+    entry = cache.get(f"{_PREFIX}dup:{fp}")
+    if not isinstance(entry, dict):
+        return entry, False
+    return entry["ref"], hmac.compare_digest(entry.get("visitor", ""), visitor)
+
+
+def remember_submission(fp: str, reference: str, visitor: str = "") -> None:
+    """Remember the first submission only: later reports of the same problem link to it."""
+    cache.add(
+        f"{_PREFIX}dup:{fp}", {"ref": reference, "visitor": visitor}, timeout=DUPLICATE_WINDOW
+    )

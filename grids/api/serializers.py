@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.fields import MaskedCharField
+from core.api.fields import MaskedCharField, UserField
 from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
 from grids.models import (
@@ -52,8 +52,7 @@ class GridSerializer(serializers.ModelSerializer):
 class GridWorkerSerializer(serializers.ModelSerializer):
     grid = code_field(Grid)
     phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
-    user = serializers.SlugRelatedField(
-        slug_field="username",
+    user = UserField(
         queryset=GridWorker._meta.get_field("user").related_model.objects.all(),
         allow_null=True,
         required=False,
@@ -177,6 +176,11 @@ class CaseSerializer(serializers.ModelSerializer):
     building = serializers.SlugRelatedField(slug_field="code", read_only=True)
     household = serializers.SlugRelatedField(slug_field="code", read_only=True)
     reporter_phone = MaskedCharField(kind="phone", read_only=True)
+    same_problem_as = serializers.SlugRelatedField(
+        slug_field="tracking_code",
+        read_only=True,
+        help_text="另一位居民先报的同一问题（门户重复提交时关联，各有查询码）",
+    )
     overdue = serializers.SerializerMethodField()
     ack_overdue = serializers.SerializerMethodField()
 
@@ -215,6 +219,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "evaluation_comment",
             "evaluated_at",
             "reopen_count",
+            "same_problem_as",
         ]
         read_only_fields = fields
 
