@@ -441,3 +441,77 @@ class ApiTokenAdmin(admin.ModelAdmin):
         from core.tokens import token_revoke
 
         token_revoke(actor=request.user, token=obj)
+
+
+class MaskedUsernameAdminMixin:
+    """For the auth user admin: a resident's phone-number username is masked in the list
+    (``masked_username`` column), on the change page (the field shows the masked value;
+    leaving it unchanged keeps the stored one) and in titles (``str(user)``); a holder of
+    ``core.view_sensitive`` reveals it on ``<id>/reveal/`` with a purpose, logged."""
+
+    def get_urls(self):
+        meta = self.model._meta
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name=f"{meta.app_label}_{meta.model_name}_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="用户名", ordering="username")
+    def masked_username(self, obj):
+        from core.users import mask_username
+
+        return mask_username(obj.get_username())
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        from core.users import is_phone_like, mask_username
+
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class MaskedUsernameForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                field = self.fields.get("username")
+                stored = self.instance.get_username() if self.instance.pk else ""
+                if field is None or not is_phone_like(stored):
+                    return
+                masked = mask_username(stored)
+                self.initial["username"] = masked
+                field.help_text = "手机号已脱敏显示；不修改则保留原值。"
+                original_clean = field.clean
+
+                def clean(value, _clean=original_clean):
+                    return stored if value == masked else _clean(value)
+
+                field.clean = clean
+
+        return MaskedUsernameForm
+
+    def reveal_view(self, request, object_id):
+        from core.users import user_display, user_reveal
+
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "查看完整个人信息",
+            "object": obj,
+            "fields": [("用户名", user_display(obj))],
+        }
+        if request.method == "POST":
+            try:
+                values = user_reveal(
+                    actor=request.user, user=obj, purpose=request.POST.get("purpose", "")
+                )
+            except ValidationError as exc:
+                context["error"] = " ".join(exc.messages)
+            except PermissionDenied as exc:
+                context["error"] = str(exc)
+            else:
+                context["revealed"] = [("用户名", values["username"])]
+        return TemplateResponse(request, "admin/core/reveal.html", context)
