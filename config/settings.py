@@ -293,7 +293,11 @@ API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", default=30)
 # Locks the account and the IP separately after LOGIN_FAILURE_LIMIT failures; the cool-off
 # doubles with every further round of failures (core.lockout.cool_off).
 INSTALLED_APPS += ["axes"]
-MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
+MIDDLEWARE += [
+    "core.clientip.ClientIPMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -234,9 +234,17 @@ class FileImportExportMixin:
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_repr", "organization"]
+    list_display = [
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_repr",
+        "organization",
+        "ip_address",
+    ]
     list_filter = ["action", "target_type"]
-    search_fields = ["target_repr", "actor__username", "action"]
+    search_fields = ["target_repr", "actor__username", "action", "ip_address"]
     list_select_related = ["actor", "organization"]
     date_hierarchy = "created_at"
 

@@ -12,8 +12,13 @@ proxies before it. With 0 the header is never read.
 from __future__ import annotations
 
 import ipaddress
+from contextvars import ContextVar
 
 from django.conf import settings
+
+# The current request's client IP, for records written deep inside services (audit rows)
+# that have no request at hand; empty outside a request (Celery tasks, commands).
+_current: ContextVar[str] = ContextVar("client_ip", default="")
 
 
 def _valid(value: str) -> str | None:
@@ -38,6 +43,19 @@ def client_ip(request) -> str:
     return _valid(hops[-count]) or remote[:64]
 
 
-def axes_client_ip(request) -> str:
-    """AXES_CLIENT_IP_CALLABLE: the same address for the lock-out."""
-    return client_ip(request)
+def current_client_ip() -> str:
+    return _current.get()
+
+
+class ClientIPMiddleware:
+    """Makes the request's client IP available to ``current_client_ip()`` (audit rows)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)

@@ -37,6 +37,7 @@ class AuditLog(models.Model):
         related_name="+",
     )
     detail = models.JSONField("详情", default=dict, blank=True)
+    ip_address = models.GenericIPAddressField("来源 IP", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     scope_path = "organization"

@@ -255,3 +255,55 @@ def test_forged_forwarded_for_does_not_bypass_the_tracking_limit(db, client, set
         answered.append("太频繁" in response.content.decode())
     assert answered[: TRACK_PER_IP.count] == [False] * TRACK_PER_IP.count
     assert all(answered[TRACK_PER_IP.count :])
+
+
+def test_audit_rows_record_the_trusted_client_ip(users, client, settings):
+    from core.models import AuditLog
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    response = client.post(
+        TOKEN_URL,
+        {"username": "cadre_a", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.23",
+        REMOTE_ADDR="172.18.0.2",
+    )
+    assert response.status_code == 200
+    row = AuditLog.objects.get(action="auth.token_issue")
+    assert row.ip_address == "198.51.100.23"
+
+
+def test_audit_rows_outside_a_request_have_no_ip(users):
+    from core.models import AuditLog
+
+    token_issue(user=users["cadre_a"])
+    assert AuditLog.objects.get(action="auth.token_issue").ip_address is None
+
+
+def test_admin_login_locks_the_ip_across_accounts(users, client, settings):
+    names = ["cadre_a", "cadre_b", "grid_a", "street", "district"]
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _admin_login(client, names[n % len(names)], "wrong", ip="10.6.0.1")
+    assert _admin_login(client, "root", PASSWORD, ip="10.6.0.1").status_code == 429
+    assert _admin_login(client, "root", PASSWORD, ip="10.6.0.2").status_code == 302
+
+
+def test_portal_login_locks_the_ip_across_phones(tree, client, settings):
+    from portal.accounts import resident_register
+
+    resident_register(
+        name="李先生", phone="13911112222", password=PASSWORD, community=tree["community_a"]
+    )
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/account/login/",
+            {"phone": f"1390000{n:04d}", "password": "wrong-password"},
+            REMOTE_ADDR="10.7.0.1",
+        )
+    locked = client.post(
+        "/account/login/", {"phone": "13911112222", "password": PASSWORD}, REMOTE_ADDR="10.7.0.1"
+    )
+    assert locked.status_code == 429 and "锁定" in locked.content.decode()
+    ok = client.post(
+        "/account/login/", {"phone": "13911112222", "password": PASSWORD}, REMOTE_ADDR="10.7.0.2"
+    )
+    assert ok.status_code == 302
