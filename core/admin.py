@@ -30,7 +30,7 @@ from core.import_jobs import (
 )
 from core.importing import CONTENT_TYPES
 from core.links import linkable, service_fields
-from core.models import AuditLog, SensitiveAccessLog, TaskOutbox
+from core.models import ApiToken, AuditLog, SensitiveAccessLog, TaskOutbox
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
 from core.services import scoped_delete, scoped_save, scoped_set_status
@@ -338,9 +338,17 @@ class FileImportExportMixin:
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_repr", "organization"]
+    list_display = [
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_repr",
+        "organization",
+        "ip_address",
+    ]
     list_filter = ["action", "target_type"]
-    search_fields = ["target_repr", "actor__username", "action"]
+    search_fields = ["target_repr", "actor__username", "action", "ip_address"]
     list_select_related = ["actor", "organization"]
     date_hierarchy = "created_at"
 
@@ -522,3 +530,125 @@ class TaskOutboxAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every user's API tokens, for superusers only (tokens are not bound to the organisation
+    tree, so a scoped role must not see other scopes' tokens); delete = revoke."""
+
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    exclude = ["key_hash", "password_stamp"]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="吊销所选令牌", permissions=["delete"])
+    def revoke(self, request, queryset):
+        from core.tokens import token_revoke
+
+        count = 0
+        for token in queryset.select_related("user"):
+            token_revoke(actor=request.user, token=token)
+            count += 1
+        messages.success(request, f"已吊销 {count} 个令牌。")
+
+    def delete_model(self, request, obj):
+        from core.tokens import token_revoke
+
+        token_revoke(actor=request.user, token=obj)
+
+
+class MaskedUsernameAdminMixin:
+    """For the auth user admin: a resident's phone-number username is masked in the list
+    (``masked_username`` column), on the change page (the field shows the masked value;
+    leaving it unchanged keeps the stored one) and in titles (``str(user)``); a holder of
+    ``core.view_sensitive`` reveals it on ``<id>/reveal/`` with a purpose, logged."""
+
+    def get_urls(self):
+        meta = self.model._meta
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name=f"{meta.app_label}_{meta.model_name}_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="用户名", ordering="username")
+    def masked_username(self, obj):
+        from core.users import mask_username
+
+        return mask_username(obj.get_username())
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        from core.users import is_phone_like, mask_username
+
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class MaskedUsernameForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                field = self.fields.get("username")
+                stored = self.instance.get_username() if self.instance.pk else ""
+                if field is None or not is_phone_like(stored):
+                    return
+                masked = mask_username(stored)
+                self.initial["username"] = masked
+                field.help_text = "手机号已脱敏显示；不修改则保留原值。"
+                original_clean = field.clean
+
+                def clean(value, _clean=original_clean):
+                    return stored if value == masked else _clean(value)
+
+                field.clean = clean
+
+        return MaskedUsernameForm
+
+    def reveal_view(self, request, object_id):
+        from core.users import user_display, user_reveal
+
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "查看完整个人信息",
+            "object": obj,
+            "fields": [("用户名", user_display(obj))],
+        }
+        if request.method == "POST":
+            try:
+                values = user_reveal(
+                    actor=request.user, user=obj, purpose=request.POST.get("purpose", "")
+                )
+            except ValidationError as exc:
+                context["error"] = " ".join(exc.messages)
+            except PermissionDenied as exc:
+                context["error"] = str(exc)
+            else:
+                context["revealed"] = [("用户名", values["username"])]
+        return TemplateResponse(request, "admin/core/reveal.html", context)

@@ -9,5 +9,9 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from core.roles import setup_roles_after_migrate
+        from core.users import install_user_display
+
+        # str(user) masks a resident's phone-number username everywhere it is shown.
+        install_user_display()
 
         post_migrate.connect(setup_roles_after_migrate, dispatch_uid="core.setup_roles")

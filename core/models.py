@@ -39,6 +39,7 @@ class AuditLog(models.Model):
         related_name="+",
     )
     detail = models.JSONField("详情", default=dict, blank=True)
+    ip_address = models.GenericIPAddressField("来源 IP", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     scope_path = "organization"
@@ -204,3 +205,33 @@ class ImportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token …``). Only a SHA-256 of the key is stored; the key
+    is shown once. A token expires, and dies when its user's password changes (the stamp of
+    the password hash no longer matches) or the user is deactivated: ``core.tokens``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField("名称", max_length=100, blank=True)
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("令牌前缀", max_length=8, editable=False)
+    password_stamp = models.CharField("密码印记", max_length=64, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+
+    link_scopes = {"user": LinkScope.SERVICE}
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

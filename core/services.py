@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from core.clientip import current_client_ip
 from core.links import check_links
 from core.models import AuditLog
 from core.scope import require_in_scope, scope_anchor
@@ -30,6 +31,7 @@ def audit(
         target_repr=(str(target) if target is not None else target_repr)[:200],
         organization=organization,
         detail=detail or {},
+        ip_address=current_client_ip() or None,
     )
 
 

@@ -275,7 +275,13 @@ def visits_visible_to(user) -> QuerySet[VisitLog]:
 def cases_visible_to(user) -> QuerySet[Case]:
     return restrict(
         Case.objects.select_related(
-            "community", "grid", "building", "household", "reported_by", "target_content_type"
+            "community",
+            "grid",
+            "building",
+            "household",
+            "reported_by",
+            "target_content_type",
+            "same_problem_as",
         ),
         user,
     )

@@ -7,14 +7,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.lockout import lockout_message
 from core.services import audit
 from portal.models import ResidentProfile
-from portal.protection import (
-    LOCKOUT_MESSAGE,
-    clear_login_failures,
-    is_locked,
-    record_login_failure,
-)
 from portal.roles import RESIDENT
 
 LOGIN_FAILED = "手机号或密码不对，请再试一次。"
@@ -43,21 +38,18 @@ def resident_register(*, name: str, phone: str, password: str, community) -> Res
 
 
 def resident_authenticate(request, *, phone: str, password: str):
-    """The resident's user, or ValidationError. Staff accounts cannot log in here."""
-    if is_locked(phone):
-        raise ValidationError(LOCKOUT_MESSAGE, code="locked")
+    """The resident's user, or ValidationError. Staff accounts cannot log in here. Failures
+    count towards the site-wide lock-out (django-axes, per phone and per IP)."""
     user = authenticate(request, username=phone, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise ValidationError(lockout_message(request), code="locked")
     if (
         user is None
         or user.is_staff
         or user.is_superuser
         or not ResidentProfile.objects.filter(user=user).exists()
     ):
-        record_login_failure(phone)
-        if is_locked(phone):
-            raise ValidationError(LOCKOUT_MESSAGE, code="locked")
         raise ValidationError(LOGIN_FAILED, code="invalid")
-    clear_login_failures(phone)
     return user
 
 

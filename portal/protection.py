@@ -1,31 +1,23 @@
 """Abuse protection for the public pages, all on Django's cache (Redis in production, local
 memory in tests): fixed-window rate limits per phone and per IP, a signed arithmetic question
-as the human check, duplicate-submission merging and the login lock-out counter."""
+as the human check, and duplicate-submission merging. The login lock-out is django-axes (``core.lockout``)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from core.clientip import client_ip
+
 _PREFIX = "portal:"
-
-
-def client_ip(request) -> str:
-    """The client's address. Only behind the production proxy (SECURE_PROXY_SSL_HEADER set)
-    is X-Forwarded-For believed, and then only its last hop, the one the proxy appended;
-    anything before it, and the whole header without a proxy, is client-controlled."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[-1].strip()[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 def _digest(*parts: str) -> str:
@@ -185,44 +177,30 @@ def fingerprint(kind: str, *parts: str) -> str:
     return _digest(kind, *(normalise_text(p) for p in parts))
 
 
+def visitor_key(request) -> str:
+    """Who is submitting, as far as an anonymous page can tell: the client IP and browser.
+    A double tap or a resubmission from the same browser matches; another person on another
+    device does not (people behind one NAT with the same browser build would, the accepted
+    edge)."""
+    return _digest(client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300])
+
+
 def recent_duplicate(fp: str) -> str | None:
     """The reference (e.g. tracking code) of the same submission made within the window."""
-    return cache.get(f"{_PREFIX}dup:{fp}")
+    entry = cache.get(f"{_PREFIX}dup:{fp}")
+    return entry["ref"] if isinstance(entry, dict) else entry
 
 
-def remember_submission(fp: str, reference: str) -> None:
-    cache.set(f"{_PREFIX}dup:{fp}", reference, timeout=DUPLICATE_WINDOW)
+def recent_duplicate_by(fp: str, visitor: str) -> tuple[str | None, bool]:
+    """(reference of the same submission within the window, whether it was this visitor's)."""
+    entry = cache.get(f"{_PREFIX}dup:{fp}")
+    if not isinstance(entry, dict):
+        return entry, False
+    return entry["ref"], hmac.compare_digest(entry.get("visitor", ""), visitor)
 
 
-# -- login lock-out --------------------------------------------------------------------------
-
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
-LOCKOUT_MESSAGE = (
-    "密码连续输错次数过多，账号已暂时锁定，请 15 分钟后再试，或到社区服务中心重置密码。"
-)
-
-
-def _lock_key(phone: str) -> str:
-    return f"{_PREFIX}lock:{_digest(phone)}"
-
-
-def is_locked(phone: str) -> bool:
-    return (cache.get(_lock_key(phone)) or 0) >= LOCKOUT_FAILURES
-
-
-def record_login_failure(phone: str) -> int:
-    key = _lock_key(phone)
-    cache.add(key, 0, timeout=LOCKOUT_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=LOCKOUT_SECONDS)
-        count = 1
-    if count >= LOCKOUT_FAILURES:
-        cache.touch(key, LOCKOUT_SECONDS)  # the lock runs from the last failure
-    return count
-
-
-def clear_login_failures(phone: str) -> None:
-    cache.delete(_lock_key(phone))
+def remember_submission(fp: str, reference: str, visitor: str = "") -> None:
+    """Remember the first submission only: later reports of the same problem link to it."""
+    cache.add(
+        f"{_PREFIX}dup:{fp}", {"ref": reference, "visitor": visitor}, timeout=DUPLICATE_WINDOW
+    )

@@ -35,3 +35,17 @@ class MaskedCharField(serializers.CharField):
 
     def to_representation(self, value):
         return mask(self.mask_kind, super().to_representation(value))
+
+
+class UserField(serializers.SlugRelatedField):
+    """A user by username. A resident's username is their phone number: responses show it
+    masked (138****5678); writes still take the full username."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "username")
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        from core.users import mask_username
+
+        return mask_username(super().to_representation(obj))

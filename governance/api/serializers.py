@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import UserField
 from core.api.serializers import ScopedModelSerializer
 from governance.choices import Attendance, EvaluationSide, ResolutionKind
 from governance.models import (
@@ -22,9 +23,7 @@ User = get_user_model()
 
 
 class SeriesMemberSerializer(ScopedModelSerializer):
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), allow_null=True, required=False
-    )
+    user = UserField(queryset=User.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = SeriesMember
@@ -36,9 +35,7 @@ class MeetingSeriesSerializer(ScopedModelSerializer):
     body = serializers.SlugRelatedField(
         slug_field="code", queryset=Organization.objects.all(), help_text="召集组织编码"
     )
-    convenor = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), allow_null=True, required=False
-    )
+    convenor = UserField(queryset=User.objects.all(), allow_null=True, required=False)
     current_chair = serializers.StringRelatedField(read_only=True)
     member_count = serializers.IntegerField(read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -239,7 +236,7 @@ class TaskSerializer(ScopedModelSerializer):
         write_only=True,
         help_text="来源 {type, code}",
     )
-    assigned_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_by = UserField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:

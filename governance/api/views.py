@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from core.api.permissions import ScopedModelPermissions
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
+from core.tokens import ExpiringTokenAuthentication
 from governance import selectors, services
 from governance.api import serializers as s
 from governance.cadence import shanghai_today
@@ -380,7 +380,7 @@ def figures(request):
     responses={(200, "text/calendar"): bytes},
 )
 @api_view(["GET"])
-@authentication_classes([TokenAuthentication])
+@authentication_classes([ExpiringTokenAuthentication])
 @permission_classes([AllowAny])
 def calendar_ics(request, body):
     """某召集组织的会议日历（iCalendar）。用订阅地址里的 ?token=…，或 API 令牌（Authorization: Token …）。"""

@@ -589,7 +589,7 @@ class RollupRunAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     @admin.display(description="进度")
     def progress_bar(self, obj):
         return format_html(
-            '<progress max="100" value="{}" style="width:12em"></progress> {}%',
+            '<progress class="wide" max="100" value="{}"></progress> {}%',
             obj.progress,
             obj.progress,
         )

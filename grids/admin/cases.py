@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from core.media import thumbnail_url
@@ -234,6 +234,8 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "evaluation_comment",
             "reopen_count",
             "duplicates",
+            "same_problem_as",
+            "same_problem_reports",
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -244,6 +246,20 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    @admin.display(description="同一问题的其他反映")
+    def same_problem_reports(self, obj):
+        found = list(obj.same_problem_reports.order_by("reported_at"))
+        if not found:
+            return "无"
+        return format_html_join(
+            format_html("<br>"),
+            '<a href="{}">{}</a> {}',
+            (
+                (reverse("admin:grids_case_change", args=[c.pk]), c.tracking_code, c.reported_at)
+                for c in found
+            ),
+        )
 
     @admin.display(description="疑似重复")
     def duplicates(self, obj):

@@ -56,7 +56,7 @@ class GridAdmin(FileImportExportMixin, ScopedAdminMixin, MPTTModelAdmin):
     @admin.display(description="超规模")
     def oversized(self, obj):
         if is_oversized(obj.level, obj.household_count):
-            return format_html('<strong style="color:#ba2121">{}</strong>', "超规模")
+            return format_html('<strong class="inactive">{}</strong>', "超规模")
         return ""
 
     def save_model(self, request, obj, form, change):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.fields import MaskedCharField
+from core.api.fields import MaskedCharField, UserField
 from core.api.serializers import ScopedModelSerializer
 from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
@@ -53,8 +53,7 @@ class GridSerializer(ScopedModelSerializer):
 class GridWorkerSerializer(ScopedModelSerializer):
     grid = code_field(Grid)
     phone = MaskedCharField(kind="phone", required=False, allow_blank=True)
-    user = serializers.SlugRelatedField(
-        slug_field="username",
+    user = UserField(
         queryset=GridWorker._meta.get_field("user").related_model.objects.all(),
         allow_null=True,
         required=False,
@@ -178,6 +177,11 @@ class CaseSerializer(ScopedModelSerializer):
     building = serializers.SlugRelatedField(slug_field="code", read_only=True)
     household = serializers.SlugRelatedField(slug_field="code", read_only=True)
     reporter_phone = MaskedCharField(kind="phone", read_only=True)
+    same_problem_as = serializers.SlugRelatedField(
+        slug_field="tracking_code",
+        read_only=True,
+        help_text="另一位居民先报的同一问题（门户重复提交时关联，各有查询码）",
+    )
     overdue = serializers.SerializerMethodField()
     ack_overdue = serializers.SerializerMethodField()
 
@@ -216,6 +220,7 @@ class CaseSerializer(ScopedModelSerializer):
             "evaluation_comment",
             "evaluated_at",
             "reopen_count",
+            "same_problem_as",
         ]
         read_only_fields = fields
 

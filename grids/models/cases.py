@@ -115,6 +115,15 @@ class Case(models.Model):
         related_name="+",
         help_text="网格员巡查、入户走访或窗口代填时的工作人员；居民自行上报时为空。",
     )
+    same_problem_as = models.ForeignKey(
+        "self",
+        verbose_name="同一问题（首报诉求）",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="same_problem_reports",
+        help_text="另一位居民几分钟内在门户反映了完全相同的问题：各自有查询码，办理时一并处理。",
+    )
 
     status = models.CharField(
         "状态", max_length=16, choices=CaseStatus.choices, default=CaseStatus.REPORTED
@@ -170,6 +179,7 @@ class Case(models.Model):
         "household": LinkScope.IN_SCOPE,
         "reported_by": LinkScope.SERVICE,
         "target_content_type": LinkScope.SERVICE,
+        "same_problem_as": LinkScope.SERVICE,  # set by case_report on a duplicate
     }
     workflow_fields = (
         "status",

@@ -54,7 +54,9 @@ STAFF_SOURCES = (CaseSource.PATROL, CaseSource.VISIT, CaseSource.DESK)
 def actor_display(actor) -> str:
     if actor is None or not getattr(actor, "pk", None):
         return ""
-    return actor.get_full_name() or actor.first_name or actor.username
+    from core.users import user_full_name_or_display
+
+    return user_full_name_or_display(actor)
 
 
 def _record(
@@ -125,9 +127,12 @@ def case_report(
     location: str = "",
     reporter_resident: Resident | None = None,
     photos: Iterable[File] = (),
+    same_problem_as: Case | None = None,
 ) -> Case:
     """File a new case. Staff sources (patrol, visit, desk) need an actor whose scope holds the
-    place; the portal files with ``actor=None``. Returns the case with its tracking code."""
+    place; the portal files with ``actor=None``. Returns the case with its tracking code.
+    ``same_problem_as``: the first report of the same problem by someone else (the portal's
+    duplicate check); the new case keeps its own code and reporter, linked to the first one."""
     if source not in CaseSource.values:
         raise ValidationError({"source": f"来源“{source}”无效。"})
     staff = getattr(actor, "pk", None) is not None
@@ -150,6 +155,9 @@ def case_report(
         household=household,
         location=location,
         reported_by=actor if staff else None,
+        same_problem_as=(same_problem_as.same_problem_as or same_problem_as)
+        if same_problem_as is not None
+        else None,
         reported_at=now,
         due_at=now,
     )

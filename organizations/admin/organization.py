@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import FileImportExportMixin, ScopedAdminMixin
+from core.admin import FileImportExportMixin, MaskedUsernameAdminMixin, ScopedAdminMixin
 from organizations.importers import OrganizationImporter
 from organizations.models import Organization, ScopeAssignment
 from organizations.services import organization_create, organization_delete, organization_update
@@ -69,6 +69,6 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MaskedUsernameAdminMixin, BaseUserAdmin):
     inlines = [ScopeAssignmentInline]
-    list_display = ["username", "first_name", "email", "is_staff", "is_active"]
+    list_display = ["masked_username", "first_name", "email", "is_staff", "is_active"]

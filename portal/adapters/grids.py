@@ -123,11 +123,23 @@ def resolve_place(value: str) -> dict:
 
 
 def case_submit(
-    *, name: str, phone: str, category: str, description: str, place: dict, location: str, photos
+    *,
+    name: str,
+    phone: str,
+    category: str,
+    description: str,
+    place: dict,
+    location: str,
+    photos,
+    same_problem_as: str = "",
 ) -> str:
-    """File a portal case and return only its tracking code."""
+    """File a portal case and return only its tracking code. ``same_problem_as``: the tracking
+    code of the same problem reported minutes earlier by another visitor (linked, not shared)."""
     from grids.choices import CaseSource
+    from grids.models import Case
     from grids.services.cases import case_report
+
+    first = Case.objects.filter(tracking_code=same_problem_as).first() if same_problem_as else None
 
     case = case_report(
         actor=None,
@@ -138,6 +150,7 @@ def case_submit(
         description=description,
         location=location,
         photos=photos,
+        same_problem_as=first,
         **place,
     )
     return case.tracking_code

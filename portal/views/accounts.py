@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.clientip import client_ip
 from organizations.choices import OrgKind
 from organizations.models import Organization
 from portal.accounts import profile_of, resident_authenticate, resident_register
 from portal.adapters import volunteers as volunteer_adapters
 from portal.forms import HumanCheckMixin, MobileField, PortalForm
-from portal.protection import LOGIN_PER_IP, REGISTER_PER_IP, RateLimited, client_ip, hit
+from portal.protection import LOGIN_PER_IP, REGISTER_PER_IP, RateLimited, hit
 from portal.views.pages import _safe_next
 
 

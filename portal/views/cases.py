@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from core.clientip import client_ip
 from core.photos import PhotosField
 from portal.accounts import profile_of
 from portal.adapters import features
@@ -20,11 +21,12 @@ from portal.protection import (
     TRACK_PER_IP,
     RateLimited,
     check_submission_limits,
-    client_ip,
     fingerprint,
     hit,
     recent_duplicate,
+    recent_duplicate_by,
     remember_submission,
+    visitor_key,
 )
 
 SESSION_KEY = "portal_last_tracking_code"
@@ -80,13 +82,31 @@ class ReportForm(HumanCheckMixin, PortalForm):
         return place
 
 
-def _file_case(form) -> str | None:
-    """Create the case unless the same one was filed within minutes; returns the code
-    (None when the human-check token was already spent: the form then says so)."""
+def _fingerprint(form) -> str:
     data = form.cleaned_data
     place_key = form.data.get("place", "")
-    fp = fingerprint("case", data["phone"], data["category"], data["description"], place_key)
-    code = recent_duplicate(fp)
+    return fingerprint("case", data["phone"], data["category"], data["description"], place_key)
+
+
+def _own_duplicate(request, fp: str) -> str | None:
+    """The code of the same case this visitor filed minutes ago (a double tap, a resubmit)."""
+    code, same_visitor = recent_duplicate_by(fp, visitor_key(request))
+    if code and (same_visitor or request.session.get(SESSION_KEY) == code):
+        return code
+    return None
+
+
+def _file_case(request, form) -> str | None:
+    """Create the case unless this visitor filed the same one within minutes; returns the
+    code (None when the human-check token was already spent: the form then says so).
+
+    The same problem reported by someone else (same phone, category, text and place from
+    another browser) gets a case and a tracking code of its own, linked to the first report
+    as ``same_problem_as``: a reporter never receives another person's code."""
+    data = form.cleaned_data
+    fp = _fingerprint(form)
+    visitor = visitor_key(request)
+    code = _own_duplicate(request, fp)
     if code:
         return code
     # Two identical posts at once (a double tap from two tabs): one files, the other waits.
@@ -94,9 +114,11 @@ def _file_case(form) -> str | None:
     if not cache.add(lock, 1, timeout=30):
         for _ in range(30):
             time.sleep(0.1)
-            code = recent_duplicate(fp)
-            if code:
-                return code
+            if recent_duplicate(fp):
+                break
+        code = _own_duplicate(request, fp)
+        if code:
+            return code
     try:
         if not form.consume_challenge():
             return None
@@ -108,8 +130,9 @@ def _file_case(form) -> str | None:
             place=data["place"],
             location=data["location"],
             photos=data["photos"],
+            same_problem_as=recent_duplicate(fp) or "",
         )
-        remember_submission(fp, code)
+        remember_submission(fp, code, visitor)
         return code
     finally:
         cache.delete(lock)
@@ -136,16 +159,9 @@ def report(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            fp = fingerprint(
-                "case",
-                form.cleaned_data["phone"],
-                form.cleaned_data["category"],
-                form.cleaned_data["description"],
-                form.data.get("place", ""),
-            )
-            if recent_duplicate(fp) is None:
+            if _own_duplicate(request, _fingerprint(form)) is None:
                 check_submission_limits(request, form.cleaned_data["phone"])
-            code = _file_case(form)
+            code = _file_case(request, form)
         except RateLimited as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:

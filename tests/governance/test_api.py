@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 from django.core import mail  # noqa: F401  (locmem outbox reset per test)
-from rest_framework.authtoken.models import Token
 
 from core.models import AuditLog
+from core.tokens import token_issue
 from governance.models import Meeting, Notification, Resolution, Task
 from governance.reminders import reminders_run
 from governance.services import (
@@ -363,16 +363,14 @@ def test_ics_feed_by_signed_token_and_api_token(series_a, co_series, users, api,
     assert api(users["cadre_b"]).get("/api/v1/meeting-series/calendar-feed/A/").status_code == 404
     assert client.get("/api/v1/governance/calendars/A.ics").status_code == 404
     assert client.get("/api/v1/governance/calendars/A.ics?token=forged").status_code == 404
-    token = Token.objects.create(user=users["cadre_b"])
+    _, key = token_issue(user=users["cadre_b"])
     assert (
         client.get(
-            "/api/v1/governance/calendars/A.ics", HTTP_AUTHORIZATION=f"Token {token.key}"
+            "/api/v1/governance/calendars/A.ics", HTTP_AUTHORIZATION=f"Token {key}"
         ).status_code
         == 404
     )
-    feed_b = client.get(
-        "/api/v1/governance/calendars/B.ics", HTTP_AUTHORIZATION=f"Token {token.key}"
-    )
+    feed_b = client.get("/api/v1/governance/calendars/B.ics", HTTP_AUTHORIZATION=f"Token {key}")
     assert feed_b.status_code == 200 and "BEGIN:VCALENDAR" in feed_b.content.decode()
 
 

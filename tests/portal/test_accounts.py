@@ -2,7 +2,6 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from portal.models import ResidentProfile
-from portal.protection import LOCKOUT_FAILURES
 from tests.portal.conftest import challenge_from
 
 pytestmark = pytest.mark.django_db
@@ -60,13 +59,13 @@ def test_login_with_phone_and_password(client, tree):
     assert "王阿姨" in client.get("/me/").content.decode()
 
 
-def test_login_locks_out_after_repeated_failures(client, tree):
+def test_login_locks_out_after_repeated_failures(client, tree, settings):
     register(client, tree)
     client.post("/account/logout/")
-    for _ in range(LOCKOUT_FAILURES):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/account/login/", {"phone": "13912345678", "password": "wrong-password"})
     response = client.post("/account/login/", {"phone": "13912345678", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "锁定" in response.content.decode()
 
 

@@ -75,6 +75,55 @@ def test_duplicate_submission_within_minutes_is_merged(client, place):
     assert third != first and Case.objects.count() == 2
 
 
+def test_same_problem_from_another_visitor_gets_its_own_code_linked_to_the_first(place):
+    """Issue 15: a second visitor submitting the same phone, category, text and place must not
+    receive the first reporter's tracking code; their report is linked as the same problem."""
+    from grids.models import Case
+
+    first_client = Client(REMOTE_ADDR="198.51.100.1", HTTP_USER_AGENT="浏览器甲")
+    other_client = Client(REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="浏览器乙")
+    third_client = Client(REMOTE_ADDR="203.0.113.8", HTTP_USER_AGENT="浏览器丙")
+    first = code_after(first_client, submit(first_client, place, name="王阿姨"))
+    second = code_after(other_client, submit(other_client, place, name="冒充者"))
+    third = code_after(third_client, submit(third_client, place, name="李先生"))
+    assert len({first, second, third}) == 3
+    original = Case.objects.get(tracking_code=first)
+    for code, name in ((second, "冒充者"), (third, "李先生")):
+        linked = Case.objects.get(tracking_code=code)
+        assert linked.same_problem_as == original  # all linked to the first report
+        assert linked.reporter_name == name
+    assert original.same_problem_as is None
+    assert set(original.same_problem_reports.values_list("tracking_code", flat=True)) == {
+        second,
+        third,
+    }
+    # Each sees only their own: the done page shows their own code, never the first one.
+    done = other_client.get("/report/done/").content.decode()
+    assert second in done and first not in done
+    # Tracking the second code shows the second case, not the first reporter's data.
+    html = other_client.post(
+        "/track/", {"tracking_code": second, "phone_last4": "5678"}
+    ).content.decode()
+    assert "王阿姨" not in html and first not in html
+    # Staff see the link in the admin and the API.
+    from tests.conftest import make_user
+
+    root = make_user("root-dup", superuser=True)
+    staff = Client()
+    staff.force_login(root)
+    page = staff.get(f"/admin/grids/case/{original.pk}/change/").content.decode()
+    assert second in page and third in page
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(root)
+    assert api.get(f"/api/v1/cases/{second}/").json()["same_problem_as"] == first
+    # The first visitor resubmitting is still merged into their own case.
+    again = code_after(first_client, submit(first_client, place))
+    assert again == first
+    assert Case.objects.count() == 3
+
+
 def test_flood_is_rate_limited_per_phone_with_a_friendly_message(client, place):
     for n in range(SUBMIT_PER_PHONE.count):
         code_after(client, submit(client, place, description=f"第 {n} 件不同的问题描述"))
