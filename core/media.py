@@ -130,11 +130,12 @@ def _user(request):
     if not user.is_authenticated and request.META.get("HTTP_AUTHORIZATION", "").startswith(
         "Token "
     ):
-        from rest_framework.authentication import TokenAuthentication
         from rest_framework.exceptions import AuthenticationFailed
 
+        from core.tokens import ExpiringTokenAuthentication
+
         try:
-            found = TokenAuthentication().authenticate(request)
+            found = ExpiringTokenAuthentication().authenticate(request)
         except AuthenticationFailed:
             return user
         if found:

@@ -254,15 +254,15 @@ def test_wish_photo_for_staff_in_scope_and_the_resident_who_posted_it(client, tr
     make_resident(other, tree["community_a"], phone="13911112222", name="钱七")
     assert other.get(url).status_code == 404
     # The API links the same protected URL; its token fetches it, within the same scope.
-    from rest_framework.authtoken.models import Token
+    from core.tokens import token_issue
 
-    token = Token.objects.create(user=users["cadre_a"])
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_issue(user=users["cadre_a"])
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
     linked = api.get("/api/v1/wishes/W-1/").json()["fulfilment_photo"]
     assert linked == f"http://testserver{url}"
     assert api.get(url).status_code == 200
-    other_token = Token.objects.create(user=users["cadre_b"])
-    assert Client(HTTP_AUTHORIZATION=f"Token {other_token.key}").get(url).status_code == 404
+    _, other_key = token_issue(user=users["cadre_b"])
+    assert Client(HTTP_AUTHORIZATION=f"Token {other_key}").get(url).status_code == 404
     assert Client(HTTP_AUTHORIZATION="Token wrong").get(url).status_code == 404
 
 
