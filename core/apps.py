@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.api import speedups
         from core.roles import setup_roles_after_migrate
+
+        speedups.install()
 
         post_migrate.connect(setup_roles_after_migrate, dispatch_uid="core.setup_roles")
