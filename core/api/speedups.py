@@ -6,7 +6,10 @@ field reads with ``is_simple_callable``, and for each ``get_<field>_display`` (a
 third of the serialisation time of a 50-row page. Whether a callable takes no arguments only
 depends on the underlying function and, for a partial, on how many positional arguments and
 which keywords it binds, so the answer is remembered per function (weakly, so functions
-created at run time are not kept alive) and the rules stay DRF's own.
+created at run time are not kept alive) and the rules stay DRF's own. ``get_attribute`` (every
+field of every row) reads model instances without the ``Mapping`` ABC check first. Both are
+DRF's own module functions replaced in ``fields`` and ``relations``; the results are the same
+(tests/core/test_api_speedups.py compares them with DRF's).
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ import functools
 import inspect
 import types
 import weakref
+from collections.abc import Mapping
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model
 from rest_framework import fields as drf_fields
+from rest_framework import relations as drf_relations
 
 _original_is_simple_callable = drf_fields.is_simple_callable
 _answers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -40,7 +47,9 @@ def _shape(obj):
 
 def is_simple_callable(obj):
     """DRF's ``is_simple_callable`` with the signature answer cached per function."""
-    if not callable(obj) or inspect.isbuiltin(obj):
+    if not callable(obj):
+        return False
+    if inspect.isbuiltin(obj):
         return _original_is_simple_callable(obj)
     shape = _shape(obj)
     if shape is None:
@@ -59,5 +68,42 @@ def is_simple_callable(obj):
         return answer
 
 
+_original_get_attribute = drf_fields.get_attribute
+
+
+def get_attribute(instance, attrs):
+    """DRF's ``get_attribute`` (every field of every row goes through it) with model instances
+    read without the ``Mapping`` ABC check and non-callables skipped before the callable check."""
+    for attr in attrs:
+        try:
+            if isinstance(instance, Model) or not isinstance(instance, Mapping):
+                instance = getattr(instance, attr)
+            else:
+                instance = instance[attr]
+        except ObjectDoesNotExist:
+            return None
+        if callable(instance) and is_simple_callable(instance):
+            try:
+                instance = instance()
+            except (AttributeError, KeyError) as exc:
+                # As DRF: not to be mistaken for an omitted field.
+                raise ValueError(
+                    f'Exception raised in callable attribute "{attr}"; original exception was: {exc}'
+                ) from exc
+    return instance
+
+
+_MODULES = (drf_fields, drf_relations)  # relations.py imports both names from fields.py
+
+
 def install() -> None:
-    drf_fields.is_simple_callable = is_simple_callable
+    for module in _MODULES:
+        module.is_simple_callable = is_simple_callable
+        module.get_attribute = get_attribute
+
+
+def uninstall() -> None:
+    """Back to DRF's own functions (benchmarks compare both in one process)."""
+    for module in _MODULES:
+        module.is_simple_callable = _original_is_simple_callable
+        module.get_attribute = _original_get_attribute

@@ -121,3 +121,49 @@ def test_signature_inspected_once_for_a_display_method_on_many_rows(monkeypatch)
     data = RowSerializer(rows, many=True).data
     assert [d["kind_display"] for d in data] == [f"kind-{id(r)}" for r in rows]
     assert len(calls) == 1
+
+
+class _Broken:
+    @property
+    def gone(self):
+        from django.core.exceptions import ObjectDoesNotExist
+
+        raise ObjectDoesNotExist
+
+    def fails(self):
+        raise KeyError("x")
+
+
+def test_get_attribute_installed_for_fields_and_relations():
+    from rest_framework import relations
+
+    assert drf_fields.get_attribute is speedups.get_attribute
+    assert relations.get_attribute is speedups.get_attribute
+    assert relations.is_simple_callable is speedups.is_simple_callable
+
+
+@pytest.mark.parametrize(
+    ("instance", "attrs"),
+    [
+        ({"a": {"b": 3}}, ["a", "b"]),
+        ({"f": plain}, ["f"]),
+        (Thing(), ["get_status_display"]),
+        (Thing(), ["method"]),
+        (Thing(), ["method_arg"]),
+        (_Broken(), ["gone"]),
+    ],
+)
+def test_get_attribute_same_as_drf(instance, attrs):
+    expected = speedups._original_get_attribute(instance, attrs)
+    assert speedups.get_attribute(instance, attrs) == expected
+
+
+def test_get_attribute_on_a_model_and_a_callable_that_fails():
+    from django.contrib.auth.models import Group
+
+    group = Group(name="网格员")
+    assert speedups.get_attribute(group, ["name"]) == "网格员"
+    with pytest.raises(ValueError, match="fails"):
+        speedups.get_attribute(_Broken(), ["fails"])
+    with pytest.raises(KeyError):
+        speedups.get_attribute({}, ["missing"])
