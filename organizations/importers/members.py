@@ -54,8 +54,7 @@ from organizations.choices import (
     SeatType,
     Weekday,
 )
-from organizations.member_selectors import linkable_units_q
-from organizations.member_xlsx import fast_xlsx_rows
+from organizations.importers.xlsx import fast_xlsx_rows
 from organizations.models import (
     Appraisal,
     Body,
@@ -74,6 +73,7 @@ from organizations.models import (
     codes,
 )
 from organizations.models.standing import COMMITTEE_KINDS
+from organizations.selectors import linkable_units_q
 
 
 def code_parser(generate):

@@ -101,7 +101,7 @@ def test_read_only_change_page_is_masked(admin_client_for, users, members):
 
 
 def test_history_is_visible_and_masked(admin_client_for, users, members):
-    from organizations import member_services
+    from organizations.services import members as member_services
 
     member = members["a1"]
     member_services.member_update(

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from core.importing import FileRejected, _xlsx_rows
-from organizations.member_xlsx import fast_xlsx_rows
+from organizations.importers.xlsx import fast_xlsx_rows
 
 
 def workbook_bytes(write_only=False):
