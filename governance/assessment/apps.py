@@ -10,3 +10,9 @@ class AssessmentConfig(AppConfig):
     name = "governance.assessment"
     label = "assessment"
     verbose_name = "清单、准入与考核"
+
+    def ready(self) -> None:
+        # The dashboard's providers register themselves on import. They import the
+        # registry (``dashboard``), never the other way round, so the registry is completed
+        # here, once the apps are loaded.
+        from governance.assessment import dashboard_providers  # noqa: F401
