@@ -14,5 +14,7 @@ class AssessmentConfig(AppConfig):
     def ready(self) -> None:
         # The dashboard's providers register themselves on import. They import the
         # registry (``dashboard``), never the other way round, so the registry is completed
-        # here, once the apps are loaded.
-        from governance.assessment import dashboard_providers  # noqa: F401
+        # here, once the apps are loaded. The same for the Celery tasks: services queue
+        # them by name, so the tasks must be registered even where no worker autodiscovers
+        # them (eager mode in development and tests).
+        from governance.assessment import dashboard_providers, tasks  # noqa: F401
