@@ -60,7 +60,7 @@ def id_number(seq: int) -> tuple[str, date, bool]:
 def build_members_xlsx(branch_codes: list[str], unit_codes: list[str], total: int) -> bytes:
     import openpyxl
 
-    from organizations.member_importers import MemberImporter
+    from organizations.importers import MemberImporter
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(MemberImporter.sheet_name)
@@ -130,7 +130,7 @@ def print_breakdown(cadre, data: bytes, total: int, seconds: float, cpu: float) 
     from django.db import connection
 
     from core.reading import read_table
-    from organizations.member_importers import MemberImporter
+    from organizations.importers import MemberImporter
     from organizations.models import Member
 
     def read():
@@ -206,10 +206,9 @@ def main() -> int:
 
         from covenants.models import PartnerUnit
         from organizations.choices import OrgKind
-        from organizations.importers import OrganizationImporter
-        from organizations.member_importers import MemberImporter
+        from organizations.importers import MemberImporter, OrganizationImporter
+        from organizations.importers.resources import MemberResource
         from organizations.models import Member, Organization, ScopeAssignment
-        from organizations.resources import MemberResource
 
         User = get_user_model()
         root = User.objects.create(username="bench-root", is_superuser=True, is_staff=True)

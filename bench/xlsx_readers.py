@@ -69,7 +69,7 @@ def main() -> int:
     from members_import import build_members_xlsx, in_child
 
     from core.reading import read_table, scan_sheet
-    from organizations.member_importers import MemberImporter
+    from organizations.importers import MemberImporter
 
     branches = [f"TD-S01-C{i:02d}-{j:02d}" for i in range(1, 9) for j in range(1, 9)]
     units = [f"TD-U{i:03d}" for i in range(1, 62)]

@@ -70,6 +70,9 @@ PROJECT_APPS = [
     "portal",
 ]
 INSTALLED_APPS += PROJECT_APPS
+# The model attaching staff users to nodes of the organisation tree; core.scope reads it by
+# this name (as Django reads AUTH_USER_MODEL) so core never imports the organizations app.
+SCOPE_ASSIGNMENT_MODEL = "organizations.ScopeAssignment"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -203,10 +203,11 @@ def import_job_confirm(
 
 
 def _enqueue(job: ImportJob) -> None:
-    from core.tasks import run_import_job
+    # By its registered name (core.tasks imports this module; no import circle).
+    from celery import current_app
 
     try:
-        run_import_job.delay(job.pk)
+        current_app.tasks["core.run_import_job"].delay(job.pk)
     except Exception:
         # The broker is down: the job must not stay queued (it would hold the file's slot).
         logger.exception("import job %s could not be queued", job.pk)

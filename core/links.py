@@ -28,6 +28,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
@@ -85,7 +86,7 @@ def _above_q(user, path: str) -> Q:
 def _street_q(user, path: str) -> Q:
     """Targets anchored in a street committee's subtree that also holds one of the user's
     nodes (a subquery: choices are built without a query of their own)."""
-    from organizations.models import Organization
+    Organization = apps.get_model("organizations", "Organization")  # core imports no app
 
     prefix = f"{path}__" if path else ""
     holds = Q(pk__in=[])

@@ -75,8 +75,12 @@ def publish(task_name: str, args: list, kwargs: dict) -> bool:
 
 def enqueue(task, *args: Any, **kwargs: Any) -> None:
     """Queue ``task(*args, **kwargs)`` after the current transaction commits (at once outside
-    one). Arguments must be JSON values (ids, codes), as for every task of the project."""
-    transaction.on_commit(partial(publish, task.name, list(args), kwargs))
+    one). Arguments must be JSON values (ids, codes), as for every task of the project.
+
+    ``task`` is a Celery task or its registered name (a service that its own task module
+    calls queues by name, so the two modules do not import each other)."""
+    name = task if isinstance(task, str) else task.name
+    transaction.on_commit(partial(publish, name, list(args), kwargs))
 
 
 def outbox_sweep(*, batch_size: int = 100) -> dict[str, int]:

@@ -1,7 +1,9 @@
 """The one place that decides what a user may see and change.
 
-Every staff user is attached to one or more nodes of the organisation tree
-(``organizations.ScopeAssignment``) and works within those subtrees; superusers see all.
+Every staff user is attached to one or more nodes of the organisation tree (the model named
+by ``settings.SCOPE_ASSIGNMENT_MODEL``, ``organizations.ScopeAssignment``) and works within
+those subtrees; superusers see all. core names that model through the setting and the app
+registry, never by importing it: the organizations app builds on core, not the reverse.
 Models declare ``scope_path``: the lookup path from the model to the ``Organization`` that
 anchors it ("" for the organisation itself). The admin, the API, exports and dashboards all
 start from ``Model.objects.visible_to(user)`` and writes re-check ``require_in_scope``.
@@ -9,12 +11,19 @@ start from ``Model.objects.visible_to(user)`` and writes re-check ``require_in_s
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
 ScopeRange = tuple[int, int, int]  # (tree_id, lft, rght)
 _CACHE_ATTR = "_scope_ranges_cache"
+
+
+def scope_assignment_model() -> type[models.Model]:
+    """The model with ``user`` and ``organization`` (a tree node) rows that grant scope."""
+    return apps.get_model(settings.SCOPE_ASSIGNMENT_MODEL)
 
 
 def scope_ranges(user) -> list[ScopeRange] | None:
@@ -29,12 +38,10 @@ def scope_ranges(user) -> list[ScopeRange] | None:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from organizations.models import ScopeAssignment
-
     rows = sorted(
-        ScopeAssignment.objects.filter(user_id=user.pk).values_list(
-            "organization__tree_id", "organization__lft", "organization__rght"
-        )
+        scope_assignment_model()
+        .objects.filter(user_id=user.pk)
+        .values_list("organization__tree_id", "organization__lft", "organization__rght")
     )
     ranges: list[ScopeRange] = []
     for tree_id, lft, rght in rows:

@@ -10,3 +10,11 @@ class AssessmentConfig(AppConfig):
     name = "governance.assessment"
     label = "assessment"
     verbose_name = "清单、准入与考核"
+
+    def ready(self) -> None:
+        # The dashboard's providers register themselves on import. They import the
+        # registry (``dashboard``), never the other way round, so the registry is completed
+        # here, once the apps are loaded. The same for the Celery tasks: services queue
+        # them by name, so the tasks must be registered even where no worker autodiscovers
+        # them (eager mode in development and tests).
+        from governance.assessment import dashboard_providers, tasks  # noqa: F401

@@ -222,7 +222,3 @@ def rows_by_org(queryset, prefix: str, aggregates: dict) -> list[tuple[int, int,
         .order_by()
     )
     return [(r[0], r[1], tuple(r[2:])) for r in rows]
-
-
-# Providers live in dashboard_providers.py (imported here so the registry is complete).
-from governance.assessment import dashboard_providers  # noqa: E402, F401

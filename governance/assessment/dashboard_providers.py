@@ -99,7 +99,7 @@ def _rows_from(communities, values: dict[int, list[float]]) -> dict[int, list[fl
 
 @provider("six_haves", "小区党支部“六有”达标", "organizations.SixHaves")
 def six_haves(communities: list[Community], user) -> Panel:
-    from organizations.member_selectors import six_haves_coverage
+    from organizations.selectors import six_haves_coverage
 
     sums = _rows_from(
         communities,
@@ -124,7 +124,7 @@ def six_haves(communities: list[Community], user) -> Panel:
 
 @provider("registrations", "在职党员双报到与认岗", "organizations.CommunityRegistration")
 def registrations(communities: list[Community], user) -> Panel:
-    from organizations.member_selectors import registration_stats
+    from organizations.selectors import registration_stats
 
     sums = _rows_from(
         communities,
@@ -150,7 +150,7 @@ def registrations(communities: list[Community], user) -> Panel:
 
 @provider("three_thirds", "大党委“三三制”构成", "organizations.CommitteeSeat")
 def three_thirds_panel(communities: list[Community], user) -> Panel:
-    from organizations.member_selectors import three_thirds
+    from organizations.selectors import three_thirds
 
     wanted = _by_id(communities)
     sums = {
@@ -177,7 +177,7 @@ def three_thirds_panel(communities: list[Community], user) -> Panel:
 
 @provider("red_property", "红色物业与业委会党的领导", "organizations.Body")
 def red_property(communities: list[Community], user) -> Panel:
-    from organizations.member_selectors import needle_coverage
+    from organizations.selectors import needle_coverage
 
     wanted = _by_id(communities)
     sums = {

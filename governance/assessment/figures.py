@@ -119,13 +119,16 @@ def branch_group_coverage(nodes: list[Node], assessment) -> dict[int, Decimal]:
 def admission_refusal_recorded(nodes: list[Node], assessment) -> dict[int, Decimal]:
     """Of the refusable requests (staff or funds missing) whose work starts in the period,
     the share that was decided (approved, refused by the street or by the community)."""
-    from governance.assessment.models import AdmissionRequest
-
-    rows = AdmissionRequest.objects.filter(
-        refusable=True,
-        starts_on__gte=assessment.starts_on,
-        starts_on__lte=assessment.ends_on,
-    ).values_list("community__tree_id", "community__lft", "status")
+    # Through the app registry like every other figure: the models import this registry.
+    rows = (
+        apps.get_model("assessment", "AdmissionRequest")
+        .objects.filter(
+            refusable=True,
+            starts_on__gte=assessment.starts_on,
+            starts_on__lte=assessment.ends_on,
+        )
+        .values_list("community__tree_id", "community__lft", "status")
+    )
     return subtree_ratios(
         nodes, ((t, lft, 0 if status == "pending" else 1, 1) for t, lft, status in rows)
     )

@@ -60,7 +60,7 @@ REPORTS: dict[str, Report] = {
         key="appraisal",
         title="党员民主评议",
         source="organizations.Appraisal",
-        selector="organizations.member_selectors:appraisals_visible_to",
+        selector="organizations.selectors:appraisals_visible_to",
         columns=[
             ("年度", lambda a: a.year),
             ("党员", lambda a: a.member.name),

@@ -7,8 +7,10 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from governance.assessment.services.rollup import ROLLUP_TASK
 
-@shared_task(name="assessment.rollup")
+
+@shared_task(name=ROLLUP_TASK)
 def rollup_task(run_id: int) -> int:
     from governance.assessment.services import rollup_execute
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from organizations import member_selectors as selectors
+from organizations import selectors
 
 
 @dataclass

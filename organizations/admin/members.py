@@ -10,10 +10,9 @@ from core.admin import (
     SensitiveAdminMixin,
     StatusAdminMixin,
 )
-from organizations import member_selectors as selectors
-from organizations import member_services as services
+from organizations import selectors, services
 from organizations.admin import figures as f
-from organizations.member_importers import (
+from organizations.importers import (
     AppraisalImporter,
     MemberActivityImporter,
     MemberImporter,

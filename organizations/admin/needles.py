@@ -3,10 +3,9 @@
 from django.contrib import admin
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
-from organizations import member_selectors as selectors
-from organizations import member_services as services
+from organizations import selectors, services
 from organizations.admin import figures as f
-from organizations.member_importers import (
+from organizations.importers import (
     BodyImporter,
     FinancialDisclosureImporter,
     SixHavesImporter,

@@ -3,10 +3,10 @@
 from django.contrib import admin
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
-from organizations import member_selectors as selectors
+from organizations import selectors
 from organizations.admin import figures as f
 from organizations.admin.members import ServicesFormsetMixin, UnitChoicesMixin
-from organizations.member_importers import (
+from organizations.importers import (
     CommitteeSeatImporter,
     SentDownCadreImporter,
     StandingAppointmentImporter,

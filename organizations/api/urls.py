@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import member_views as m
+from organizations.api import views as m
 from organizations.api.views import OrganizationViewSet
 
 router = SimpleRouter()

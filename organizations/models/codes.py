@@ -80,7 +80,7 @@ def community_prefix(organization) -> str:
     the code of the community that ``organization`` lies in (or of ``organization`` itself
     above community level)."""
     from organizations.choices import OrgKind
-    from organizations.models import Organization
+    from organizations.models.organization import Organization
 
     if organization is None:
         return "X"

@@ -30,7 +30,7 @@ def features() -> dict[str, bool]:
         "wishes": _has("volunteers.services.wishes", "wish_post", "wish_claim")
         and _has("volunteers.selectors", "wishes_public"),
         "notices": _has("covenants.selectors", "public_covenant_versions")
-        or _has("organizations.member_selectors", "public_disclosures")
+        or _has("organizations.selectors", "public_disclosures")
         or _has("governance.assessment.selectors", "public_work_items_for"),
     }
 

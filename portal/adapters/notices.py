@@ -14,7 +14,7 @@ def available() -> dict[str, bool]:
     return {
         "covenants": _has("covenants.selectors", "public_covenant_versions"),
         "work_list": _has("governance.assessment.selectors", "public_work_items_for"),
-        "disclosures": _has("organizations.member_selectors", "public_disclosures"),
+        "disclosures": _has("organizations.selectors", "public_disclosures"),
         "resolutions": _has("governance.selectors", "public_resolutions"),
         "units": _has("covenants.selectors", "public_partner_units"),
     }
@@ -43,7 +43,7 @@ def work_items(community) -> list:
 
 
 def disclosures(community) -> list:
-    from organizations.member_selectors import public_disclosures
+    from organizations.selectors import public_disclosures
 
     return list(public_disclosures(community)[:30])
 

@@ -265,7 +265,6 @@ def test_a_far_valued_cell_is_refused_before_anything_is_allocated(extra, far):
 
 IMPORTER_MODULES = [
     "organizations.importers",
-    "organizations.member_importers",
     "grids.importers",
     "grids.roster",
     "covenants.importers",

@@ -33,8 +33,8 @@ from grids.importers import (
     GridWorkerImporter,
 )
 from grids.roster import HOUSEHOLD_FIELDS, RosterImporter
+from organizations.importers import IMPORTERS as MEMBER_IMPORTERS
 from organizations.importers import OrganizationImporter
-from organizations.member_importers import IMPORTERS as MEMBER_IMPORTERS
 from volunteers.importers import ActivityImporter, SkillImporter, TeamImporter, VolunteerImporter
 
 ROSTERS: list[type[BaseImporter]] = [

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from grids.roster import RosterImporter
-from organizations.member_importers import MemberImporter
+from organizations.importers import MemberImporter
 from organizations.models import Member
 from tests.core.files import xlsx_bytes
 from tests.organizations.factories import make_id_number

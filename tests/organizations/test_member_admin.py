@@ -101,7 +101,7 @@ def test_read_only_change_page_is_masked(admin_client_for, users, members):
 
 
 def test_history_is_visible_and_masked(admin_client_for, users, members):
-    from organizations import member_services
+    from organizations.services import members as member_services
 
     member = members["a1"]
     member_services.member_update(
@@ -216,7 +216,7 @@ def test_three_thirds_figures_name_balance(admin_client_for, users, tree):
 
 def test_history_version_page_opens_for_read_only_users(admin_client_for, users, members):
     """The district read-only role opens a past version: masked, no FieldError (issue 15)."""
-    from organizations import member_services
+    from organizations.services import members as member_services
 
     member = members["a1"]
     member_services.member_update(actor=users["cadre_a"], member=member, phone="13800001111")

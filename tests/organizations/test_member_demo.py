@@ -6,8 +6,8 @@ import pytest
 
 from core.demo import ensure_user
 from organizations import demo
-from organizations import member_selectors as s
 from organizations.models import Body, CommitteeSeat, CommunityRegistration, Member
+from organizations.selectors import members as s
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from core.models import AuditLog
-from organizations.member_importers import MemberImporter
+from organizations.importers import MemberImporter
 from organizations.models import Member
 from tests.organizations.factories import make_id_number
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from organizations.member_importers import MemberImporter
+from organizations.importers import MemberImporter
 from organizations.models import Member
 from tests.organizations.test_member_import import csv_file, row, xlsx_file
 

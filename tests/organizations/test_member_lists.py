@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from organizations import member_services as services
 from organizations.models import (
     Appraisal,
     Body,
@@ -20,6 +19,7 @@ from organizations.models import (
     SixHaves,
     StandingAppointment,
 )
+from organizations.services import members as services
 from tests.factories import OrganizationFactory
 from tests.organizations.factories import MemberFactory, PostFactory, RegistrationFactory
 

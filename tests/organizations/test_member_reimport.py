@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from core.models import AuditLog
-from organizations.member_importers import MemberImporter
+from organizations.importers import MemberImporter
 from organizations.models import Member
 
 pytestmark = pytest.mark.django_db

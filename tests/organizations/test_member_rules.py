@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from organizations import member_selectors as selectors
-from organizations import member_services as services
 from organizations.models import Member
+from organizations.selectors import members as selectors
+from organizations.services import members as services
 from tests.organizations.factories import make_id_number
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import AuditLog
-from organizations import member_selectors as selectors
-from organizations import member_services as services
-from organizations.member_importers import BodyImporter, SixHavesImporter
+from organizations.importers import BodyImporter, SixHavesImporter
 from organizations.models import Body, FinancialDisclosure, SixHaves
+from organizations.selectors import members as selectors
+from organizations.services import members as services
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import AuditLog
-from organizations import member_selectors as selectors
-from organizations import member_services as services
-from organizations.member_importers import (
+from organizations.importers import (
     AppraisalImporter,
     MemberActivityImporter,
     PostClaimImporter,
@@ -24,6 +22,8 @@ from organizations.models import (
     MemberActivity,
     PostClaim,
 )
+from organizations.selectors import members as selectors
+from organizations.services import members as services
 from tests.organizations.factories import MemberFactory, PostFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db

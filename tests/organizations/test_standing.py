@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from organizations import member_selectors as selectors
-from organizations import member_services as services
-from organizations.member_importers import CommitteeSeatImporter, SentDownCadreImporter
+from organizations.importers import CommitteeSeatImporter, SentDownCadreImporter
 from organizations.models import CommitteeSeat, SentDownCadre, StandingAppointment
 from organizations.models.standing import DutyShift
+from organizations.selectors import members as selectors
+from organizations.services import members as services
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 9, 1)

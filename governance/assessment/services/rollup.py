@@ -21,6 +21,10 @@ from governance.assessment.figures import FIGURES
 from governance.assessment.models import Assessment, Indicator, Result, RollupRun, Score
 from organizations.models import Organization
 
+# The Celery task (``tasks.rollup_task``) calls this module, so it is queued by name:
+# services never import the task layer.
+ROLLUP_TASK = "assessment.rollup"
+
 log = logging.getLogger(__name__)
 
 
@@ -44,9 +48,7 @@ def rollup_request(*, actor, assessment: Assessment, trigger: str = RunTrigger.M
         organization=assessment.organizer,
         detail={"assessment": assessment.code, "trigger": trigger},
     )
-    from governance.assessment.tasks import rollup_task
-
-    enqueue(rollup_task, run.pk)
+    enqueue(ROLLUP_TASK, run.pk)
     return run
 
 

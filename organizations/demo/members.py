@@ -5,7 +5,7 @@ scope, history)."""
 
 from datetime import date
 
-from organizations.demo import COMMUNITIES
+from organizations.demo.tree import COMMUNITIES
 from organizations.models import Organization
 
 DEMO_UNITS = [
@@ -79,8 +79,8 @@ def seed_units():
 
 
 def seed_members(units):
-    from organizations.member_services import member_create
     from organizations.models import Member
+    from organizations.services import member_create
 
     created = 0
     seq = 0
@@ -119,7 +119,7 @@ def seed_members(units):
 
 
 def seed_dual_registration():
-    from organizations import member_services as services
+    from organizations import services
     from organizations.choices import PostKind
     from organizations.models import (
         Appraisal,
@@ -217,7 +217,7 @@ def seed_dual_registration():
 
 
 def seed_seats_and_posts(units):
-    from organizations import member_services as services
+    from organizations import services
     from organizations.models import CommitteeSeat, SentDownCadre, StandingAppointment
 
     admin = _admin()

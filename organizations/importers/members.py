@@ -54,7 +54,6 @@ from organizations.choices import (
     SeatType,
     Weekday,
 )
-from organizations.member_selectors import linkable_units_q
 from organizations.models import (
     Appraisal,
     Body,
@@ -73,6 +72,7 @@ from organizations.models import (
     codes,
 )
 from organizations.models.standing import COMMITTEE_KINDS
+from organizations.selectors import linkable_units_q
 
 
 def code_parser(generate=None):

@@ -1,6 +1,6 @@
 """django-import-export resources: the plain row-by-row path, kept as the benchmark baseline
 for the member import (bench/members_import.py). The product's imports go through
-``organizations.member_importers`` (bulk, scoped, all or nothing)."""
+``organizations.importers`` (bulk, scoped, all or nothing)."""
 
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget, Widget

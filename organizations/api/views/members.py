@@ -13,10 +13,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.viewsets import ScopedModelViewSet, StatusActionMixin
-from organizations import member_selectors as selectors
-from organizations import member_services as services
-from organizations.api import member_serializers as s
-from organizations.member_filtersets import (
+from organizations import selectors, services
+from organizations.api import serializers as s
+from organizations.filtersets import (
     AppraisalFilterSet,
     BodyFilterSet,
     CadreFilterSet,
@@ -27,7 +26,7 @@ from organizations.member_filtersets import (
     RegistrationFilterSet,
     SeatFilterSet,
 )
-from organizations.member_importers import (
+from organizations.importers import (
     AppraisalImporter,
     BodyImporter,
     CommitteeSeatImporter,

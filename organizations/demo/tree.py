@@ -135,6 +135,3 @@ def seed(stdout) -> None:
     ensure_user("yuanlin", role=COMMUNITY_SECRETARY, scope_codes=["TD-ZQ-YL"], name="园林社区书记")
     ensure_user("shengli", role=COMMUNITY_CADRE, scope_codes=["TD-ZQ-SL"], name="胜利社区干部")
     ensure_user("district", role=DISTRICT_READONLY, scope_codes=["TD"], name="区委组织部")
-    from organizations.member_demo import seed_issue3
-
-    seed_issue3(stdout)

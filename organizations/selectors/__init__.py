@@ -1,0 +1,68 @@
+"""Every non-trivial read of the organizations app, scoped and already joined.
+
+``organization`` reads the tree; ``members`` the member records and the figures built on them.
+"""
+
+from organizations.selectors.members import (
+    DutyGap,
+    NeedleCoverage,
+    ThreeThirds,
+    activities_visible_to,
+    appointments_visible_to,
+    appraisals_visible_to,
+    bodies_visible_to,
+    cadres_visible_to,
+    claims_visible_to,
+    disclosures_visible_to,
+    duty_gaps,
+    linkable_units_q,
+    member_counts,
+    members_visible_to,
+    needle_coverage,
+    posts_visible_to,
+    public_disclosures,
+    quarter_start,
+    registration_stats,
+    registrations_visible_to,
+    seats_visible_to,
+    six_haves_coverage,
+    six_haves_visible_to,
+    three_thirds,
+)
+from organizations.selectors.organization import (
+    communities_visible_to,
+    organization_subtree,
+    organizations_visible_to,
+    scope_roots,
+)
+
+__all__ = [
+    "DutyGap",
+    "NeedleCoverage",
+    "ThreeThirds",
+    "activities_visible_to",
+    "appointments_visible_to",
+    "appraisals_visible_to",
+    "bodies_visible_to",
+    "cadres_visible_to",
+    "claims_visible_to",
+    "communities_visible_to",
+    "disclosures_visible_to",
+    "duty_gaps",
+    "linkable_units_q",
+    "member_counts",
+    "members_visible_to",
+    "needle_coverage",
+    "organization_subtree",
+    "organizations_visible_to",
+    "posts_visible_to",
+    "public_disclosures",
+    "quarter_start",
+    "registration_stats",
+    "registrations_visible_to",
+    "scope_roots",
+    "seats_visible_to",
+    "six_haves_coverage",
+    "six_haves_visible_to",
+    "three_thirds",
+]
