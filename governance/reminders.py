@@ -2,8 +2,9 @@
 
 ``reminders_run`` reads every active series, its members, the planned meetings inside the
 windows, the meetings of the current and last-closed periods and the open tasks in a handful of
-queries, builds the notifications in memory and inserts them with ``ON CONFLICT DO NOTHING``
-against the unique (dedup_key, recipient_key) constraint. Running it again, retrying it after a
+queries, skips the (dedup_key, recipient_key) pairs already stored (one query), builds the
+rest in memory and inserts them with ``ON CONFLICT DO NOTHING`` against the unique
+(dedup_key, recipient_key) constraint. Running it again, retrying it after a
 crash, or running two schedulers at once therefore never creates a second notification for the
 same occasion, window and recipient. E-mail is a separate outbox state (``email_status``):
 ``emails_deliver`` claims one queued row at a time (``SKIP LOCKED``), sends it with a stable
