@@ -469,3 +469,19 @@ def test_second_run_reaches_a_member_added_since_the_first(series_a, users):
     assert new and {key for _, key in new} == {"e:new@example.org"}
     assert second.created == len(new)
     assert second.already_stored == first.candidates
+
+
+def test_garbage_collector_is_back_on_after_a_run_even_a_failed_one(series_a, users):
+    import gc
+
+    from governance import reminders
+
+    meeting_plan(actor=users["cadre_a"], series=series_a, planned_on=D(2024, 3, 8))
+    with (
+        mock.patch.object(reminders, "insert_or_skip", side_effect=RuntimeError("lost")),
+        pytest.raises(RuntimeError),
+    ):
+        reminders_run(today=D(2024, 3, 1))
+    assert gc.isenabled()
+    assert reminders_run(today=D(2024, 3, 1)).created > 0
+    assert gc.isenabled()
