@@ -276,13 +276,13 @@ def main() -> int:
             started = time.perf_counter()
             result = send_daily_reminders.delay().get(timeout=600)
             seconds = time.perf_counter() - started
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())  # as the run ends
             # The worker then empties the e-mail outbox (its own task): time it too.
             while Notification.objects.filter(email_status="queued").exists():
                 time.sleep(0.2)
             delivered = time.perf_counter() - started
             sent = Notification.objects.filter(email_status="sent").count() - sent_before
             runs.append((seconds, result["created"], sent))
-            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(
                 f"{label}提醒运行：{seconds:.2f} s（worker CPU {result['cpu_seconds']:.2f} s，"
                 f"负载 {load}）；候选 {result['candidates']}（已有 {result['already_stored']}），新增提醒 "
