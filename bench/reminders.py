@@ -8,8 +8,11 @@ the first week), three standing members each with an e-mail address, users at ev
 (the level above) and every community, planned meetings spread over the next fortnight, held
 meetings for half of the last closed periods, and 2,000 open tasks around their deadlines. Then it
 starts a Celery worker (``celery -A config worker``) on that database and Redis, sends
-``governance.send_daily_reminders`` twice and prints the wall time of each run (target < 10 s
-for the first), what each created and e-mailed, and that the second created and sent nothing.
+``governance.send_daily_reminders`` twice and prints, for each run, the wall time (task sent →
+result back), the worker's CPU seconds for the run (from the task's result; the database
+server's CPU is not in it) and the load average (on a shared machine the wall time follows the
+load, the CPU seconds much less), what each created and e-mailed, and that the second created
+and sent nothing. Targets: first run < 5 s, second (nothing to send) < 1 s.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/6 \
         .venv/bin/python bench/reminders.py
@@ -29,7 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-TARGET_SECONDS = 10.0
+TARGET_SECONDS = 5.0
+SECOND_TARGET_SECONDS = 1.0
 CADENCES = ["weekly", "monthly", "quarterly", "yearly"]
 
 
@@ -272,6 +276,7 @@ def main() -> int:
             started = time.perf_counter()
             result = send_daily_reminders.delay().get(timeout=600)
             seconds = time.perf_counter() - started
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())  # as the run ends
             # The worker then empties the e-mail outbox (its own task): time it too.
             while Notification.objects.filter(email_status="queued").exists():
                 time.sleep(0.2)
@@ -279,24 +284,32 @@ def main() -> int:
             sent = Notification.objects.filter(email_status="sent").count() - sent_before
             runs.append((seconds, result["created"], sent))
             print(
-                f"{label}提醒运行：{seconds:.2f} s；候选 {result['candidates']}，新增提醒 "
+                f"{label}提醒运行：{seconds:.2f} s（worker CPU {result['cpu_seconds']:.2f} s，"
+                f"负载 {load}）；候选 {result['candidates']}（已有 {result['already_stored']}），新增提醒 "
                 f"{result['created']}（按类型 {result['by_kind']}）；邮件发完用时 "
                 f"{delivered:.2f} s，发出 {sent} 封",
                 flush=True,
             )
         total = Notification.objects.count()
-        (first, _, _), (_, created_again, sent_again) = runs
+        (first, _, _), (second, created_again, sent_again) = runs
         print(
             f"提醒总数 {total}，全部邮件状态：{dict(Notification.objects.values_list('email_status').annotate(n=Count('id')))}"
         )
         print(
             f"第一次 {first:.2f} s（目标 < {TARGET_SECONDS:.0f} s）："
             f"{'达标' if first < TARGET_SECONDS else '未达标'}；"
+            f"第二次 {second:.2f} s（目标 < {SECOND_TARGET_SECONDS:.0f} s）："
+            f"{'达标' if second < SECOND_TARGET_SECONDS else '未达标'}；"
             f"第二次新增 {created_again} 条、发出 {sent_again} 封："
             f"{'没有重复' if created_again == 0 and sent_again == 0 else '有重复！'}",
             flush=True,
         )
-        ok = first < TARGET_SECONDS and created_again == 0 and sent_again == 0
+        ok = (
+            first < TARGET_SECONDS
+            and second < SECOND_TARGET_SECONDS
+            and created_again == 0
+            and sent_again == 0
+        )
         return 0 if ok else 1
     finally:
         os.killpg(worker.pid, signal.SIGTERM)

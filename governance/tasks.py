@@ -25,6 +25,8 @@ def send_daily_reminders() -> dict:
         "day": result.day.isoformat(),
         "candidates": result.candidates,
         "created": result.created,
+        "already_stored": result.already_stored,
+        "cpu_seconds": round(result.cpu_seconds, 3),
         "by_kind": result.by_kind,
     }
 

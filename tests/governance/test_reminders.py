@@ -349,3 +349,139 @@ def test_two_concurrent_deliveries_send_each_email_once(series_a, users):
     assert len(mail.outbox) == 40
     assert len({m.to[0] for m in mail.outbox}) == 40
     assert not Notification.objects.filter(email_status="queued").exists()
+
+
+def _many_series(n, tree, users):
+    """n series of community A over the four cadences, three members each, a meeting planned in
+    the 7-day window for every other one and a held meeting in the last closed period for every
+    third (so all four kinds of series occasion occur)."""
+    from governance.cadence import last_closed_period
+    from governance.models import Meeting, MeetingSeries, SeriesMember
+
+    today = D(2024, 3, 25)
+    cadences = ["weekly", "monthly", "quarterly", "yearly"]
+    created = MeetingSeries.objects.bulk_create(
+        MeetingSeries(
+            code=f"QC-{n}-{i}",
+            name=f"联席会议 {i}",
+            kind="custom",
+            body=tree["community_a"],
+            cadence=cadences[i % 4],
+            starts_on=D(2023, 1, 1),
+            convenor=users["cadre_a"],
+        )
+        for i in range(n)
+    )
+    series = list(MeetingSeries.objects.filter(pk__in=[s.pk for s in created]).order_by("id"))
+    SeriesMember.objects.bulk_create(
+        SeriesMember(
+            series=s, kind="unit_liaison", name=f"成员{k}", email=f"m{s.pk}-{k}@example.org"
+        )
+        for s in series
+        for k in range(3)
+    )
+    meetings = []
+    for i, s in enumerate(series):
+        if i % 2 == 0:
+            day = today + dt.timedelta(days=i % 7)
+            meetings.append(
+                Meeting(
+                    code=f"{s.code}-P",
+                    series=s,
+                    period_start=day,
+                    period_end=day,
+                    title=f"{s.name} 计划",
+                    planned_on=day,
+                )
+            )
+        if i % 3 == 0:
+            closed = last_closed_period(s.cadence, today)
+            meetings.append(
+                Meeting(
+                    code=f"{s.code}-H",
+                    series=s,
+                    period_start=closed.start,
+                    period_end=closed.end,
+                    title=f"{s.name} 已开",
+                    planned_on=closed.start,
+                    held_on=closed.start,
+                    status="held",
+                )
+            )
+    Meeting.objects.bulk_create(meetings)
+    return today
+
+
+def _run_counted(today):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = reminders_run(today=today)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    inserts = [s for s in sqls if s.lstrip().upper().startswith("INSERT")]
+    return result, len(sqls), len(sqls) - len(inserts), len(inserts)
+
+
+def test_reminder_run_query_count_does_not_grow_with_the_series(users, tree):
+    """5 and 50 series: the same reads; on PostgreSQL the same statements altogether (one
+    INSERT … unnest). SQLite's bulk_create splits the rows by its 999-parameter limit, so only
+    the reads are compared there. A second run the same day issues the same reads and no
+    INSERT at all, whatever the number of series."""
+    counts = {}
+    for n in (5, 50):
+        Notification.objects.all().delete()
+        from governance.models import MeetingSeries
+
+        MeetingSeries.objects.filter(code__startswith="QC-").update(active=False)
+        today = _many_series(n, tree, users)
+        first, total, reads, inserts = _run_counted(today)
+        assert first.created == Notification.objects.count() > 3 * n  # every kind occurred
+        assert {"meeting_reminder", "period_reminder", "meeting_overdue"} <= set(first.by_kind)
+        second, total2, reads2, inserts2 = _run_counted(today)
+        assert second.created == 0 and inserts2 == 0
+        assert second.already_stored == second.candidates == first.candidates
+        counts[n] = (total, reads, total2)
+    assert counts[5][1] == counts[50][1], counts
+    assert counts[5][2] == counts[50][2], counts
+    if connection.vendor == "postgresql":
+        assert counts[5][0] == counts[50][0], counts
+
+
+def test_second_run_reaches_a_member_added_since_the_first(series_a, users):
+    """The skip of stored rows is per recipient: an occasion already reminded still reaches a
+    member who joined after the first run, and nobody else a second time."""
+    from governance.services import member_add
+
+    meeting_plan(actor=users["cadre_a"], series=series_a, planned_on=D(2024, 3, 8))
+    first = reminders_run(today=D(2024, 3, 1))
+    before = set(Notification.objects.values_list("dedup_key", "recipient_key"))
+    member_add(
+        actor=users["street"],
+        series=series_a,
+        kind="unit_liaison",
+        name="新成员",
+        unit_name="新单位",
+        email="new@example.org",
+    )
+    second = reminders_run(today=D(2024, 3, 1))
+    after = set(Notification.objects.values_list("dedup_key", "recipient_key"))
+    new = after - before
+    assert new and {key for _, key in new} == {"e:new@example.org"}
+    assert second.created == len(new)
+    assert second.already_stored == first.candidates
+
+
+def test_garbage_collector_is_back_on_after_a_run_even_a_failed_one(series_a, users):
+    import gc
+
+    from governance import reminders
+
+    meeting_plan(actor=users["cadre_a"], series=series_a, planned_on=D(2024, 3, 8))
+    with (
+        mock.patch.object(reminders, "insert_or_skip", side_effect=RuntimeError("lost")),
+        pytest.raises(RuntimeError),
+    ):
+        reminders_run(today=D(2024, 3, 1))
+    assert gc.isenabled()
+    assert reminders_run(today=D(2024, 3, 1)).created > 0
+    assert gc.isenabled()
