@@ -404,7 +404,13 @@ def client(db):
 @pytest.mark.parametrize(
     "url", ["/", "/community/", "/community/A/", "/services/", "/services/1/", "/wishes/"]
 )
-def test_pages_with_the_database_down_are_a_plain_chinese_503(client, site, url, database_down):
+def test_pages_with_the_database_down_are_a_plain_chinese_503(
+    client, site, url, database_down, settings
+):
+    # A cold page cache: a page cached by an earlier test would (rightly) still be served.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cold"}
+    }
     database_down()
     response = client.get(url)
     assert response.status_code == 503
