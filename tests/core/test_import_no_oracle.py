@@ -1,0 +1,159 @@
+"""No oracle in the file importers: for every importer and every column that names another
+record by its code (parent organisation, grid, building, household, unit, series, body,
+member, community …), a one-row file that names a record the user may not link to and one
+that names an unknown code get the same row errors, apart from the code itself.
+
+Registry-driven: every ``BaseImporter`` subclass that imports (has its own ``build``), every
+column whose target model can be told from the importer (``column_field`` for ``<fk>_code``
+columns, ``LinkedImporter.links``, or the foreign key the column fills); run on the demo
+street as 园林's secretary (every kind of record exists in the neighbouring communities), the
+allowed targets being what ``core.links.linkable`` allows for the field (else the user's
+scope and the levels above it).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+
+from core.importing import BaseImporter, write_table
+from core.links import linkable
+from core.links import LinkScope, linkable_targets
+from tests.core.test_no_oracle import _slug, demo  # noqa: F401  (fixture)
+
+UNKNOWN = "ZZ-NO-SUCH-CODE"
+UNKNOWN_ID = "11010519491231002X"  # a well-formed ID number nobody in the demo has
+
+MODULES = (
+    "organizations.importers",
+    "organizations.member_importers",
+    "grids.importers",
+    "grids.roster",
+    "covenants.importers",
+    "governance.importers",
+    "governance.assessment.importers",
+    "volunteers.importers",
+)
+
+# Columns whose name does not say the foreign key they fill.
+TARGETS = {
+    "org_code": ("organizations.Organization", "code"),
+    "organizer_code": ("organizations.Organization", "code"),
+    "body_code": ("organizations.Organization", "code"),
+    "username": ("auth.User", "username"),
+    "volunteer_number": ("volunteers.Volunteer", "number"),
+}
+# Generic or shared targets: no scope to leak.
+NOT_LINKS = {"target_code", "set_code", "indicator_code", "skill_codes"}
+
+
+def importers() -> list[type[BaseImporter]]:
+    for name in MODULES:
+        importlib.import_module(name)
+    found, todo = [], list(BaseImporter.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("tests.") or cls in found:
+            continue
+        if cls.build is BaseImporter.build or not hasattr(cls, "model"):  # export only, bases
+            continue
+        found.append(cls)
+    return sorted(found, key=lambda c: c.__qualname__)
+
+
+def code_columns(importer: BaseImporter):
+    """(column, target model, lookup field, model field name or None) for each column that
+    names another record."""
+    model = importer.model
+    links = {link.column: link for link in getattr(importer, "links", ())}
+    for link in [getattr(importer, "registration_link", None)]:
+        if link is not None:
+            links.setdefault(link.column, link)
+    for column in importer.columns:
+        name = column.field
+        if name in NOT_LINKS or column.target:
+            continue
+        if name in links:
+            link = links[name]
+            field = link.field if "__" not in link.field else None
+            yield column, link.model, link.lookups[0], field
+            continue
+        if not (name.endswith("_code") or name in TARGETS):
+            continue
+        fk = name.removesuffix("_code")
+        try:
+            relation = model._meta.get_field(fk)
+        except FieldDoesNotExist:
+            relation = None
+        if relation is not None and relation.is_relation and relation.related_model:
+            yield column, relation.related_model, _slug(relation.related_model), fk
+        elif name in TARGETS:
+            label, slug = TARGETS[name]
+            target = get_user_model() if label == "auth.User" else apps.get_model(label)
+            yield column, target, slug, None
+
+
+def outside(user, model, slug: str, allowed=None) -> str | None:
+    """``slug`` (a path such as ``member__id_number``) of one record outside ``allowed``
+    (by default the user's scope and the levels above it), preferably in the same street."""
+    if allowed is None:
+        allowed = linkable_targets(user, model, LinkScope.IN_SCOPE_OR_ABOVE)
+    street = linkable_targets(user, model, LinkScope.STREET)
+    for queryset in (street, model._default_manager.all()):
+        value = (
+            queryset.exclude(pk__in=allowed.values("pk"))
+            .exclude(**{slug: ""})
+            .order_by("pk")
+            .values_list(slug, flat=True)
+            .first()
+        )
+        if value:
+            return str(value)
+    return None
+
+
+def one_row(importer: BaseImporter, column, value: str) -> bytes:
+    headers = [c.header for c in importer.columns]
+    row = [c.example_text() for c in importer.columns]
+    row[importer.columns.index(column)] = value
+    return write_table(headers, [row], "csv", importer.sheet_name)
+
+
+def errors(importer_class, user, column, value: str, code: str) -> list[tuple[str, str]]:
+    importer = importer_class(user)
+    result = importer.run(one_row(importer, column, value), "rows.csv", dry_run=True)
+    assert not result.committed
+    return sorted((e.column, e.message.replace(value, "«code»")) for e in result.errors)
+
+
+@pytest.fixture
+def cadre(demo, db):  # noqa: F811
+    return get_user_model().objects.get(username="yuanlin")
+
+
+def test_out_of_scope_code_answers_like_unknown(cadre):
+    compared, differ = [], []
+    for importer_class in importers():
+        importer = importer_class(cadre)
+        for column, target, slug, field in code_columns(importer):
+            allowed = None
+            if field and field in (getattr(importer.model, "link_scopes", None) or {}):
+                allowed = linkable(cadre, importer.model, field)
+            code = outside(cadre, target, slug, allowed)
+            if code is None:
+                continue
+            unknown = UNKNOWN_ID if slug.endswith("id_number") else UNKNOWN
+            where = f"{importer_class.__qualname__}.{column.field}"
+            refused = errors(importer_class, cadre, column, code, code)
+            missing = errors(importer_class, cadre, column, unknown, unknown)
+            compared.append(where)
+            if refused != missing:
+                differ.append((where, refused, missing))
+    assert not differ, "\n".join(f"{w}:\n  B: {r}\n  ?: {m}" for w, r, m in differ)
+    # The registry really reached the link columns of every app.
+    assert len(compared) >= 30, compared
