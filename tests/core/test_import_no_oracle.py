@@ -21,8 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 
 from core.importing import BaseImporter, write_table
-from core.links import linkable
-from core.links import LinkScope, linkable_targets
+from core.links import LinkScope, linkable, linkable_targets
 from tests.core.test_no_oracle import _slug, demo  # noqa: F401  (fixture)
 
 UNKNOWN = "ZZ-NO-SUCH-CODE"
