@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 from core.importing import (
     _KEY_TAKEN,
     BaseImporter,
@@ -67,7 +65,8 @@ class MeetingSeriesImporter(BaseImporter):
         allowed = linkable(self.user, MeetingSeries, "body")
         self.orgs = {o.code: o for o in allowed.filter(code__in=codes)}
         names = {v.get("convenor_username") for _, v in rows if v.get("convenor_username")}
-        self.users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+        allowed = linkable(self.user, MeetingSeries, "convenor")  # as the API: else "not found"
+        self.users = {u.username: u for u in allowed.filter(username__in=names)}
 
     def build(self, row, values):
         errors = []

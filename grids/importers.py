@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -250,7 +249,8 @@ class GridWorkerImporter(BaseImporter):
         self.grids = _Lookup(self.user, Grid, link=(GridWorker, "grid"))
         self.grids.load(v.get("grid_code") for _, v in rows)
         names = {v.get("username") for _, v in rows if v.get("username")}
-        self.users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+        allowed = linkable(self.user, GridWorker, "user")  # as the API: else "not found"
+        self.users = {u.username: u for u in allowed.filter(username__in=names)}
 
     def build(self, row, values):
         grid = self.grids.get(values["grid_code"], "网格编码", "网格")
