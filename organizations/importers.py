@@ -119,7 +119,8 @@ class OrganizationImporter(BaseImporter):
         errors.extend(self.stored_children_errors(items, kinds))
         for row, obj in items:
             parent_code = self.file_parent[obj.code]
-            reachable = parent_code in kinds or parent_code in self.linkable_parents
+            stays = obj.code in self.db_nodes and parent_code == self.db_nodes[obj.code][0]
+            reachable = parent_code in kinds or parent_code in self.linkable_parents or stays
             if parent_code and (parent_code not in known or not reachable):
                 errors.append(
                     RowError(
