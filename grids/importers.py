@@ -613,13 +613,18 @@ class VisitLogImporter(BaseImporter):
                 [("中心户组织编码", f"户“{household.code}”不是“{central.code}”的联系户。")]
             )
         if "member_code" in values:
-            obj.member = self._member(values["member_code"], current=obj.member_id)
+            stored = obj.member if obj.member_id else None
+            obj.member = self._member(values["member_code"], current=obj.member_id, stored=stored)
         for name in ("visitor_kind", "visitor_name", "visited_on", "content", "needs"):
             if name in values:
                 setattr(obj, name, values[name])
         return obj
 
-    def _member(self, code: str, *, current: int | None) -> Member | None:
+    def _member(
+        self, code: str, *, current: int | None, stored: Member | None = None
+    ) -> Member | None:
+        if stored is not None and code and stored.code == code:
+            return stored  # already on the visit (set by a wider scope): it may stay
         member = self.members.get(code, "走访党员编号", "党员")
         # As in visit_log_update: a member already on the visit may stay.
         if member is not None and member.pk != current:

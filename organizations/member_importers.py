@@ -290,7 +290,12 @@ class LinkedImporter(BaseImporter):
         if not errors:
             self.build_extra(row, values, obj, errors)
         if not errors and not in_scope(self.user, scope_anchor(obj)):
-            errors.append(("", "该记录不在您的管辖范围内。"))
+            # A link may reach wider than the record's own scope (e.g. a member anywhere in
+            # the street): the record then lies outside; said on the link that anchors it.
+            head = (self.model.scope_path or "").split("__")[0]
+            anchor = next((link for link in self.links if link.field == head), None)
+            header = self.link_header(anchor) if anchor else ""
+            errors.append((header, "该记录不在您的管辖范围内。"))
         if errors:
             raise RowInvalid(errors)
         return obj
