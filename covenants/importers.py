@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.importing import (
+    _KEY_TAKEN,
     BaseImporter,
     Column,
     ImportResult,
@@ -21,6 +22,7 @@ from core.importing import (
     parse_date,
     parse_int,
 )
+from core.links import linkable
 from core.scope import in_scope
 from core.sensitive import mask
 from core.services import audit
@@ -61,7 +63,10 @@ class _OrgLookup:
     """Organisations referenced by code in the file, loaded in one query."""
 
     def load_orgs(self, codes: set[str]) -> None:
-        self.orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+        """Only what the API may link the row's ``organization`` to (core.links): a code out
+        of reach is "not found", like an unknown one, before its kind is looked at."""
+        allowed = linkable(self.user, self.model, "organization")
+        self.orgs = {o.code: o for o in allowed.filter(code__in=codes)}
 
     def org(self, code: str, header: str, errors: list[tuple[str, str]], kinds=None):
         organization = self.orgs.get(code)
@@ -69,8 +74,6 @@ class _OrgLookup:
             errors.append((header, f"找不到组织“{code}”。"))
         elif kinds and organization.kind not in kinds:
             errors.append((header, f"“{organization}”应为街道党工委或社区大党委。"))
-        elif not in_scope(self.user, organization):
-            errors.append((header, f"“{organization}”不在您的管辖范围内。"))
         else:
             return organization
         return None
@@ -156,7 +159,7 @@ class PartnerUnitImporter(_OrgLookup, BaseImporter):
         if unit is None:
             unit = PartnerUnit(code=code)
         elif not in_scope(self.user, unit.organization):
-            raise RowInvalid([("单位编码", f"单位“{code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("单位编码", _KEY_TAKEN.format(code))])
         credit = values.get("credit_code") or ""
         if credit:
             try:
@@ -296,7 +299,7 @@ class NeedImporter(_OrgLookup, BaseImporter):
         errors: list[tuple[str, str]] = []
         need = self.existing.get(values["code"]) or Need(code=values["code"])
         if need.pk and not in_scope(self.user, need.organization):
-            raise RowInvalid([("需求编码", f"需求“{need.code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("需求编码", _KEY_TAKEN.format(need.code))])
         organization = self.org(values["organization_code"], "所属社区编码", errors)
         if errors:
             raise RowInvalid(errors)
@@ -351,19 +354,17 @@ class ResourceImporter(_OrgLookup, BaseImporter):
         self.load_orgs({v["organization_code"] for _, v in rows if v.get("organization_code")})
         unit_codes = {v["unit_code"] for _, v in rows if v.get("unit_code")}
         self.units = {
-            u.code: u for u in PartnerUnit.objects.visible_to(self.user).filter(code__in=unit_codes)
+            u.code: u for u in linkable(self.user, self.model, "unit").filter(code__in=unit_codes)
         }
 
     def build(self, row, values):
         errors: list[tuple[str, str]] = []
         resource = self.existing.get(values["code"]) or Resource(code=values["code"])
         if resource.pk and not in_scope(self.user, resource.organization):
-            raise RowInvalid([("资源编码", f"资源“{resource.code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("资源编码", _KEY_TAKEN.format(resource.code))])
         unit = self.units.get(values["unit_code"])
         if unit is None:
-            errors.append(
-                ("提供单位编码", f"找不到单位“{values['unit_code']}”或不在您的管辖范围内。")
-            )
+            errors.append(("提供单位编码", f"找不到单位“{values['unit_code']}”。"))
         organization = self.org(values["organization_code"], "面向社区编码", errors, PARTY_A_KINDS)
         if errors:
             raise RowInvalid(errors)
@@ -494,7 +495,7 @@ class LiaisonLogImporter(_OrgLookup, BaseImporter):
     def prepare(self, rows):
         unit_codes = {v["unit_code"] for _, v in rows if v.get("unit_code")}
         self.units = {
-            u.code: u for u in PartnerUnit.objects.visible_to(self.user).filter(code__in=unit_codes)
+            u.code: u for u in linkable(self.user, self.model, "unit").filter(code__in=unit_codes)
         }
         self.partnered = set(
             UnitPartnership.objects.filter(unit__code__in=unit_codes).values_list(
@@ -514,7 +515,7 @@ class LiaisonLogImporter(_OrgLookup, BaseImporter):
         errors: list[tuple[str, str]] = []
         unit = self.units.get(values["unit_code"])
         if unit is None:
-            errors.append(("单位编码", f"找不到单位“{values['unit_code']}”或不在您的管辖范围内。"))
+            errors.append(("单位编码", f"找不到单位“{values['unit_code']}”。"))
         organization = self.org(values["organization_code"], "社区/街道编码", errors, PARTY_A_KINDS)
         if unit is not None and organization is not None:
             if unit.organization_id != organization.pk and (

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 from core.importing import (
+    _KEY_TAKEN,
     BaseImporter,
     Column,
     RowInvalid,
@@ -13,10 +12,10 @@ from core.importing import (
     parse_date,
     parse_int,
 )
+from core.links import linkable
 from core.scope import in_scope
 from governance.choices import Cadence, MeetingStatus, SeriesKind
 from governance.models import Meeting, MeetingSeries
-from organizations.models import Organization
 
 
 class MeetingSeriesImporter(BaseImporter):
@@ -62,17 +61,18 @@ class MeetingSeriesImporter(BaseImporter):
     def prepare(self, rows):
         super().prepare(rows)
         codes = {v.get("body_code") for _, v in rows}
-        self.orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+        # Only what the API may link (core.links): out of reach answers like unknown.
+        allowed = linkable(self.user, MeetingSeries, "body")
+        self.orgs = {o.code: o for o in allowed.filter(code__in=codes)}
         names = {v.get("convenor_username") for _, v in rows if v.get("convenor_username")}
-        self.users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+        allowed = linkable(self.user, MeetingSeries, "convenor")  # as the API: else "not found"
+        self.users = {u.username: u for u in allowed.filter(username__in=names)}
 
     def build(self, row, values):
         errors = []
         body = self.orgs.get(values["body_code"])
-        if body is None or not in_scope(self.user, body):
-            errors.append(
-                ("召集组织编码", f"找不到组织“{values['body_code']}”或不在您的管辖范围内。")
-            )
+        if body is None:
+            errors.append(("召集组织编码", f"找不到组织“{values['body_code']}”。"))
         convenor = None
         if values.get("convenor_username"):
             convenor = self.users.get(values["convenor_username"])
@@ -80,7 +80,7 @@ class MeetingSeriesImporter(BaseImporter):
                 errors.append(("召集人账号", f"找不到账号“{values['convenor_username']}”。"))
         obj = self.existing.get(values["code"])
         if obj is not None and not in_scope(self.user, obj.body):
-            errors.append(("系列编码", f"“{values['code']}”不在您的管辖范围内。"))
+            errors.append(("系列编码", _KEY_TAKEN.format(values["code"])))
         if errors:
             raise RowInvalid(errors)
         obj = obj or MeetingSeries(code=values["code"])
@@ -150,15 +150,16 @@ class MeetingImporter(BaseImporter):
         super().prepare(rows)
         codes = {v.get("series_code") for _, v in rows}
         self.series = {
-            s.code: s for s in MeetingSeries.objects.filter(code__in=codes).select_related("body")
+            s.code: s
+            for s in linkable(self.user, Meeting, "series")
+            .filter(code__in=codes)
+            .select_related("body")
         }
 
     def build(self, row, values):
         series = self.series.get(values["series_code"])
-        if series is None or not in_scope(self.user, series.body):
-            raise RowInvalid(
-                [("会议制度编码", f"找不到“{values['series_code']}”或不在您的管辖范围内。")]
-            )
+        if series is None:
+            raise RowInvalid([("会议制度编码", f"找不到会议制度“{values['series_code']}”。")])
         obj = self.existing.get(values["code"]) or Meeting(code=values["code"], series=series)
         planned_on = values["planned_on"]
         obj.planned_on = planned_on

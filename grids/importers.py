@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.importing import (
+    _KEY_TAKEN,
     BaseImporter,
     Column,
     RowError,
@@ -24,6 +24,7 @@ from core.importing import (
     parse_date,
     parse_int,
 )
+from core.links import linkable
 from core.masking import mask_id_number
 from core.scope import in_scope
 from core.services import audit
@@ -66,15 +67,18 @@ def _code(obj) -> str:
 class _Lookup:
     """Rows referred to by code, loaded once per file (and only within the user's scope)."""
 
-    def __init__(self, user, model, *, scoped: bool = True, **filters):
+    def __init__(self, user, model, *, scoped: bool = True, link=None, **filters):
+        """``link``: ``(model, field)`` whose declared reach (``core.links.linkable``) bounds
+        the lookup, so a record out of reach is "not found" exactly like an unknown code."""
         self.user, self.model, self.scoped, self.filters = user, model, scoped, filters
+        self.base = linkable(user, *link) if link else model._default_manager.all()
         self.cache: dict[str, Any] = {}
 
     def load(self, codes) -> None:
         wanted = [c for c in set(codes) if c and c not in self.cache]
         for start in range(0, len(wanted), 5000):
             chunk = wanted[start : start + 5000]
-            for obj in self.model._default_manager.filter(code__in=chunk, **self.filters):
+            for obj in self.base.filter(code__in=chunk, **self.filters):
                 self.cache[obj.code] = obj
             for code in chunk:
                 self.cache.setdefault(code, None)
@@ -88,9 +92,10 @@ class _Lookup:
         return obj
 
 
-def _require_scope(user, org, header: str, code: str) -> None:
+def _require_scope(user, org, header: str, code: str, label: str = "") -> None:
+    """A backstop behind the ``linkable`` lookups: out of scope answers like unknown."""
     if not in_scope(user, org):
-        raise RowInvalid([(header, f"“{code}”不在您的管辖范围内。")])
+        raise RowInvalid([(header, f"找不到{label}“{code}”。")])
 
 
 class GridImporter(BaseImporter):
@@ -118,12 +123,19 @@ class GridImporter(BaseImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
+        # Communities and stored parents as far as the API reaches (core.links): anything
+        # else is "not found", like an unknown code.
         self.communities = {
             o.code: o
-            for o in Organization.objects.filter(
+            for o in linkable(self.user, Grid, "community").filter(
                 code__in={v.get("community_code") for _, v in rows}
             )
         }
+        self.linkable_parents = set(
+            linkable(self.user, Grid, "parent")
+            .filter(code__in={v.get("parent_code") for _, v in rows})
+            .values_list("code", flat=True)
+        )
         self.db_nodes = {
             code: (parent, level, community_id)
             for code, parent, level, community_id in Grid.objects.values_list(
@@ -139,10 +151,10 @@ class GridImporter(BaseImporter):
             raise RowInvalid([("所属社区编码", f"找不到社区“{values['community_code']}”。")])
         if community.kind != "community_committee":
             raise RowInvalid([("所属社区编码", f"“{community.code}”不是社区党组织。")])
-        _require_scope(self.user, community, "所属社区编码", community.code)
+        _require_scope(self.user, community, "所属社区编码", community.code, "社区")
         obj = self.existing.get(code) or Grid(code=code)
         if obj.pk and not in_scope(self.user, obj.community):
-            raise RowInvalid([("网格编码", f"“{code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("网格编码", _KEY_TAKEN.format(code))])
         obj.name, obj.level, obj.note = values["name"], values["level"], values.get("note", "")
         obj.community = community
         self.file_parent[code] = values.get("parent_code") or None
@@ -164,7 +176,8 @@ class GridImporter(BaseImporter):
         for row, obj in items:
             parent_code = self.file_parent[obj.code]
             parent = info(parent_code) if parent_code else None
-            if parent_code and parent is None:
+            reachable = parent_code in file_nodes or parent_code in self.linkable_parents
+            if parent_code and (parent is None or not reachable):
                 errors.append(RowError(row, "上级网格编码", f"找不到上级网格“{parent_code}”。"))
                 continue
             message = parent_level_error(obj.level, parent[1] if parent else None)
@@ -233,17 +246,18 @@ class GridWorkerImporter(BaseImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
-        self.grids = _Lookup(self.user, Grid)
+        self.grids = _Lookup(self.user, Grid, link=(GridWorker, "grid"))
         self.grids.load(v.get("grid_code") for _, v in rows)
         names = {v.get("username") for _, v in rows if v.get("username")}
-        self.users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+        allowed = linkable(self.user, GridWorker, "user")  # as the API: else "not found"
+        self.users = {u.username: u for u in allowed.filter(username__in=names)}
 
     def build(self, row, values):
         grid = self.grids.get(values["grid_code"], "网格编码", "网格")
-        _require_scope(self.user, grid.community, "网格编码", grid.code)
+        _require_scope(self.user, grid.community, "网格编码", grid.code, "网格")
         obj = self.existing.get(values["code"]) or GridWorker(code=values["code"])
         if obj.pk and not in_scope(self.user, obj.grid.community):
-            raise RowInvalid([("编号", f"“{obj.code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("编号", _KEY_TAKEN.format(obj.code))])
         username = values.get("username")
         if username and username not in self.users:
             raise RowInvalid([("系统账号", f"找不到账号“{username}”。")])
@@ -299,18 +313,20 @@ class BuildingImporter(BaseImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
-        self.grids = _Lookup(self.user, Grid)
+        self.grids = _Lookup(self.user, Grid, link=(Building, "grid"))
         self.grids.load(v.get("grid_code") for _, v in rows)
-        self.communities = _Lookup(self.user, Organization, kind="community_committee")
+        self.communities = _Lookup(
+            self.user, Organization, link=(Building, "community"), kind="community_committee"
+        )
         self.communities.load(v.get("community_code") for _, v in rows)
 
     def build(self, row, values):
         community = self.communities.get(values["community_code"], "所属社区编码", "社区")
         grid = self.grids.get(values["grid_code"], "网格编码", "网格")
-        _require_scope(self.user, community, "所属社区编码", community.code)
+        _require_scope(self.user, community, "所属社区编码", community.code, "社区")
         obj = self.existing.get(values["code"]) or Building(code=values["code"])
         if obj.pk and not in_scope(self.user, obj.community):
-            raise RowInvalid([("楼栋编码", f"“{obj.code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("楼栋编码", _KEY_TAKEN.format(obj.code))])
         obj.community, obj.grid = community, grid
         for name in ("name", "compound", "address", "floors"):
             if name in values:
@@ -359,12 +375,12 @@ class ResidentImporter(BaseImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
-        self.households = _Lookup(self.user, Household)
+        self.households = _Lookup(self.user, Household, link=(Resident, "household"))
         self.households.load(v.get("household_code") for _, v in rows)
 
     def build(self, row, values):
         household = self.households.get(values["household_code"], "户编码", "户")
-        _require_scope(self.user, household.grid.community, "户编码", household.code)
+        _require_scope(self.user, household.grid.community, "户编码", household.code, "户")
         obj = self.existing.get(values["id_number"])
         if obj is None:
             obj = Resident(id_number=values["id_number"])
@@ -451,9 +467,14 @@ class CentralHouseholdLinkImporter(BaseImporter):
     def prepare(self, rows):
         for _, values in rows:
             values["key"] = (values.get("organization_code"), values.get("household_code"))
-        self.orgs = _Lookup(self.user, Organization, kind__in=CENTRAL_HOUSEHOLD_KINDS)
+        self.orgs = _Lookup(
+            self.user,
+            Organization,
+            link=(CentralHouseholdLink, "organization"),
+            kind__in=CENTRAL_HOUSEHOLD_KINDS,
+        )
         self.orgs.load(v["organization_code"] for _, v in rows)
-        self.households = _Lookup(self.user, Household)
+        self.households = _Lookup(self.user, Household, link=(CentralHouseholdLink, "household"))
         self.households.load(v["household_code"] for _, v in rows)
         q = Q(pk__in=[])
         for _, values in rows:
@@ -468,7 +489,7 @@ class CentralHouseholdLinkImporter(BaseImporter):
     def build(self, row, values):
         org = self.orgs.get(values["organization_code"], "中心户组织编码", "党员中心户/先锋岗")
         household = self.households.get(values["household_code"], "户编码", "户")
-        _require_scope(self.user, org, "中心户组织编码", org.code)
+        _require_scope(self.user, org, "中心户组织编码", org.code, "党员中心户/先锋岗")
         obj = self.existing.get(values["key"]) or CentralHouseholdLink(
             organization=org, household=household
         )
@@ -555,11 +576,16 @@ class VisitLogImporter(BaseImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
-        self.households = _Lookup(self.user, Household)
+        self.households = _Lookup(self.user, Household, link=(VisitLog, "household"))
         self.households.load(v.get("household_code") for _, v in rows)
-        self.orgs = _Lookup(self.user, Organization, kind__in=CENTRAL_HOUSEHOLD_KINDS)
+        self.orgs = _Lookup(
+            self.user,
+            Organization,
+            link=(VisitLog, "central_household"),
+            kind__in=CENTRAL_HOUSEHOLD_KINDS,
+        )
         self.orgs.load(v.get("central_household_code") for _, v in rows)
-        self.members = _Lookup(self.user, Member)
+        self.members = _Lookup(self.user, Member, link=(VisitLog, "member"))
         self.members.load(v.get("member_code") for _, v in rows)
         # As visit_log_create: a visit for a central household is to one of its linked households.
         households = [h.pk for h in self.households.cache.values() if h is not None]
@@ -571,10 +597,10 @@ class VisitLogImporter(BaseImporter):
 
     def build(self, row, values):
         household = self.households.get(values["household_code"], "户编码", "户")
-        _require_scope(self.user, household.grid.community, "户编码", household.code)
+        _require_scope(self.user, household.grid.community, "户编码", household.code, "户")
         obj = self.existing.get(values["code"]) or VisitLog(code=values["code"])
         if obj.pk and not in_scope(self.user, obj.household.grid.community):
-            raise RowInvalid([("编号", f"“{obj.code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("编号", _KEY_TAKEN.format(obj.code))])
         obj.household = household
         if obj.pk is None and getattr(self.user, "pk", None):
             obj.visitor = self.user  # who entered the diary, as in visit_log_create
@@ -587,13 +613,18 @@ class VisitLogImporter(BaseImporter):
                 [("中心户组织编码", f"户“{household.code}”不是“{central.code}”的联系户。")]
             )
         if "member_code" in values:
-            obj.member = self._member(values["member_code"], current=obj.member_id)
+            stored = obj.member if obj.member_id else None
+            obj.member = self._member(values["member_code"], current=obj.member_id, stored=stored)
         for name in ("visitor_kind", "visitor_name", "visited_on", "content", "needs"):
             if name in values:
                 setattr(obj, name, values[name])
         return obj
 
-    def _member(self, code: str, *, current: int | None) -> Member | None:
+    def _member(
+        self, code: str, *, current: int | None, stored: Member | None = None
+    ) -> Member | None:
+        if stored is not None and code and stored.code == code:
+            return stored  # already on the visit (set by a wider scope): it may stay
         member = self.members.get(code, "走访党员编号", "党员")
         # As in visit_log_update: a member already on the visit may stay.
         if member is not None and member.pk != current:
@@ -666,10 +697,12 @@ class CaseImporter(BaseImporter):
         for row, values in rows:
             values["row_key"] = row
         self.lookups = {
-            "community_code": _Lookup(self.user, Organization, kind="community_committee"),
-            "grid_code": _Lookup(self.user, Grid),
-            "building_code": _Lookup(self.user, Building),
-            "household_code": _Lookup(self.user, Household),
+            "community_code": _Lookup(
+                self.user, Organization, link=(Case, "community"), kind="community_committee"
+            ),
+            "grid_code": _Lookup(self.user, Grid, link=(Case, "grid")),
+            "building_code": _Lookup(self.user, Building, link=(Case, "building")),
+            "household_code": _Lookup(self.user, Household, link=(Case, "household")),
         }
         for name, lookup in self.lookups.items():
             lookup.load(v.get(name) for _, v in rows)
@@ -695,7 +728,7 @@ class CaseImporter(BaseImporter):
             raise RowInvalid(
                 [(self.column_header(k), " ".join(v)) for k, v in exc.message_dict.items()]
             ) from None
-        _require_scope(self.user, community, "所属社区编码", community.code)
+        _require_scope(self.user, community, "所属社区编码", community.code, "社区")
         data = {
             k: values.get(k, "")
             for k in ("category", "description", "reporter_name", "reporter_phone", "location")

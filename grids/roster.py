@@ -35,6 +35,7 @@ from core.importing import (
     parse_bool,
     parse_int,
 )
+from core.links import linkable
 from core.masking import looks_masked, mask_id_number, mask_name, mask_phone
 from core.reading import read_table
 from core.scope import in_scope
@@ -243,21 +244,25 @@ class RosterImporter(BaseImporter):
             "tree_id", "lft", "rght"
         )
         self.community_ok = {c.pk: in_scope(self.user, c) for c in communities}
+        # What a household may be linked to (core.links, as the API): anything else is "not
+        # found", like an unknown code.
+        self.linkable = {
+            name: set(linkable(self.user, Household, name).values_list("pk", flat=True))
+            for name in ("grid", "building", "micro_grid")
+        }
 
     def _place_errors(self, line: int, v: dict[str, Any]) -> list[RowError]:
         errors: list[RowError] = []
         grid = self.grids.get(v["grid_code"])
-        if grid is None:
+        if grid is None or grid[0] not in self.linkable["grid"]:
             return [RowError(line, "网格编码", f"找不到网格“{v['grid_code']}”。")]
         grid_pk, level, _, community_id = grid
         if level != GridLevel.GRID:
             errors.append(RowError(line, "网格编码", f"“{v['grid_code']}”不是“网格”层级。"))
-        if not self.community_ok.get(community_id):
-            errors.append(RowError(line, "网格编码", f"“{v['grid_code']}”不在您的管辖范围内。"))
         building_code = v.get("building_code")
         if building_code:
             building = self.buildings.get(building_code)
-            if building is None:
+            if building is None or building[0] not in self.linkable["building"]:
                 errors.append(RowError(line, "楼栋编码", f"找不到楼栋“{building_code}”。"))
             elif building[1] != grid_pk:
                 errors.append(
@@ -268,7 +273,7 @@ class RosterImporter(BaseImporter):
         micro_code = v.get("micro_grid_code")
         if micro_code:
             micro = self.grids.get(micro_code)
-            if micro is None:
+            if micro is None or micro[0] not in self.linkable["micro_grid"]:
                 errors.append(RowError(line, "微网格编码", f"找不到微网格“{micro_code}”。"))
             elif micro[1] != GridLevel.MICRO_GRID or micro[2] != grid_pk:
                 errors.append(

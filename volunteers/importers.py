@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.importing import (
+    _KEY_TAKEN,
     BaseImporter,
     Column,
     FileRejected,
@@ -25,6 +26,7 @@ from core.importing import (
     parse_date,
     parse_int,
 )
+from core.links import linkable
 from core.scope import in_scope
 from core.services import audit
 from core.validators import normalize_id_number, normalize_phone
@@ -71,15 +73,20 @@ def parse_optional_choice(choices):
 class CodeLookup:
     """Loads ``model`` rows by code once per import; scope-checked on request."""
 
-    def __init__(self, model, field: str = "code", **filters):
+    def __init__(self, model, field: str = "code", *, queryset=None, **filters):
+        """``queryset``: where to look (e.g. ``core.links.linkable`` for a link column, so a
+        record out of reach is "not found" like an unknown code)."""
         self.model, self.field, self.filters = model, field, filters
+        self.queryset = queryset
         self.rows: dict[str, Any] | None = None
 
     def get(self, code: str):
         if self.rows is None:
             self.rows = {
                 getattr(obj, self.field): obj
-                for obj in self.model._default_manager.filter(**self.filters)
+                for obj in (
+                    self.queryset if self.queryset is not None else self.model._default_manager
+                ).filter(**self.filters)
             }
         return self.rows.get(code)
 
@@ -88,12 +95,12 @@ class ScopedOrgMixin:
     def org(self, code: str, header: str, *, community_only: bool = False) -> Organization:
         lookup = self.__dict__.setdefault("_orgs", CodeLookup(Organization))
         org = lookup.get(code)
-        if org is None:
+        # Out of scope (every organisation link here is IN_SCOPE in core.links) answers like
+        # an unknown code, before its kind is looked at.
+        if org is None or not in_scope(self.user, org):
             raise RowInvalid([(header, f"找不到组织编码“{code}”。")])
         if community_only and org.kind != "community_committee":
             raise RowInvalid([(header, f"“{code}”不是社区党组织。")])
-        if not in_scope(self.user, org):
-            raise RowInvalid([(header, f"“{org}”不在您的管辖范围内。")])
         return org
 
 
@@ -225,7 +232,9 @@ class VolunteerImporter(ScopedOrgMixin, BaseImporter):
         for skill in Skill.objects.all():
             self.skill_by_key[skill.code] = skill
             self.skill_by_key[skill.name] = skill
-        self.units = CodeLookup(PartnerUnit)
+        self.units = CodeLookup(
+            PartnerUnit, queryset=linkable(self.user, Volunteer, "partner_unit")
+        )
         self.row_skills: dict[str, list[int]] = {}
         self.row_of: dict[str, int] = {}
 
@@ -236,7 +245,7 @@ class VolunteerImporter(ScopedOrgMixin, BaseImporter):
         if obj is None:
             obj = Volunteer(number=number, status=VolunteerStatus.REGISTERED)
         elif not in_scope(self.user, obj.community):
-            raise RowInvalid([("志愿者编号", f"“{number}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("志愿者编号", _KEY_TAKEN.format(number))])
         obj.community = community
         for name in ("name", "phone", "gender", "person_kind", "note", "registered_on"):
             if name in values and (values[name] or name in ("gender", "note")):
@@ -439,7 +448,7 @@ class TeamImporter(ScopedOrgMixin, BaseImporter):
     def build(self, row, values):
         obj = self.existing.get(values["code"]) or Team(code=values["code"])
         if obj.pk and not in_scope(self.user, obj.community):
-            raise RowInvalid([("服务队编码", f"“{obj.code}”已存在且不在您的管辖范围内。")])
+            raise RowInvalid([("服务队编码", _KEY_TAKEN.format(obj.code))])
         obj.community = self.org(values["community_code"], "所属社区编码", community_only=True)
         for name in ("name", "kind", "is_temporary", "established_on", "ends_on", "description"):
             if name in values:
@@ -508,7 +517,7 @@ class ActivityImporter(ScopedOrgMixin, BaseImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
-        self.teams = CodeLookup(Team)
+        self.teams = CodeLookup(Team, queryset=linkable(self.user, Activity, "team"))
 
     def build(self, row, values):
         obj = self.existing.get(values["code"])

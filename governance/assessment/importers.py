@@ -21,6 +21,7 @@ from core.importing import (
     parse_decimal,
     parse_int,
 )
+from core.links import linkable
 from core.scope import in_scope
 from core.services import audit
 from governance.assessment.choices import (
@@ -30,13 +31,11 @@ from governance.assessment.choices import (
     Responsibility,
 )
 from governance.assessment.models import (
-    Assessment,
     Indicator,
     IndicatorSet,
     Result,
     Score,
     WorkItem,
-    WorkListVersion,
 )
 from governance.assessment.services.scoring import (
     can_manage_indicator_sets,
@@ -44,7 +43,6 @@ from governance.assessment.services.scoring import (
     score_errors,
     weight_errors,
 )
-from organizations.models import Organization
 
 _source = choice_parser(IndicatorSource)
 
@@ -99,15 +97,16 @@ class WorkItemImporter(BaseImporter):
         codes = {values["version_code"] for _, values in rows}
         self.versions = {
             v.code: v
-            for v in WorkListVersion.objects.filter(code__in=codes).select_related("street")
+            # Only what the API may link (core.links): out of reach answers like unknown.
+            for v in linkable(self.user, WorkItem, "version")
+            .filter(code__in=codes)
+            .select_related("street")
         }
 
     def build(self, row: int, values: dict[str, Any]) -> WorkItem:
         version = self.versions.get(values["version_code"])
-        if version is None:
+        if version is None or not in_scope(self.user, version.street):
             raise RowInvalid([("清单版本编码", f"清单版本“{values['version_code']}”不存在。")])
-        if not in_scope(self.user, version.street):
-            raise RowInvalid([("清单版本编码", "该清单不在您的管辖范围内。")])
         if version.status != ListStatus.DRAFT:
             raise RowInvalid([("清单版本编码", "清单已发布，只能导入到草稿版本。")])
         item = self.existing.get(values["code"]) or WorkItem(code=values["code"])
@@ -347,11 +346,13 @@ class ScoreImporter(BaseImporter):
         o_codes = {v["org_code"] for _, v in rows}
         self.assessments = {
             a.code: a
-            for a in Assessment.objects.filter(code__in=a_codes).select_related(
-                "organizer", "indicator_set"
-            )
+            for a in linkable(self.user, Score, "assessment")
+            .filter(code__in=a_codes)
+            .select_related("organizer", "indicator_set")
         }
-        self.orgs = {o.code: o for o in Organization.objects.filter(code__in=o_codes)}
+        # Only what the API may link (core.links): out of reach answers like unknown.
+        allowed = linkable(self.user, Score, "organization")
+        self.orgs = {o.code: o for o in allowed.filter(code__in=o_codes)}
         self.indicators = {
             (i.indicator_set_id, i.code): i
             for i in Indicator.objects.filter(

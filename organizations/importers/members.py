@@ -21,6 +21,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.importing import (
+    _KEY_TAKEN,
     BaseImporter,
     Column,
     ImportResult,
@@ -32,6 +33,7 @@ from core.importing import (
     parse_decimal,
     parse_int,
 )
+from core.links import linkable
 from core.scope import in_scope, scope_anchor
 from core.validators import (
     birth_date_from_id,
@@ -188,7 +190,7 @@ class LinkedImporter(BaseImporter):
         for start in range(0, len(wanted_list), 2000):
             chunk = wanted_list[start : start + 2000]
             q = reduce(operator.or_, (Q(**{f"{lookup}__in": chunk}) for lookup in link.lookups))
-            queryset = link.model._default_manager.filter(q)
+            queryset = self.link_queryset(link).filter(q)
             if link.select_related:
                 queryset = queryset.select_related(*link.select_related)
             for obj in queryset:
@@ -197,6 +199,22 @@ class LinkedImporter(BaseImporter):
                     if key in wanted:
                         found[key] = obj
         return found
+
+    def declared_link(self, link: Link) -> bool:
+        """The link is a foreign key of the model with a declared reach (core.links)."""
+        return (
+            link.scoped
+            and "__" not in link.field
+            and link.field in (getattr(self.model, "link_scopes", None) or {})
+        )
+
+    def link_queryset(self, link: Link) -> models.QuerySet:
+        """Where a link's targets are looked up: for a declared foreign key, exactly what the
+        API and the services accept (``core.links.linkable``), so a target out of reach is
+        "not found", like an unknown code."""
+        if self.declared_link(link):
+            return linkable(self.user, self.model, link.field)
+        return link.model._default_manager.all()
 
     def load_existing(self, keys: list[Any]) -> dict[Any, models.Model]:
         found: dict[Any, models.Model] = {}
@@ -240,7 +258,9 @@ class LinkedImporter(BaseImporter):
         if obj is None:
             obj = self.model(code=code)
         elif not in_scope(self.user, scope_anchor(obj)):
-            raise RowInvalid([(code_header, f"“{code}”已存在且不在您的管辖范围内。")])
+            # Stored but not visible: the base refuses it before build (编码已被使用); kept
+            # for records visible yet not anchored in scope, answered the same way.
+            raise RowInvalid([(code_header, _KEY_TAKEN.format(code))])
         errors: list[tuple[str, str]] = []
         for name in self.plain_fields:
             if name in values:
@@ -255,10 +275,13 @@ class LinkedImporter(BaseImporter):
                     setattr(obj, link.field, None)
                 continue
             target = self.targets[link.column].get(raw)
-            if target is None:
+            if target is None or (
+                link.scoped
+                and not self.declared_link(link)
+                and not self.link_target_in_scope(link, target)
+            ):
+                # Out of reach answers like unknown: nothing about a record one may not see.
                 errors.append((header, f"找不到“{raw}”。"))
-            elif link.scoped and not self.link_target_in_scope(link, target):
-                errors.append((header, f"“{raw}”不在您的管辖范围内。"))
             elif link.kinds and target.kind not in link.kinds:
                 allowed = "、".join(OrgKind(k).label for k in link.kinds)
                 errors.append((header, f"“{raw}”是{target.get_kind_display()}，应为{allowed}。"))
@@ -267,7 +290,12 @@ class LinkedImporter(BaseImporter):
         if not errors:
             self.build_extra(row, values, obj, errors)
         if not errors and not in_scope(self.user, scope_anchor(obj)):
-            errors.append(("", "该记录不在您的管辖范围内。"))
+            # A link may reach wider than the record's own scope (e.g. a member anywhere in
+            # the street): the record then lies outside; said on the link that anchors it.
+            head = (self.model.scope_path or "").split("__")[0]
+            anchor = next((link for link in self.links if link.field == head), None)
+            header = self.link_header(anchor) if anchor else ""
+            errors.append((header, "该记录不在您的管辖范围内。"))
         if errors:
             raise RowInvalid(errors)
         return obj
@@ -1026,10 +1054,8 @@ class SixHavesImporter(LinkedImporter):
                 setattr(obj, name, values[name])
         link = self.links[0]
         target = self.targets[link.column].get(code)
-        if target is None:
+        if target is None:  # unknown or out of reach (linkable): the same answer
             errors.append(("小区党支部编码", f"找不到“{code}”。"))
-        elif not in_scope(self.user, target):
-            errors.append(("小区党支部编码", f"“{code}”不在您的管辖范围内。"))
         elif target.kind != OrgKind.COMPOUND_BRANCH:
             errors.append(("小区党支部编码", f"“{code}”不是小区（楼院）党支部。"))
         else:

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from core.importing import (
+    _KEY_TAKEN,
     BaseImporter,
     Column,
     ImportResult,
@@ -12,6 +13,7 @@ from core.importing import (
     choice_parser,
     parse_date,
 )
+from core.links import linkable
 from core.scope import in_scope
 from core.validators import normalize_phone
 from organizations.choices import OrgKind
@@ -61,6 +63,14 @@ class OrganizationImporter(BaseImporter):
             self.db_nodes[code] = (parent_code, kind)
             self.db_positions[code] = SimpleNamespace(tree_id=tree_id, lft=lft)
         self.file_parent: dict[str, str | None] = {}
+        # Stored parents as far as the API reaches (core.links): anything else is "not found",
+        # like an unknown code, before its kind or place is looked at.
+        wanted = {values.get("parent_code") for _, values in rows if values.get("parent_code")}
+        self.linkable_parents = set(
+            linkable(self.user, Organization, "parent")
+            .filter(code__in=wanted)
+            .values_list("code", flat=True)
+        )
 
     def build(self, row: int, values: dict[str, Any]) -> Organization:
         code = values["code"]
@@ -68,7 +78,8 @@ class OrganizationImporter(BaseImporter):
         if obj is None:
             obj = Organization(code=code)
         elif not in_scope(self.user, obj):
-            raise RowInvalid([("组织编码", f"“{code}”已存在且不在您的管辖范围内。")])
+            # Unreachable past the base (a code held outside scope is 已被使用); same answer.
+            raise RowInvalid([("组织编码", _KEY_TAKEN.format(code))])
         for name in ("name", "kind", "established_on", "ended_on", "address", "phone"):
             if name in values:
                 setattr(obj, name, values[name])
@@ -108,7 +119,9 @@ class OrganizationImporter(BaseImporter):
         errors.extend(self.stored_children_errors(items, kinds))
         for row, obj in items:
             parent_code = self.file_parent[obj.code]
-            if parent_code and parent_code not in known:
+            stays = obj.code in self.db_nodes and parent_code == self.db_nodes[obj.code][0]
+            reachable = parent_code in kinds or parent_code in self.linkable_parents or stays
+            if parent_code and (parent_code not in known or not reachable):
                 errors.append(
                     RowError(
                         row,
@@ -181,7 +194,13 @@ class OrganizationImporter(BaseImporter):
                 return [RowError(row, "上级组织编码", "只有系统管理员可以导入根节点。")]
         anchor = self.db_positions.get(cursor)
         if anchor is None or not in_scope(self.user, anchor):
-            return [RowError(row, "上级组织编码", f"上级组织“{parent_code}”不在您的管辖范围内。")]
+            return [
+                RowError(
+                    row,
+                    "上级组织编码",
+                    f"找不到上级组织“{parent_code}”（文件和系统中都没有）。",
+                )
+            ]
         return []
 
     def save(self, new: list[Organization], changed: list[Organization]) -> None:

@@ -93,7 +93,7 @@ def test_roster_rejects_bad_rows_and_writes_nothing(tree, users, units):
     expected = [
         "第 3 行 统一社会信用代码: 统一社会信用代码校验位不正确。",
         "第 4 行 登记组织编码: 找不到组织“NOPE”。",
-        "第 5 行 登记组织编码: “胜利社区大党委”不在您的管辖范围内。",
+        "第 5 行 登记组织编码: 找不到组织“B”。",  # out of reach answers like unknown
         f"第 7 行 统一社会信用代码: “{units['b'].credit_code}”已登记为单位“UB”。",
         "第 8 行 单位类型: “工厂”不是有效选项",
         "第 9 行 单位编码: 编码“UB”已被使用，不能用于新增记录：新增请换一个编码或留空由系统生成。",
@@ -162,9 +162,7 @@ def test_needs_and_resources_import(tree, users, units):
         ["N-2", "B", "越权需求", "民生共做", "走访调查", "2026-03-01"],
     ]
     result = NeedImporter(users["cadre_a"]).run(csv_bytes(needs), "n.csv", dry_run=False)
-    assert [str(e) for e in result.errors] == [
-        "第 3 行 所属社区编码: “胜利社区大党委”不在您的管辖范围内。"
-    ]
+    assert [str(e) for e in result.errors] == ["第 3 行 所属社区编码: 找不到组织“B”。"]
     assert Need.objects.count() == 0
     result = NeedImporter(users["cadre_a"]).run(csv_bytes(needs[:2]), "n.csv", dry_run=False)
     assert result.committed and Need.objects.get().status == "open"
@@ -174,9 +172,7 @@ def test_needs_and_resources_import(tree, users, units):
         ["R-2", "UB", "A", "资金", "看不见的单位"],
     ]
     result = ResourceImporter(users["cadre_a"]).run(csv_bytes(resources), "r.csv", dry_run=True)
-    assert [str(e) for e in result.errors] == [
-        "第 3 行 提供单位编码: 找不到单位“UB”或不在您的管辖范围内。"
-    ]
+    assert [str(e) for e in result.errors] == ["第 3 行 提供单位编码: 找不到单位“UB”。"]
 
 
 def test_liaison_log_import_adds_updates_and_rejects(tree, users, units):
@@ -206,8 +202,8 @@ def test_liaison_log_import_adds_updates_and_rejects(tree, users, units):
     ]
     result = LiaisonLogImporter(users["cadre_a"]).run(csv_bytes(bad), "l.csv", dry_run=False)
     messages = [str(e) for e in result.errors]
-    assert "第 2 行 单位编码: 找不到单位“UB”或不在您的管辖范围内。" in messages
-    assert "第 3 行 社区/街道编码: “胜利社区大党委”不在您的管辖范围内。" in messages
+    assert "第 2 行 单位编码: 找不到单位“UB”。" in messages
+    assert "第 3 行 社区/街道编码: 找不到组织“B”。" in messages
     assert "第 4 行 联系日期: 联系日期不能晚于今天。" in messages
     assert any(m.startswith("第 6 行 单位编码+社区/街道编码+联系日期+联系方式") for m in messages)
     assert LiaisonLog.objects.count() == 2

@@ -147,7 +147,7 @@ def test_reimport_updates_in_place(users, roster):
         (row("N-H3", "吴一", 104, grid="NOPE"), "网格编码", "找不到网格“NOPE”"),
         (row("N-H3", "吴一", 104, building="NOPE"), "楼栋编码", "找不到楼栋“NOPE”"),
         (row("N-H3", "吴一", 104, grid="A-S1-G2"), "楼栋编码", "不在网格“A-S1-G2”中"),
-        (row("N-H3", "吴一", 104, grid="B-G1", building="B-B1"), "网格编码", "不在您的管辖范围内"),
+        (row("N-H3", "吴一", 104, grid="B-G1", building="B-B1"), "网格编码", "找不到网格“B-G1”"),
         (row("N-H3", "吴一", 104, grid="A-S1", building=""), "网格编码", "不是“网格”层级"),
         (row("N-H3", "吴一", 104, micro="A-S1-G2"), "微网格编码", "不是网格“A-S1-G1”下的微网格"),
         (row("N-H3", "吴一", 104, id_number=pid(104)[:-1] + "Y"), "身份证号", "末位为数字或 X"),

@@ -163,7 +163,7 @@ def test_unknown_branch(users, tree):
 
 def test_branch_outside_scope(users, tree):
     result = run(users["cadre_a"], [row(1), row(2, branch="B-01")])
-    assert_rejected(result, 3, "所在党组织编码", "不在您的管辖范围内", 0)
+    assert_rejected(result, 3, "所在党组织编码", "找不到“B-01”。", 0)  # as unknown
 
 
 def test_existing_member_of_other_community_cannot_be_overwritten(users, tree, members):
