@@ -29,7 +29,6 @@ UNKNOWN_ID = "11010519491231002X"  # a well-formed ID number nobody in the demo 
 
 MODULES = (
     "organizations.importers",
-    "organizations.member_importers",
     "grids.importers",
     "grids.roster",
     "covenants.importers",
