@@ -295,7 +295,7 @@ class AgreementViewSet(ScopedModelViewSet):
         return HttpResponse(html, content_type="text/html; charset=utf-8")
 
     @extend_schema(
-        parameters=[OpenApiParameter("within_days", int, description="天数，默认 30")],
+        parameters=[OpenApiParameter("within_days", int, description="天数（0–3660），默认 30")],
         responses=AgreementSerializer(many=True),
     )
     @action(detail=False, methods=["get"])
@@ -305,6 +305,8 @@ class AgreementViewSet(ScopedModelViewSet):
             days = int(request.query_params.get("within_days", 30))
         except ValueError:
             raise ValidationError({"within_days": ["应为整数。"]}) from None
+        if not 0 <= days <= 3660:
+            raise ValidationError({"within_days": ["应在 0–3660 天之间。"]})
         queryset = selectors.agreements_expiring(request.user, within_days=days).prefetch_related(
             "clauses"
         )

@@ -249,3 +249,9 @@ def test_expire_task_runs_the_service(tree, units):
     )
     assert expire_agreements.delay().get() == 1
     assert Agreement.objects.get().status == S.EXPIRED
+
+
+@pytest.mark.parametrize("days", ["-1", "99999999999", "abc"])
+def test_expiring_with_a_day_count_out_of_range_is_a_400(users, api, days):
+    response = api(users["street"]).get(f"/api/v1/agreements/expiring/?within_days={days}")
+    assert response.status_code == 400
