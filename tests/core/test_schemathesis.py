@@ -11,7 +11,6 @@ import os
 
 import pytest
 import schemathesis
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -57,17 +56,11 @@ def _run(operation, headers, mode, failures):
     @given(data=st.data())
     def probe(data):
         case = data.draw(operation.as_strategy(generation_mode=mode))
-        # Each request in its own savepoint, as each request of a server commits or rolls back
-        # alone: on PostgreSQL one failed statement would otherwise abort the test's transaction
-        # and every later request would see the database as down.
-        savepoint = transaction.savepoint()
         try:
             response = case.call(headers=headers)
         except Exception as exc:  # the transport raised: the app crashed outright
             failures.append(f"{operation.label} [{mode.value}] {type(exc).__name__}: {exc}")
             return
-        finally:
-            transaction.savepoint_rollback(savepoint)
         try:
             case.validate_response(response, checks=checks, headers=headers)
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis's FailureGroup
