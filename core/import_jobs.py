@@ -203,13 +203,14 @@ def import_job_confirm(
 
 
 def _enqueue(job: ImportJob) -> None:
-    # By its registered name (core.tasks imports this module; no import circle).
-    from celery import current_app
+    # By its registered name through the project's app (core.tasks imports this module; no
+    # import circle, and no need for core.tasks to be imported in this process). With the
+    # broker down the call is kept in the task outbox and the job stays queued until it is back.
+    from core.outbox import publish
 
     try:
-        current_app.tasks["core.run_import_job"].delay(job.pk)
+        publish("core.run_import_job", [job.pk], {})
     except Exception:
-        # The broker is down: the job must not stay queued (it would hold the file's slot).
         logger.exception("import job %s could not be queued", job.pk)
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
             status=ImportJob.Status.FAILED,
