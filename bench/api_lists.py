@@ -144,7 +144,7 @@ def build(households: int, members: int) -> None:
         ServiceProject,
     )
     from governance.models import Meeting, MeetingSeries, Task
-    from grids.models import Building, Case, Grid, Household, Resident
+    from grids.models import Building, Case, Compound, Grid, Household, Resident
     from grids.sample import id_number, mobile, person_name
     from organizations.importers import OrganizationImporter
     from organizations.models import Member, Organization, ScopeAssignment
@@ -203,11 +203,21 @@ def build(households: int, members: int) -> None:
         Grid.objects.rebuild()
     grids = list(Grid.objects.filter(level="grid").order_by("code"))
     per_grid = -(-households // len(grids))
+    compounds = Compound.objects.bulk_create(
+        [
+            Compound(code=f"{g.code}-XQ", name=f"第{g.pk}网格小区", community_id=g.community_id)
+            for g in grids
+        ],
+        batch_size=2000,
+    )
+    compound_of = {g.pk: c for g, c in zip(grids, compounds, strict=True)}
     Building.objects.bulk_create(
         [
             Building(
                 code=f"{g.code}-L{b:02d}",
                 name=f"{b + 1}号楼",
+                number=str(b + 1),
+                compound=compound_of[g.pk],
                 community_id=g.community_id,
                 grid=g,
                 floors=6,

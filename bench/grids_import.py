@@ -83,7 +83,7 @@ def build_places(p: dict) -> list[tuple[str, list[str]]]:
     """Streets, communities, grids and buildings; returns [(grid code, [building codes])]."""
     from django.contrib.auth import get_user_model
 
-    from grids.models import Building, Grid
+    from grids.models import Building, Compound, Grid
     from organizations.models import Organization
     from organizations.tree import load_nodes
 
@@ -139,9 +139,18 @@ def build_places(p: dict) -> list[tuple[str, list[str]]]:
     for grid in Grid.objects.filter(level="grid").order_by("code"):
         codes = [f"{grid.code}-L{b:02d}" for b in range(-(-per_grid // PER_BUILDING))]
         layout.append((grid.code, codes))
+        compound = Compound.objects.create(
+            code=f"{grid.code}-XQ", name=f"{grid.code}小区", community_id=grid.community_id
+        )
         buildings += [
             Building(
-                code=code, name=f"{n + 1}号楼", community_id=grid.community_id, grid=grid, floors=6
+                code=code,
+                name=f"{n + 1}号楼",
+                number=str(n + 1),
+                compound=compound,
+                community_id=grid.community_id,
+                grid=grid,
+                floors=6,
             )
             for n, code in enumerate(codes)
         ]

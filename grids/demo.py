@@ -18,6 +18,7 @@ from grids.models import (
     Building,
     Case,
     CentralHouseholdLink,
+    Compound,
     Grid,
     GridWorker,
     Household,
@@ -44,6 +45,15 @@ GRIDS_PER_SECTOR = 1
 BUILDINGS_PER_GRID = 9
 FLOORS = 6
 DOORS_PER_FLOOR = 8  # 2 units × 4 doors: 48 doors per building, ≈ 400 households per grid
+UNITS = 2
+# The compounds of each demo community (as in organizations.demo) and what residents call them.
+COMPOUNDS = {
+    "YL": [("园林小区", "园林花园、老园林"), ("春晖家园", "春晖小区"), ("钢城花园", "钢城小区")],
+    "SL": [("胜利小区", "胜利新村"), ("和平里", "和平里小区")],
+    "DM": [("东明新村", "东明小区"), ("阳光水岸", "阳光小区")],
+}
+# 铁东区 is in 鞍山 (area code 0412, seven-digit local numbers).
+AREA_CODE = "0412"
 MICRO_GRIDS_PER_GRID = 4  # in the first building, 10 households each
 
 
@@ -77,25 +87,85 @@ def seed_tree(stdout) -> list[Grid]:
     return leaves
 
 
+def _compound_places(grids: list[Grid]) -> dict[str, tuple[str, int]]:
+    """Building code → (compound code, number): a community's buildings, in grid order, are
+    shared out over its compounds (园林: 园林小区 1–6号楼, 春晖家园 1–6号楼 across the two
+    grids, 钢城花园 1–6号楼)."""
+    places = {}
+    by_community: dict[int, list[Grid]] = {}
+    for grid in grids:
+        by_community.setdefault(grid.community_id, []).append(grid)
+    for community_grids in by_community.values():
+        c = community_grids[0].code.split("-")[1]
+        names = COMPOUNDS.get(c) or [(f"{community_grids[0].name}小区", "")]
+        codes = [f"TD-ZQ-{c}-XQ{i:02d}" for i in range(1, len(names) + 1)]
+        total = len(community_grids) * BUILDINGS_PER_GRID
+        per = -(-total // len(names))
+        index = 0
+        for grid in sorted(community_grids, key=lambda g: g.code):
+            for b in range(1, BUILDINGS_PER_GRID + 1):
+                places[f"{grid.code}-L{b:02d}"] = (codes[index // per], index % per + 1)
+                index += 1
+    return places
+
+
+def seed_compounds(grids: list[Grid]) -> dict[str, Compound]:
+    compounds = {}
+    for c, names in COMPOUNDS.items():
+        community = Organization.objects.filter(code=f"TD-ZQ-{c}").first()
+        if community is None:
+            continue
+        for i, (name, aliases) in enumerate(names, start=1):
+            code = f"TD-ZQ-{c}-XQ{i:02d}"
+            compound = Compound.objects.filter(code=code).first()
+            if compound is None or compound.name != name:
+                # A database migrated before compounds were records holds “第1网格小区” under
+                # this code: the demo's own compound takes it over.
+                compound = compound or Compound(code=code, community=community)
+                compound.name, compound.aliases = name, aliases
+                compound.address = f"站前街道{name}"
+                compound.full_clean()
+                compound.save()
+            compounds[code] = compound
+    return compounds
+
+
 def seed_roster(grids: list[Grid], rng: random.Random, stdout) -> None:
+    compounds = seed_compounds(grids)
+    places = _compound_places(grids)
     existing = set(Building.objects.values_list("code", flat=True))
     buildings = []
     for grid in grids:
         for b in range(1, BUILDINGS_PER_GRID + 1):
             code = f"{grid.code}-L{b:02d}"
+            compound_code, number = places[code]
+            compound = compounds[compound_code]
             if code not in existing:
                 buildings.append(
                     Building(
                         code=code,
-                        name=f"{b}号楼",
+                        name=f"{number}号楼",
                         community_id=grid.community_id,
                         grid=grid,
-                        compound=f"{grid.name}小区",
-                        address=f"站前街道{grid.name}小区{b}号楼",
+                        compound=compound,
+                        number=str(number),
+                        units=UNITS,
+                        address=f"站前街道{compound.name}{number}号楼",
                         floors=FLOORS,
                     )
                 )
+            else:
+                Building.objects.filter(code=code).exclude(compound=compound).update(
+                    compound=compound,
+                    name=f"{number}号楼",
+                    number=str(number),
+                    units=UNITS,
+                    address=f"站前街道{compound.name}{number}号楼",
+                )
     Building.objects.bulk_create(buildings)
+    Compound.objects.filter(community__code__startswith="TD-ZQ-", buildings=None).exclude(
+        code__in=compounds
+    ).delete()
     micro = {g.code: g for g in Grid.objects.filter(level="micro_grid", parent__in=grids)}
     known = set(Household.objects.values_list("code", flat=True))
     households, people = [], []
@@ -160,6 +230,12 @@ def seed_roster(grids: list[Grid], rng: random.Random, stdout) -> None:
     )
 
 
+def _work_phone(grid: Grid) -> str:
+    """The grid's public duty landline in 鞍山, derived from its code so the random sequence
+    (and every other demo row) stays as it was."""
+    return f"{AREA_CODE}-{2230000 + zlib.crc32(grid.code.encode()) % 10000:07d}"
+
+
 def seed_workers(grids: list[Grid], rng: random.Random) -> None:
     worker_user = ensure_user(
         "wangge", role=GRID_WORKER, scope_codes=["TD-ZQ-YL"], name="园林网格员"
@@ -167,7 +243,12 @@ def seed_workers(grids: list[Grid], rng: random.Random) -> None:
     for grid in grids:
         for suffix, role in (("Z", "leader"), ("S", "full_time"), ("J", "part_time")):
             code = f"{grid.code}-{suffix}"
+            work_phone = _work_phone(grid)
             if GridWorker.objects.filter(code=code).exists():
+                # Demo databases made before the area code was right carried 0757 (佛山).
+                GridWorker.objects.filter(code=code, work_phone__startswith="0757-").update(
+                    work_phone=work_phone
+                )
                 continue
             user = (
                 worker_user if (grid.code.startswith("G-YL-P1") and role == "full_time") else None
@@ -179,9 +260,7 @@ def seed_workers(grids: list[Grid], rng: random.Random) -> None:
                 user=user,
                 name=user.first_name if user else person_name(rng),
                 phone=mobile(rng),
-                # The public duty phone: the grid's landline, derived from its code so the
-                # random sequence (and every other demo row) stays as it was.
-                work_phone=f"0757-{86000000 + zlib.crc32(grid.code.encode()) % 1000000:08d}",
+                work_phone=work_phone,
             )
 
 

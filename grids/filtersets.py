@@ -5,6 +5,7 @@ from grids.models import (
     Building,
     Case,
     CentralHouseholdLink,
+    Compound,
     Grid,
     GridWorker,
     Household,
@@ -31,13 +32,22 @@ class GridWorkerFilterSet(django_filters.FilterSet):
         fields = ["grid", "role", "active"]
 
 
-class BuildingFilterSet(django_filters.FilterSet):
-    grid = django_filters.CharFilter(field_name="grid__code", label="网格编码")
+class CompoundFilterSet(django_filters.FilterSet):
     community = django_filters.CharFilter(field_name="community__code", label="社区编码")
 
     class Meta:
+        model = Compound
+        fields = ["community"]
+
+
+class BuildingFilterSet(django_filters.FilterSet):
+    grid = django_filters.CharFilter(field_name="grid__code", label="网格编码")
+    community = django_filters.CharFilter(field_name="community__code", label="社区编码")
+    compound = django_filters.CharFilter(field_name="compound__code", label="小区编码")
+
+    class Meta:
         model = Building
-        fields = ["grid", "community"]
+        fields = ["grid", "community", "compound"]
 
 
 class HouseholdFilterSet(django_filters.FilterSet):

@@ -45,6 +45,7 @@ from grids.models import (
     Building,
     Case,
     CentralHouseholdLink,
+    Compound,
     Grid,
     GridWorker,
     Household,
@@ -298,15 +299,70 @@ class GridWorkerImporter(BaseImporter):
         return queryset.select_related("grid", "user")
 
 
+class CompoundImporter(BaseImporter):
+    """小区 with the names residents use (别名, separated by 、 or commas)."""
+
+    model = Compound
+    title = sheet_name = "小区"
+    columns = [
+        Column("code", "小区编码", required=True, help="全系统唯一", example="TD-ZQ-YL-XQ01"),
+        Column("name", "小区名称", required=True, example="园林小区"),
+        Column(
+            "aliases", "别名", help="居民常用的其他叫法，用顿号隔开", example="园林花园、老园林"
+        ),
+        Column(
+            "community_code",
+            "所属社区编码",
+            required=True,
+            export=lambda c: c.community.code,
+            example="TD-ZQ-YL",
+        ),
+        Column("address", "地址"),
+    ]
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        self.communities = _Lookup(
+            self.user, Organization, link=(Compound, "community"), kind="community_committee"
+        )
+        self.communities.load(v.get("community_code") for _, v in rows)
+
+    def build(self, row, values):
+        community = self.communities.get(values["community_code"], "所属社区编码", "社区")
+        _require_scope(self.user, community, "所属社区编码", community.code, "社区")
+        obj = self.existing.get(values["code"]) or Compound(code=values["code"])
+        if obj.pk and not in_scope(self.user, obj.community):
+            raise RowInvalid([("小区编码", _KEY_TAKEN.format(obj.code))])
+        obj.community = community
+        for name in ("name", "aliases", "address"):
+            if name in values:
+                setattr(obj, name, values[name])
+        return obj
+
+    def column_header(self, field_name):
+        return {"community": "所属社区编码"}.get(field_name) or super().column_header(field_name)
+
+    def export_queryset(self, queryset):
+        return queryset.select_related("community")
+
+
 class BuildingImporter(BaseImporter):
     model = Building
     title = sheet_name = "楼栋"
     columns = [
         Column("code", "楼栋编码", required=True),
-        Column("name", "楼栋名称", required=True),
+        Column("name", "楼栋名称", required=True, example="3号楼"),
         Column("community_code", "所属社区编码", required=True, export=lambda b: b.community.code),
         Column("grid_code", "网格编码", required=True, export=lambda b: b.grid.code),
-        Column("compound", "所在小区"),
+        Column(
+            "compound_code",
+            "小区编码",
+            required=True,
+            help="先在“小区”中登记",
+            export=lambda b: b.compound.code,
+        ),
+        Column("number", "楼号", help="居民说的几号楼，只写号；留空按楼栋名称取", example="3"),
+        Column("units", "单元数", parse=parse_int, example="2"),
         Column("address", "地址"),
         Column("floors", "层数", parse=parse_int),
     ]
@@ -319,16 +375,19 @@ class BuildingImporter(BaseImporter):
             self.user, Organization, link=(Building, "community"), kind="community_committee"
         )
         self.communities.load(v.get("community_code") for _, v in rows)
+        self.compounds = _Lookup(self.user, Compound, link=(Building, "compound"))
+        self.compounds.load(v.get("compound_code") for _, v in rows)
 
     def build(self, row, values):
         community = self.communities.get(values["community_code"], "所属社区编码", "社区")
         grid = self.grids.get(values["grid_code"], "网格编码", "网格")
+        compound = self.compounds.get(values["compound_code"], "小区编码", "小区")
         _require_scope(self.user, community, "所属社区编码", community.code, "社区")
         obj = self.existing.get(values["code"]) or Building(code=values["code"])
         if obj.pk and not in_scope(self.user, obj.community):
             raise RowInvalid([("楼栋编码", _KEY_TAKEN.format(obj.code))])
-        obj.community, obj.grid = community, grid
-        for name in ("name", "compound", "address", "floors"):
+        obj.community, obj.grid, obj.compound = community, grid, compound
+        for name in ("name", "number", "units", "address", "floors"):
             if name in values:
                 setattr(obj, name, values[name])
         return obj
@@ -337,12 +396,14 @@ class BuildingImporter(BaseImporter):
         super().clean_instance(obj)
 
     def column_header(self, field_name):
-        return {"grid": "网格编码", "community": "所属社区编码"}.get(
-            field_name
-        ) or super().column_header(field_name)
+        return {
+            "grid": "网格编码",
+            "community": "所属社区编码",
+            "compound": "小区编码",
+        }.get(field_name) or super().column_header(field_name)
 
     def export_queryset(self, queryset):
-        return queryset.select_related("community", "grid")
+        return queryset.select_related("community", "grid", "compound")
 
 
 class ResidentImporter(BaseImporter):

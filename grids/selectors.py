@@ -39,6 +39,7 @@ from grids.models import (
     Case,
     CaseEvent,
     CentralHouseholdLink,
+    Compound,
     Grid,
     GridWorker,
     Household,
@@ -192,9 +193,18 @@ def grid_workers_visible_to(user) -> QuerySet[GridWorker]:
     return restrict(GridWorker.objects.select_related("grid", "grid__community", "user"), user)
 
 
+def compounds_visible_to(user) -> QuerySet[Compound]:
+    return restrict(
+        Compound.objects.select_related("community").annotate(
+            building_count=_count(Building.objects.filter(compound=OuterRef("pk")))
+        ),
+        user,
+    )
+
+
 def buildings_visible_to(user) -> QuerySet[Building]:
     return restrict(
-        Building.objects.select_related("community", "grid").annotate(
+        Building.objects.select_related("community", "grid", "compound").annotate(
             household_count=Count("households")
         ),
         user,

@@ -5,8 +5,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from core.sensitive import masked_value
-from grids.importers import BuildingImporter, ResidentImporter
-from grids.models import Building, Household, Resident
+from grids.importers import BuildingImporter, CompoundImporter, ResidentImporter
+from grids.models import Building, Compound, Household, Resident
 from grids.roster import RosterImporter
 from grids.selectors import household_contacts
 from grids.services.grid import roster_delete, roster_save
@@ -20,14 +20,29 @@ class RosterAdminMixin:
         roster_delete(actor=request.user, instance=obj)
 
 
+@admin.register(Compound)
+class CompoundAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """小区 with the names residents use (aliases): the portal's place search reads them."""
+
+    importer_class = CompoundImporter
+    list_display = ["code", "name", "aliases", "community", "address"]
+    list_filter = ["community"]
+    search_fields = ["code", "name", "aliases", "address"]
+    list_select_related = ["community"]
+
+
 @admin.register(Building)
 class BuildingAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
     importer_class = BuildingImporter
-    list_display = ["code", "name", "compound", "community", "grid", "floors"]
+    list_display = ["code", "name", "compound", "number", "units", "community", "grid", "floors"]
     list_filter = ["community"]
-    search_fields = ["code", "name", "compound", "address"]
-    list_select_related = ["community", "grid"]
-    autocomplete_fields = ["grid"]
+    search_fields = ["code", "name", "number", "compound__name", "compound__aliases", "address"]
+    list_select_related = ["community", "grid", "compound"]
+    autocomplete_fields = ["grid", "compound"]
+
+    def get_queryset(self, request):
+        # str(building) names its compound (autocomplete lists, household pages).
+        return super().get_queryset(request).select_related("compound")
 
 
 @admin.register(Household)
@@ -38,7 +53,7 @@ class HouseholdAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, 
     list_display = ["code", "door_number", "head_name", "building", "grid", "micro_grid", "size"]
     list_filter = ["grid__community"]
     search_fields = ["code", "door_number", "head_name", "building__name"]
-    list_select_related = ["building", "grid", "micro_grid"]
+    list_select_related = ["building", "building__compound", "grid", "micro_grid"]
     autocomplete_fields = ["building", "grid", "micro_grid"]
     readonly_fields = ["contacts", "resident_table"]
     fieldsets = [

@@ -9,6 +9,7 @@ from grids.models import (
     Case,
     CaseEvent,
     CentralHouseholdLink,
+    Compound,
     Grid,
     GridWorker,
     Household,
@@ -65,9 +66,20 @@ class GridWorkerSerializer(ScopedModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
+class CompoundSerializer(ScopedModelSerializer):
+    community = code_field(Organization, help_text="所属社区组织编码")
+    building_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Compound
+        fields = ["code", "name", "aliases", "community", "address", "building_count"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
 class BuildingSerializer(ScopedModelSerializer):
     community = code_field(Organization)
     grid = code_field(Grid)
+    compound = code_field(Compound, help_text="所在小区编码")
     household_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -78,6 +90,8 @@ class BuildingSerializer(ScopedModelSerializer):
             "community",
             "grid",
             "compound",
+            "number",
+            "units",
             "address",
             "floors",
             "household_count",

@@ -5,6 +5,7 @@ from grids.api import views
 router = SimpleRouter()
 router.register("grids", views.GridViewSet, basename="grid")
 router.register("grid-workers", views.GridWorkerViewSet, basename="gridworker")
+router.register("compounds", views.CompoundViewSet, basename="compound")
 router.register("buildings", views.BuildingViewSet, basename="building")
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("residents", views.ResidentViewSet, basename="resident")

@@ -13,6 +13,7 @@ from grids.filtersets import (
     BuildingFilterSet,
     CaseFilterSet,
     CentralHouseholdLinkFilterSet,
+    CompoundFilterSet,
     GridFilterSet,
     GridWorkerFilterSet,
     HouseholdFilterSet,
@@ -23,6 +24,7 @@ from grids.importers import (
     BuildingImporter,
     CaseImporter,
     CentralHouseholdLinkImporter,
+    CompoundImporter,
     GridImporter,
     GridWorkerImporter,
     ResidentImporter,
@@ -36,6 +38,7 @@ from grids.selectors import (
     case_with_history,
     cases_visible_to,
     central_links_visible_to,
+    compounds_visible_to,
     grid_tree,
     grid_workers_visible_to,
     grids_visible_to,
@@ -112,11 +115,22 @@ class GridWorkerViewSet(RosterViewSet):
     selector = staticmethod(grid_workers_visible_to)
 
 
+class CompoundViewSet(RosterViewSet):
+    """小区，带居民常用的别名（居民服务按小区名或别名加楼号查找楼栋）。"""
+
+    serializer_class = s.CompoundSerializer
+    filterset_class = CompoundFilterSet
+    importer_class = CompoundImporter
+    search_fields = ["name", "code", "aliases"]
+    ordering = ["code"]
+    selector = staticmethod(compounds_visible_to)
+
+
 class BuildingViewSet(RosterViewSet):
     serializer_class = s.BuildingSerializer
     filterset_class = BuildingFilterSet
     importer_class = BuildingImporter
-    search_fields = ["name", "code", "compound"]
+    search_fields = ["name", "code", "number", "compound__name", "compound__aliases"]
     ordering = ["code"]
     selector = staticmethod(buildings_visible_to)
 

@@ -1,6 +1,6 @@
 from grids.models.cases import Case, CaseEvent, CasePhoto
 from grids.models.grid import Grid, GridWorker
-from grids.models.roster import Building, Household, Resident
+from grids.models.roster import Building, Compound, Household, Resident
 from grids.models.visits import CentralHouseholdLink, VisitLog
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "CaseEvent",
     "CasePhoto",
     "CentralHouseholdLink",
+    "Compound",
     "Grid",
     "GridWorker",
     "Household",

@@ -17,13 +17,72 @@ from core.validators import (
     validate_phone,
 )
 from grids.choices import CARE_FLAGS, Gender, GridLevel, Relation, ResidentType
+from grids.placenames import building_number, split_aliases
+
+
+class Compound(TimeStampedModel):
+    """小区: a residential compound in one community, with the names residents call it by."""
+
+    code = models.CharField("小区编码", max_length=64, unique=True, validators=[validate_code])
+    name = models.CharField("小区名称", max_length=120)
+    aliases = models.CharField(
+        "别名",
+        max_length=300,
+        blank=True,
+        help_text="居民常用的其他叫法，用顿号或逗号隔开，例如：园林花园、老园林。",
+    )
+    community = TreeForeignKey(
+        "organizations.Organization",
+        verbose_name="所属社区",
+        on_delete=models.PROTECT,
+        related_name="compounds",
+        limit_choices_to={"kind": "community_committee"},
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "community"
+    link_scopes = {
+        "community": LinkScope.IN_SCOPE,
+    }
+
+    class Meta:
+        verbose_name = "小区"
+        verbose_name_plural = "小区"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name"],
+                name="uniq_compound_name_in_community",
+                violation_error_message="本社区已有同名小区。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def alias_list(self) -> list[str]:
+        return [a for a in split_aliases(self.aliases) if a != self.name]
+
+    def names(self) -> list[str]:
+        """The name and every alias: what residents may call it."""
+        return [self.name, *self.alias_list()]
+
+    def clean(self) -> None:
+        self.name = (self.name or "").strip()
+        self.aliases = "、".join(self.alias_list())
+        if len(self.aliases) > 300:
+            raise ValidationError({"aliases": "别名太长了（最多 300 字）。"})
+        if self.community_id and self.community.kind != "community_committee":
+            raise ValidationError({"community": "所属社区必须是社区党组织。"})
 
 
 class Building(TimeStampedModel):
-    """楼栋: in one community and one grid (the two must agree), optionally in a compound."""
+    """楼栋: in one compound of one community and in one grid (all must agree); residents
+    call it by its compound and number (“园林小区 3号楼”) and name its units (单元)."""
 
     code = models.CharField("楼栋编码", max_length=64, unique=True, validators=[validate_code])
-    name = models.CharField("楼栋名称", max_length=120)
+    name = models.CharField("楼栋名称", max_length=120, help_text="例如：3号楼。")
     community = TreeForeignKey(
         "organizations.Organization",
         verbose_name="所属社区",
@@ -38,7 +97,21 @@ class Building(TimeStampedModel):
         related_name="buildings",
         limit_choices_to={"level": GridLevel.GRID},
     )
-    compound = models.CharField("所在小区", max_length=120, blank=True)
+    compound = models.ForeignKey(
+        Compound,
+        verbose_name="所在小区",
+        on_delete=models.PROTECT,
+        related_name="buildings",
+    )
+    number = models.CharField(
+        "楼号",
+        max_length=16,
+        blank=True,
+        help_text="居民说的几号楼、几栋，只写号，例如 3；留空时按楼栋名称取。",
+    )
+    units = models.PositiveSmallIntegerField(
+        "单元数", null=True, blank=True, help_text="这栋楼有几个单元；不分单元的留空。"
+    )
     address = models.CharField("地址", max_length=200, blank=True)
     floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
 
@@ -47,17 +120,20 @@ class Building(TimeStampedModel):
     link_scopes = {
         "community": LinkScope.IN_SCOPE,
         "grid": LinkScope.IN_SCOPE,
+        "compound": LinkScope.IN_SCOPE,
     }
 
     class Meta:
         verbose_name = "楼栋"
         verbose_name_plural = "楼栋"
         ordering = ["code"]
+        indexes = [models.Index(fields=["compound", "number"], name="building_compound_no_idx")]
 
     def __str__(self) -> str:
-        return f"{self.compound}{self.name}" if self.compound else self.name
+        return f"{self.compound.name}{self.name}" if self.compound_id else self.name
 
     def clean(self) -> None:
+        self.number = building_number(self.number or self.name)
         errors: dict[str, list[str]] = {}
         if self.community_id and self.community.kind != "community_committee":
             errors.setdefault("community", []).append("所属社区必须是社区党组织。")
@@ -68,6 +144,14 @@ class Building(TimeStampedModel):
                 errors.setdefault("grid", []).append(
                     f"网格“{self.grid}”属于{self.grid.community}，与楼栋所在社区“{self.community}”不一致。"
                 )
+        if (
+            self.compound_id
+            and self.community_id
+            and self.compound.community_id != self.community_id
+        ):
+            errors.setdefault("compound", []).append(
+                f"小区“{self.compound}”属于{self.compound.community}，与楼栋所在社区“{self.community}”不一致。"
+            )
         if errors:
             raise ValidationError(errors)
 

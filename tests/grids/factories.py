@@ -3,7 +3,7 @@
 import factory
 
 from core.validators import id_number_check_char
-from grids.models import Building, Grid, GridWorker, Household, Resident
+from grids.models import Building, Compound, Grid, GridWorker, Household, Resident
 
 
 def make_id_number(n: int, *, born: str = "19800101", region: str = "210302") -> str:
@@ -34,6 +34,16 @@ class GridWorkerFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"139{n:08d}")
 
 
+class CompoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Compound
+        django_get_or_create = ("community", "name")
+
+    code = factory.Sequence(lambda n: f"XQ{n:05d}")
+    name = "园林小区"
+    community = None
+
+
 class BuildingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Building
@@ -42,7 +52,8 @@ class BuildingFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"{n}号楼")
     grid = factory.SubFactory(GridFactory)
     community = factory.LazyAttribute(lambda o: o.grid.community)
-    compound = "园林小区"
+    compound = factory.SubFactory(CompoundFactory, community=factory.SelfAttribute("..community"))
+    number = factory.LazyAttribute(lambda o: "".join(c for c in o.name if c.isdigit()))
     floors = 6
 
 

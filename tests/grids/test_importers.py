@@ -5,14 +5,15 @@ import pytest
 from grids.importers import (
     BuildingImporter,
     CaseImporter,
+    CompoundImporter,
     GridImporter,
     GridWorkerImporter,
     ResidentImporter,
     VisitLogImporter,
 )
-from grids.models import Building, Case, Grid, GridWorker, Resident, VisitLog
+from grids.models import Building, Case, Compound, Grid, GridWorker, Resident, VisitLog
 from tests.core.files import csv_bytes
-from tests.grids.factories import make_id_number
+from tests.grids.factories import CompoundFactory, make_id_number
 
 GRID_HEADER = ["网格编码", "名称", "层级", "上级网格编码", "所属社区编码"]
 
@@ -54,12 +55,13 @@ def test_grid_import_rejects(users, grids, bad, message):
 
 
 def test_building_import_rejects_a_grid_of_another_community(users, grids):
-    header = ["楼栋编码", "楼栋名称", "所属社区编码", "网格编码", "所在小区", "层数"]
+    CompoundFactory(code="A-XQ1", name="园林小区", community=grids["g1"].community)
+    header = ["楼栋编码", "楼栋名称", "所属社区编码", "网格编码", "小区编码", "层数"]
     bad = csv_bytes(
         [
             header,
-            ["X-B1", "1号楼", "A", "A-S1-G1", "园林小区", "6"],
-            ["X-B2", "2号楼", "A", "B-G1", "", "6"],
+            ["X-B1", "1号楼", "A", "A-S1-G1", "A-XQ1", "6"],
+            ["X-B2", "2号楼", "A", "B-G1", "A-XQ1", "6"],
         ]
     )
     result = BuildingImporter(users["root"]).run(bad, "b.csv", dry_run=False)
@@ -71,6 +73,42 @@ def test_building_import_rejects_a_grid_of_another_community(users, grids):
         bad.rsplit(b"\r\n", 2)[0] + b"\r\n", "b.csv", dry_run=False
     )
     assert ok.committed and Building.objects.get(code="X-B1").grid.code == "A-S1-G1"
+    building = Building.objects.get(code="X-B1")
+    assert (building.compound.code, building.number) == ("A-XQ1", "1")  # number from the name
+
+
+def test_compound_import_with_aliases_and_building_columns(users, grids):
+    header = ["小区编码", "小区名称", "别名", "所属社区编码", "地址"]
+    rows = [header, ["A-XQ1", "园林小区", "园林花园，老园林、园林花园", "A", "园林路 1 号"]]
+    result = CompoundImporter(users["cadre_a"]).run(csv_bytes(rows), "x.csv", dry_run=False)
+    assert result.committed, [str(e) for e in result.errors]
+    compound = Compound.objects.get(code="A-XQ1")
+    assert compound.aliases == "园林花园、老园林" and compound.names() == [
+        "园林小区",
+        "园林花园",
+        "老园林",
+    ]
+    # Another community's code answers like an unknown one.
+    rows = [header, ["B-XQ1", "胜利小区", "", "B", ""]]
+    refused = CompoundImporter(users["cadre_a"]).run(csv_bytes(rows), "x.csv", dry_run=False)
+    assert [str(e) for e in refused.errors] == ["第 2 行 所属社区编码: 找不到社区“B”。"]
+    CompoundFactory(code="B-XQ1", name="胜利小区", community=grids["gb"].community)
+    header = ["楼栋编码", "楼栋名称", "所属社区编码", "网格编码", "小区编码", "楼号", "单元数"]
+    rows = [
+        header,
+        ["X-B3", "三号楼", "A", "A-S1-G1", "A-XQ1", "", "3"],
+        ["X-B4", "4号楼", "A", "A-S1-G1", "B-XQ1", "4", ""],
+    ]
+    result = BuildingImporter(users["root"]).run(csv_bytes(rows), "b.csv", dry_run=True)
+    assert [str(e) for e in result.errors] == [
+        "第 3 行 小区编码: 小区“胜利小区”属于胜利社区大党委，与楼栋所在社区“园林社区大党委”不一致。"
+    ]
+    result = BuildingImporter(users["cadre_a"]).run(csv_bytes(rows), "b.csv", dry_run=True)
+    assert [str(e) for e in result.errors] == ["第 3 行 小区编码: 找不到小区“B-XQ1”。"]
+    result = BuildingImporter(users["cadre_a"]).run(csv_bytes(rows[:2]), "b.csv", dry_run=False)
+    assert result.committed, [str(e) for e in result.errors]
+    building = Building.objects.get(code="X-B3")
+    assert (building.number, building.units, str(building)) == ("3", 3, "园林小区三号楼")
 
 
 def test_grid_worker_import_one_leader_per_grid(users, roster):

@@ -39,7 +39,7 @@ PNG_BYTES = (
 
 def make_grid_with_building(community, *, code="G1", building_code="BLD1"):
     """A grid with a full-time worker and one building in ``community`` (grids models)."""
-    from grids.models import Building, Grid, GridWorker
+    from grids.models import Building, Compound, Grid, GridWorker
 
     grid = Grid.objects.create(
         code=code, name=f"{community.name}第一网格", level="grid", community=community
@@ -47,8 +47,19 @@ def make_grid_with_building(community, *, code="G1", building_code="BLD1"):
     worker = GridWorker.objects.create(
         code=f"{code}-W1", grid=grid, role="full_time", name="赵网格", phone="13944445555"
     )
+    compound, _ = Compound.objects.get_or_create(
+        community=community,
+        name="春晖家园",
+        defaults={"code": f"{community.code}-CH", "aliases": "春晖小区"},
+    )
     building = Building.objects.create(
-        code=building_code, name="3号楼", compound="春晖家园", community=community, grid=grid
+        code=building_code,
+        name="3号楼",
+        number="3",
+        units=2,
+        compound=compound,
+        community=community,
+        grid=grid,
     )
     return grid, worker, building
 
