@@ -21,7 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from core.scope import restrict
@@ -32,6 +32,7 @@ from grids.choices import (
     OPEN_STATUSES,
     GridLevel,
     ResolutionLevel,
+    WorkerRole,
     oversize_limits,
 )
 from grids.models import (
@@ -47,6 +48,7 @@ from grids.models import (
     VisitLog,
 )
 from grids.models.cases import reporter_phone_matches, tracking_input
+from grids.placenames import name_key, name_matches, parse_query, split_aliases
 from organizations.models import Organization
 
 
@@ -378,6 +380,7 @@ def case_figures(queryset: QuerySet[Case]) -> dict[str, Any]:
 
 TRACK_FIELDS = (
     "reporter_phone",
+    "community__code",
     "tracking_code",
     "category",
     "description",
@@ -430,3 +433,155 @@ def case_track_summary(*, tracking_code: str, phone_last4: str) -> dict[str, Any
         if r["events__action"] is not None
     ]
     return case
+
+
+# -- places as residents name them (the portal's place search) ----------------------------------
+
+_PARTY_SUFFIXES = ("大党委", "综合党委", "党总支", "党委", "党支部")
+
+
+def _community_key(name: str) -> str:
+    key = name_key(name)
+    for suffix in _PARTY_SUFFIXES:
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def place_search(query: str, *, limit: int = 20) -> dict[str, Any]:
+    """Buildings matching what a resident typed (“园林 3栋”, “春晖5号楼2单元”), as plain values:
+    each with its compound, community code, grid and the grid's active workers (role, name and
+    public work phone — never the personal phone).
+
+    Compounds are matched by name or alias (normalised: NFKC, Chinese numerals, 栋/幢/号楼/#),
+    or by their community's name; the building by its number. Three queries at most (compounds
+    with their community names, buildings, workers). ``problem``: ``too_short`` / ``too_long``
+    (not searched), ``no_compound``, ``no_building`` (the compound exists, that number not);
+    ``more``: more buildings matched than ``limit``."""
+    parsed = parse_query(query)
+    found: dict[str, Any] = {"query": parsed, "places": [], "compounds": [], "problem": ""}
+    found["more"] = False
+    if parsed.problem or not parsed.ok:
+        found["problem"] = parsed.problem or "too_short"
+        return found
+    scored = []
+    for pk, name, aliases, community_name in Compound.objects.values_list(
+        "pk", "name", "aliases", "community__name"
+    ):
+        keys = [name_key(n) for n in [name, *split_aliases(aliases)]]
+        community = [_community_key(community_name)]
+        total = 0
+        for term in parsed.terms:
+            score = name_matches(term, keys) * 2 or name_matches(term, community)
+            if not score:
+                break
+            total += score
+        else:
+            scored.append((-total, name, pk))
+    scored.sort()
+    if parsed.terms:
+        # The best-named compounds only: “春晖家园” does not also bring every compound of the
+        # community whose name happens to contain the word.
+        best = scored[0][0] if scored else 0
+        scored = [s for s in scored if s[0] == best]
+    compound_ids = [pk for _, _, pk in scored]
+    found["compounds"] = [name for _, name, _ in scored[:limit]]
+    if parsed.terms and not compound_ids:
+        found["problem"] = "no_compound"
+        return found
+    buildings = Building.objects.all()
+    if parsed.terms:
+        buildings = buildings.filter(compound_id__in=compound_ids)
+    if parsed.building:
+        buildings = buildings.filter(number=parsed.building)
+    rows = list(
+        buildings.order_by("compound__name", Length("number"), "number", "code").values(
+            "code",
+            "name",
+            "units",
+            "grid_id",
+            "grid__name",
+            "compound__name",
+            "community__code",
+        )[: limit + 1]
+    )
+    found["more"] = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        found["problem"] = "no_building" if compound_ids else "no_compound"
+        return found
+    workers: dict[int, list[dict[str, str]]] = defaultdict(list)
+    roles = dict(WorkerRole.choices)
+    for grid_id, role, name, phone in (
+        GridWorker.objects.filter(grid_id__in={r["grid_id"] for r in rows}, active=True)
+        .order_by("role", "code")
+        .values_list("grid_id", "role", "name", "work_phone")
+    ):
+        workers[grid_id].append({"role": roles.get(role, role), "name": name, "work_phone": phone})
+    for row in rows:
+        unit = (
+            parsed.unit
+            if parsed.unit and (not row["units"] or parsed.unit <= row["units"])
+            else None
+        )
+        found["places"].append(
+            {
+                "value": f"b:{row['code']}",
+                "code": row["code"],
+                "compound": row["compound__name"],
+                "building": row["name"],
+                "label": f"{row['compound__name']} {row['name']}",
+                "units": row["units"] or 0,
+                "unit": unit,
+                "door": parsed.door,
+                "community_code": row["community__code"],
+                "grid": row["grid__name"],
+                "workers": workers.get(row["grid_id"], []),
+            }
+        )
+    return found
+
+
+def place_of_building(code: str) -> dict[str, Any] | None:
+    """One building as ``place_search`` describes it (for a place already picked)."""
+    row = (
+        Building.objects.filter(code=code)
+        .values(
+            "code", "name", "units", "grid_id", "grid__name", "compound__name", "community__code"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    roles = dict(WorkerRole.choices)
+    return {
+        "value": f"b:{row['code']}",
+        "code": row["code"],
+        "compound": row["compound__name"],
+        "building": row["name"],
+        "label": f"{row['compound__name']} {row['name']}",
+        "units": row["units"] or 0,
+        "unit": None,
+        "door": "",
+        "community_code": row["community__code"],
+        "grid": row["grid__name"],
+        "workers": [
+            {"role": roles.get(role, role), "name": name, "work_phone": phone}
+            for role, name, phone in GridWorker.objects.filter(grid_id=row["grid_id"], active=True)
+            .order_by("role", "code")
+            .values_list("role", "name", "work_phone")
+        ],
+    }
+
+
+def buildings_by_grid(community) -> dict[int, list[tuple[str, list[str]]]]:
+    """Grid id → [(compound name, [building names])] of one community: which buildings each
+    grid serves, for the portal's community page. One query."""
+    served: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for grid_id, compound, name in (
+        Building.objects.filter(community=community)
+        .order_by("grid_id", "compound__name", Length("number"), "number", "code")
+        .values_list("grid_id", "compound__name", "name")
+    ):
+        served[grid_id].setdefault(compound, []).append(name)
+    return {grid_id: list(by.items()) for grid_id, by in served.items()}

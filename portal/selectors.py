@@ -14,6 +14,7 @@ from organizations.choices import OrgKind
 from organizations.models import Organization
 from portal.adapters import grids as grid_adapters
 from portal.models import ServiceCentre, ServiceItem
+from portal.naming import public_name, public_names, strip_party
 
 MAX_RESULTS = 20
 # Public pages show the same organisation data to everyone: it is kept in the cache for a
@@ -30,20 +31,13 @@ def _cached(key: str, build):
     return value
 
 
-_SUFFIXES = ("党员中心户", "党员先锋岗", "党小组", "党支部", "大党委", "综合党委", "党总支")
-
-
 def place_name(org: Organization) -> str:
     """“园林小区党支部” → “园林小区”: the place a branch or group is named after."""
-    name = org.name
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)] or name
-    return name
+    return strip_party(org.name)
 
 
 def community_label(org: Organization) -> str:
-    return place_name(org)
+    return public_name(org)
 
 
 def query_terms(query: str) -> list[str]:
@@ -69,6 +63,11 @@ class PlaceMatch:
     label: str
     kind: str  # 小区 / 楼栋 / 社区 / 地址
     community: Organization
+    community_name: str = ""
+    # A building of the grids app: its grid and the grid's workers (name, work phone).
+    grid: str = ""
+    workers: tuple = ()
+    value: str = ""
 
 
 def _terms_q(terms: list[str], *fields: str) -> Q:
@@ -110,9 +109,10 @@ def _search_places(terms: list[str]) -> list[PlaceMatch]:
     )
     matches: list[PlaceMatch] = []
     seen: set[tuple[str, int]] = set()
-    buildings = grid_adapters.search_buildings(terms, MAX_RESULTS)
-    community_ids = {b.community_id for b in buildings}
-    ancestors = Q(pk__in=community_ids)
+    # Buildings as residents name them (compound or alias + number), with grid and workers.
+    places = grid_adapters.search_places(" ".join(terms), MAX_RESULTS)["places"]
+    community_codes = {p["community_code"] for p in places}
+    ancestors = Q(code__in=community_codes)
     for org in orgs:
         if org.kind != OrgKind.COMMUNITY_COMMITTEE:
             ancestors |= Q(tree_id=org.tree_id, lft__lt=org.lft, rght__gt=org.rght)
@@ -120,7 +120,25 @@ def _search_places(terms: list[str]) -> list[PlaceMatch]:
         (c.tree_id, c.lft): c
         for c in Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).filter(ancestors)
     }
-    by_pk = {c.pk: c for c in communities.values()}
+    by_code = {c.code: c for c in communities.values()}
+    names = public_names()
+    for place in places:
+        community = by_code.get(place["community_code"])
+        label = place["label"]
+        if community is None or (label.replace(" ", ""), community.pk) in seen:
+            continue
+        seen.add((label.replace(" ", ""), community.pk))
+        matches.append(
+            PlaceMatch(
+                label=label,
+                kind="楼栋",
+                community=community,
+                community_name=names.get(community.code, community.name),
+                grid=place["grid"],
+                workers=tuple(place["workers"]),
+                value=place["value"],
+            )
+        )
     for org in orgs:
         community = (
             org if org.kind == OrgKind.COMMUNITY_COMMITTEE else _community_of(org, communities)
@@ -130,18 +148,18 @@ def _search_places(terms: list[str]) -> list[PlaceMatch]:
         kind = {"community_committee": "社区", "compound_branch": "小区", "building_group": "楼栋"}[
             org.kind
         ]
-        label = place_name(org)
+        label = public_name(org) if org.kind == OrgKind.COMMUNITY_COMMITTEE else place_name(org)
         if (label, community.pk) in seen:
             continue
         seen.add((label, community.pk))
-        matches.append(PlaceMatch(label=label, kind=kind, community=community))
-    for building in buildings:
-        community = by_pk.get(building.community_id)
-        label = str(building)
-        if community is None or (label, community.pk) in seen:
-            continue
-        seen.add((label, community.pk))
-        matches.append(PlaceMatch(label=label, kind="楼栋", community=community))
+        matches.append(
+            PlaceMatch(
+                label=label,
+                kind=kind,
+                community=community,
+                community_name=names.get(community.code, community.name),
+            )
+        )
     return matches[:MAX_RESULTS]
 
 
@@ -161,6 +179,11 @@ def community_by_code(code: str) -> Organization | None:
 
 
 def compounds_of(community: Organization) -> list[str]:
+    """The community's compounds as residents name them (“园林小区（又叫园林花园）”): the grids
+    app's compound records, else the compound party branches."""
+    named = grid_adapters.compounds_of(community)
+    if named:
+        return named
     return [
         place_name(o)
         for o in community.get_children().filter(kind=OrgKind.COMPOUND_BRANCH).order_by("code")
@@ -192,6 +215,7 @@ def community_info(code: str) -> dict | None:
             "centre": service_centre_of(community),
             "compounds": compounds_of(community),
             "grids": grid_adapters.grids_with_workers(community),
+            "code": community.code,
             "items": list(handbook_items(community)[:8]),
         }
 

@@ -2,7 +2,7 @@ import os
 
 from django.urls import path
 
-from portal.views import accounts, cases, notices, pages, volunteering
+from portal.views import accounts, cases, notices, pages, places, volunteering
 
 app_name = "portal"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/", accounts.me_view, name="me"),
     path("report/", cases.report, name="report"),
     path("report/done/", cases.report_done, name="report_done"),
+    path("report/places/", places.place_suggest, name="place_suggest"),
     path("track/", cases.track, name="track"),
     path("track/rate/", cases.rate, name="track_rate"),
     path("volunteer/", volunteering.volunteer_home, name="volunteer"),

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 from portal.adapters import features
+from portal.naming import public_names, strip_party
+
+_NOTHING = {"places": [], "compounds": [], "problem": "no_compound", "more": False, "query": None}
 
 
-def search_buildings(terms: list[str], limit: int) -> list:
-    if not features()["grids"] or not terms:
+def search_places(query: str, limit: int = 20) -> dict:
+    """Buildings matching a typed place (“园林 3栋”), each with grid and workers; see
+    ``grids.selectors.place_search``. Without the grids app: nothing found."""
+    if not features()["grids"]:
+        return dict(_NOTHING)
+    from grids.selectors import place_search
+
+    return place_search(query, limit=limit)
+
+
+def place_detail(value: str) -> dict | None:
+    """A picked building (``b:<code>``) as the search describes it, or None."""
+    kind, _, code = (value or "").partition(":")
+    if kind != "b" or not code or len(code) > 64 or not features()["grids"]:
+        return None
+    from grids.selectors import place_of_building
+
+    return place_of_building(code)
+
+
+def compounds_of(community) -> list[str]:
+    """The community's compounds, “园林小区（又叫园林花园、老园林）”."""
+    if not features()["grids"]:
         return []
-    from django.db.models import Q
+    from grids.models import Compound
 
-    from grids.models import Building
-
-    q = Q()
-    for term in terms:
-        q &= Q(name__icontains=term) | Q(compound__icontains=term) | Q(address__icontains=term)
-    return list(Building.objects.filter(q).only("name", "compound", "community_id")[:limit])
+    names = []
+    for compound in Compound.objects.filter(community=community).order_by("code"):
+        aliases = compound.alias_list()
+        names.append(f"{compound.name}（又叫{'、'.join(aliases)}）" if aliases else compound.name)
+    return names
 
 
 def grids_with_workers(community) -> list[dict]:
@@ -30,6 +53,7 @@ def grids_with_workers(community) -> list[dict]:
 
     from grids.choices import GridLevel
     from grids.models import Grid, GridWorker
+    from grids.selectors import buildings_by_grid
 
     workers = GridWorker.objects.filter(active=True).order_by("role", "code")
     grids = (
@@ -37,11 +61,15 @@ def grids_with_workers(community) -> list[dict]:
         .prefetch_related(Prefetch("workers", queryset=workers))
         .order_by("code")
     )
+    served = buildings_by_grid(community)
     result = []
     for grid in grids:
         result.append(
             {
                 "name": grid.name,
+                "places": [
+                    f"{compound} {'、'.join(names)}" for compound, names in served.get(grid.pk, [])
+                ],
                 "workers": [
                     {
                         "role": w.get_role_display(),
@@ -73,34 +101,6 @@ def case_categories() -> list[tuple[str, str]]:
     from grids.choices import CaseCategory
 
     return list(CaseCategory.choices)
-
-
-def place_choices(community_code: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped choices for the place picker: per community, “elsewhere in the community” and
-    its buildings (``c:<code>`` / ``b:<code>``). Large streets list buildings only once a
-    community is chosen, so the page stays small."""
-    from organizations.choices import OrgKind
-    from organizations.models import Organization
-
-    communities = Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).order_by("code")
-    if community_code:
-        communities = communities.filter(code=community_code)
-    communities = list(communities)
-    buildings_by_community: dict[int, list] = {c.pk: [] for c in communities}
-    if features()["grids"]:
-        from grids.models import Building
-
-        rows = Building.objects.filter(community__in=communities).order_by("compound", "code")
-        rows = list(rows.only("code", "name", "compound", "community_id")[:401])
-        if len(rows) <= 400 or community_code:
-            for b in rows:
-                buildings_by_community[b.community_id].append(b)
-    groups = []
-    for c in communities:
-        options = [(f"c:{c.code}", f"{c.name}（其他地方，请在下面写明）")]
-        options += [(f"b:{b.code}", str(b)) for b in buildings_by_community[c.pk]]
-        groups.append((c.name, options))
-    return groups
 
 
 def resolve_place(value: str) -> dict:
@@ -163,7 +163,10 @@ def _case_view(case: dict) -> dict:
     def label(choices, value) -> str:
         return dict(choices.choices).get(value, value or "")
 
-    community = case["community__name"] or ""
+    # The community by its public (residents' committee) name, never “…大党委”.
+    community = public_names().get(case.get("community__code") or "") or strip_party(
+        case["community__name"] or ""
+    )
     if case["dispatch_kind"] == "grid_worker":
         # The handler is a person: name the grid, not them.
         handler = f"{community}{case['grid__name'] or ''}网格员"

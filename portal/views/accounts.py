@@ -15,6 +15,7 @@ from organizations.models import Organization
 from portal.accounts import profile_of, resident_authenticate, resident_register
 from portal.adapters import volunteers as volunteer_adapters
 from portal.forms import HumanCheckMixin, MobileField, PortalForm
+from portal.naming import public_name
 from portal.protection import LOGIN_PER_IP, REGISTER_PER_IP, RateLimited, hit
 from portal.views.pages import _safe_next
 
@@ -26,12 +27,17 @@ class LoginForm(PortalForm):
     )
 
 
+class CommunityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return public_name(obj)  # “园林社区”, not “园林社区大党委”
+
+
 class RegisterForm(HumanCheckMixin, PortalForm):
     name = forms.CharField(
         label="姓名", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     phone = MobileField(help_text="以后用这个手机号登录。")
-    community = forms.ModelChoiceField(
+    community = CommunityChoiceField(
         label="所在社区",
         queryset=Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE).order_by("code"),
         empty_label="请选择",

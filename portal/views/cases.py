@@ -28,6 +28,7 @@ from portal.protection import (
     remember_submission,
     visitor_key,
 )
+from portal.views.places import PICKER_FIELDS, build_picker
 
 SESSION_KEY = "portal_last_tracking_code"
 NOT_FOUND = "没有查到。请核对查询码和手机号后四位是否填写正确。"
@@ -49,18 +50,25 @@ class ReportForm(HumanCheckMixin, PortalForm):
         help_text="写清楚是什么问题、从什么时候开始。最多 2000 字。",
     )
     photos = PhotosField()
-    place = forms.ChoiceField(label="发生地点（小区、楼栋）")
+    # The place picker (portal/views/places.py, templates/portal/_place_picker.html):
+    # compound and building found by name, then unit and door; or “其他地方” + 具体位置.
+    place = forms.CharField(label="发生地点", max_length=80, required=False)
+    place_q = forms.CharField(label="查找小区和楼栋", max_length=200, required=False)
+    unit = forms.CharField(label="单元", max_length=4, required=False)
+    door = forms.CharField(label="门牌号（可不填）", max_length=20, required=False)
     location = forms.CharField(
         label="具体位置", max_length=200, required=False, help_text="例如：3 单元门口、东侧车棚。"
     )
     name = forms.CharField(label="您的称呼", max_length=40, help_text="例如：王阿姨、李先生。")
     phone = MobileField(help_text="只用于社区回访和查询进度，不会公开。")
 
+    picker_fields = PICKER_FIELDS
+
     def __init__(self, *args, community_code: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.community_code = community_code
+        self.place_building = None
         self.fields["category"].choices = [("", "请选择")] + grid_adapters.case_categories()
-        groups = grid_adapters.place_choices(community_code)
-        self.fields["place"].choices = [("", "请选择")] + groups
         self.fields["description"].widget.attrs["maxlength"] = 2000
 
     def clean_description(self):
@@ -76,10 +84,40 @@ class ReportForm(HumanCheckMixin, PortalForm):
         return value
 
     def clean_place(self):
-        place = grid_adapters.resolve_place(self.cleaned_data["place"])
+        value = self.cleaned_data["place"].strip()
+        if not value:
+            if self.data.get("place_q", "").strip():
+                raise ValidationError("请在查找结果里选一处地点，或选“其他地方”。")
+            raise ValidationError("请先查找并选好小区和楼栋（例如写“园林 3栋”），或选“其他地方”。")
+        place = grid_adapters.resolve_place(value)
         if not place:
-            raise ValidationError("请从列表中选择地点。")
+            raise ValidationError("没有找到这个地点，请重新查找并选择。")
+        if value.startswith("b:"):
+            self.place_building = grid_adapters.place_detail(value)
         return place
+
+    def clean_door(self):
+        return self.cleaned_data["door"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = (cleaned.get("unit") or "").strip()
+        building = self.place_building
+        if unit and building is not None:
+            units = building["units"]
+            if not unit.isdigit() or int(unit) < 1 or (units and int(unit) > units):
+                self.add_error("unit", f"{building['label']}只有 {units} 个单元，请重新选择。")
+        place = cleaned.get("place") or {}
+        if "community" in place and not (cleaned.get("location") or "").strip():
+            self.add_error("location", "选了“其他地方”，请在这里写明在哪里。")
+        if building is not None:
+            door = cleaned.get("door", "")
+            if door and door.isdigit():
+                door += "室"
+            where = (f"{unit}单元" if unit and unit.isdigit() else "") + door
+            location = (cleaned.get("location") or "").strip()
+            cleaned["location"] = "，".join(p for p in (where, location) if p)[:200]
+        return cleaned
 
 
 def _fingerprint(form) -> str:
@@ -138,19 +176,33 @@ def _file_case(request, form) -> str | None:
         cache.delete(lock)
 
 
+def _searching(request) -> bool:
+    """The picker's 查找 button (or Enter in its box) with something typed: a server-side
+    search step that re-shows the form, not a submission."""
+    return (
+        request.method == "POST"
+        and request.POST.get("place_action") == "search"
+        and bool(request.POST.get("place_q", "").strip())
+    )
+
+
 def report(request):
     _require_cases()
     community_code = request.GET.get("community", "")[:64]
     initial = {}
     profile = profile_of(request.user)
     if profile is not None:
-        initial = {
-            "name": profile.name,
-            "phone": profile.phone,
-            "place": f"c:{profile.community.code}",
-        }
-    elif community_code:
-        initial = {"place": f"c:{community_code}"}
+        initial = {"name": profile.name, "phone": profile.phone}
+        community_code = community_code or profile.community.code
+    for key in ("place", "place_q"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key][:200]
+    if _searching(request):
+        # Everything typed comes back, with the places found; nothing is checked yet.
+        kept = {k: v for k, v in request.POST.items() if k != "challenge_answer"}
+        form = ReportForm(initial={**initial, **kept}, community_code=community_code)
+        picker = build_picker(form, search=True)
+        return render(request, "portal/report.html", {"form": form, "place_picker": picker})
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
@@ -170,7 +222,8 @@ def report(request):
             if code is not None:
                 request.session[SESSION_KEY] = code
                 return redirect("portal:report_done")
-    return render(request, "portal/report.html", {"form": form})
+    picker = build_picker(form)
+    return render(request, "portal/report.html", {"form": form, "place_picker": picker})
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
