@@ -29,6 +29,7 @@ from governance.importers import MeetingImporter, MeetingSeriesImporter
 from grids.importers import (
     BuildingImporter,
     CentralHouseholdLinkImporter,
+    CompoundImporter,
     GridImporter,
     GridWorkerImporter,
 )
@@ -42,6 +43,7 @@ ROSTERS: list[type[BaseImporter]] = [
     *MEMBER_IMPORTERS.values(),
     GridImporter,
     GridWorkerImporter,
+    CompoundImporter,
     BuildingImporter,
     RosterImporter,
     CentralHouseholdLinkImporter,

@@ -39,6 +39,74 @@ def register_resident(page, *, name, phone, community_pk):
     page.wait_for_url("**/me/")
 
 
+def pick_place(page, typed, building_code, *, unit=""):
+    """Type part of a place name, wait for the suggestions (JavaScript), pick the building."""
+    page.fill("#id_place_q", typed)
+    option = page.locator(f"#place-found input[value='b:{building_code}']")
+    option.wait_for()
+    option.check()
+    if unit:
+        page.select_option("#id_unit", unit)
+
+
+def fill_report(page, *, description, phone):
+    page.select_option("#id_category", "facilities")
+    page.fill("#id_description", description)
+    page.fill("#id_name", "王阿姨")
+    page.fill("#id_phone", phone)
+
+
+@pytest.mark.skipif(not features()["cases"], reason="grids case services not installed")
+@pytest.mark.parametrize("width", [320, 390])
+def test_report_picks_building_and_unit_with_javascript(browser, tree, width):
+    from grids.models import Case
+
+    page = browser
+    page.set_viewport_size({"width": width, "height": 800})
+    _grid, _worker, building = make_grid_with_building(tree["community_a"])
+    go(page, "/report/")
+    fill_report(page, description="3号楼二单元楼道灯坏了", phone="13912345671")
+    # An alias and a Chinese numeral: 春晖小区 is what residents call 春晖家园.
+    pick_place(page, "春晖小区 三栋", building.code, unit="2")
+    assert "赵网格" in page.inner_text("#place-found")
+    assert "找到 1 处" in page.inner_text("#place-status")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.fill("#id_door", "302")
+    page.fill("#id_challenge_answer", answer_on(page))
+    page.click("form.card > .actions button[type=submit]")
+    page.wait_for_url("**/report/done/")
+    case = Case.objects.get(reporter_phone="13912345671")
+    assert case.building == building and case.location.startswith("2单元302室")
+
+
+@pytest.mark.skipif(not features()["cases"], reason="grids case services not installed")
+@pytest.mark.parametrize("width", [320, 390])
+def test_report_picks_building_and_unit_without_javascript(browser, tree, width):
+    from grids.models import Case
+
+    page = browser
+    page.route("**/*.js", lambda route: route.abort())  # the portal's scripts never load
+    page.set_viewport_size({"width": width, "height": 800})
+    _grid, _worker, building = make_grid_with_building(tree["community_a"])
+    go(page, "/report/")
+    fill_report(page, description="3号楼一单元门禁坏了", phone="13912345672")
+    page.fill("#id_place_q", "幸福里 3栋")
+    page.click("#place-picker button[value=search]")
+    assert "没有找到“幸福里 3栋”" in page.inner_text("#place-status")
+    page.fill("#id_place_q", "春晖 3号楼 1单元")
+    page.click("#place-picker button[value=search]")
+    # The form came back with everything typed and the building found, already picked.
+    assert page.input_value("#id_description") == "3号楼一单元门禁坏了"
+    assert page.is_checked(f"#place-found input[value='b:{building.code}']")
+    assert page.input_value("#id_unit") == "1"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.fill("#id_challenge_answer", answer_on(page))
+    page.click("form.card > .actions button[type=submit]")
+    page.wait_for_url("**/report/done/")
+    case = Case.objects.get(reporter_phone="13912345672")
+    assert case.building == building and case.location.startswith("1单元")
+
+
 @pytest.mark.skipif(not features()["cases"], reason="grids case services not installed")
 def test_find_community_report_track_and_rate(browser, tree, users):
     page = browser
@@ -48,7 +116,7 @@ def test_find_community_report_track_and_rate(browser, tree, users):
     page.fill("#home-q", "春晖 3栋")
     page.click("form[role=search] button")
     page.click("#results a")
-    assert page.locator("h1").inner_text() == "园林社区大党委"
+    assert page.locator("h1").inner_text() == "园林社区"  # the residents' committee's name
     assert "第一网格" in page.content()
 
     # 我要反映 with a photo.
@@ -58,11 +126,11 @@ def test_find_community_report_track_and_rate(browser, tree, users):
     page.set_input_files(
         "#id_photos", files=[{"name": "灯.png", "mimeType": "image/png", "buffer": PNG_BYTES}]
     )
-    page.select_option("#id_place", f"b:{building.code}")
+    pick_place(page, "春晖 3栋", building.code, unit="2")
     page.fill("#id_name", "王阿姨")
     page.fill("#id_phone", "13912345678")
     page.fill("#id_challenge_answer", answer_on(page))
-    page.click("button[type=submit]")
+    page.click("form.card > .actions button[type=submit]")
     page.wait_for_url("**/report/done/")
     code = page.inner_text("#tracking-code").strip()
     assert len(code) == 10
