@@ -169,8 +169,10 @@ def csrf_for_track() -> tuple[str, str]:
     return token, cookie.split(";")[0]
 
 
-def load(method: str, path: str, *, requests: int, clients: int, body: bytes = b"", headers=None):
-    """``requests`` in all from ``clients`` threads; latencies in ms and wall time."""
+def load(method: str, path, *, requests: int, clients: int, body: bytes = b"", headers=None):
+    """``requests`` in all from ``clients`` threads; latencies in ms and wall time. ``path``:
+    one path, or a list the clients walk through (each client from its own offset)."""
+    paths = path if isinstance(path, list) else [path]
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -178,13 +180,14 @@ def load(method: str, path: str, *, requests: int, clients: int, body: bytes = b
         requests // clients + (1 if i < requests % clients else 0) for i in range(clients)
     ]
 
-    def client(n: int) -> None:
+    def client(n: int, offset: int) -> None:
         conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
         mine = []
-        for _ in range(n):
+        for i in range(n):
             started = time.perf_counter()
             try:
-                conn.request(method, path, body=body or None, headers=headers or {})
+                target = paths[(offset + i) % len(paths)]
+                conn.request(method, target, body=body or None, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -199,7 +202,7 @@ def load(method: str, path: str, *, requests: int, clients: int, body: bytes = b
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in per_client]
+    threads = [threading.Thread(target=client, args=(n, i * 37)) for i, n in enumerate(per_client)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -207,6 +210,24 @@ def load(method: str, path: str, *, requests: int, clients: int, body: bytes = b
         t.join()
     wall = time.perf_counter() - started
     return latencies, wall, errors[0]
+
+
+def quote(text: str) -> str:
+    return urllib.parse.quote(text)
+
+
+def place_queries() -> list[str]:
+    """729 different place searches as residents type them (compound or alias, number, word
+    for a building, unit), walked in turn: most are asked for the first time in the minute
+    the search result is cached, so this measures the search, not the cache."""
+    names = ["园林", "园林花园", "春晖", "春晖小区", "钢城", "胜利", "和平里", "东明", "阳光"]
+    return [
+        "/report/places/?q=" + quote(f"{name} {n}{word}{unit}")
+        for name in names
+        for n in range(1, 10)
+        for word in ("栋", "号楼", "幢")
+        for unit in ("", " 1单元", " 2单元")
+    ]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -254,6 +275,14 @@ def main() -> int:
             ("首页 /", "GET", "/", b"", None),
             ("社区页 /community/TD-ZQ-YL/", "GET", "/community/TD-ZQ-YL/", b"", None),
             ("找社区 /community/?q=园林", "GET", "/community/?q=%E5%9B%AD%E6%9E%97", b"", None),
+            (
+                "找社区 /community/?q=春晖 3栋",
+                "GET",
+                "/community/?q=" + quote("春晖 3栋"),
+                b"",
+                None,
+            ),
+            ("地点建议 /report/places/（轮换）", "GET", place_queries(), b"", None),
             ("查进度表单 GET /track/", "GET", "/track/", b"", None),
             ("查进度查询 POST /track/", "POST", "/track/", form, post_headers),
         ]

@@ -325,7 +325,7 @@ def case_possible_duplicates(case: Case, *, user=None, limit: int = 10) -> Query
     queryset = (
         Case.objects.filter(place, category=case.category, status__in=OPEN_STATUSES)
         .exclude(pk=case.pk)
-        .select_related("grid", "building")
+        .select_related("grid", "building__compound")
     )
     if user is not None:
         queryset = restrict(queryset, user)

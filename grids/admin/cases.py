@@ -186,7 +186,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     ]
     list_filter = ["status", "triage", "category", "source", "resolution_level", "community"]
     search_fields = ["tracking_code", "description", "reporter_name"]
-    list_select_related = ["community", "grid", "building", "household"]
+    list_select_related = ["community", "grid", "building__compound", "household"]
     autocomplete_fields = ["grid", "building", "household"]
     date_hierarchy = "reported_at"
     inlines = [CaseEventInline, CasePhotoInline]

@@ -63,6 +63,10 @@ class HouseholdAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, 
         ("家庭成员", {"fields": ["resident_table"]}),
     ]
 
+    def get_queryset(self, request):
+        # str(household) names its building and compound (autocomplete lists).
+        return super().get_queryset(request).select_related("building__compound")
+
     @admin.display(description="党员中心户和网格员")
     def contacts(self, obj):
         if not obj.pk:

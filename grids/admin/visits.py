@@ -24,7 +24,7 @@ class CentralHouseholdLinkAdmin(FileImportExportMixin, ScopedAdminMixin, admin.M
     importer_class = CentralHouseholdLinkImporter
     list_display = ["organization", "household", "since", "note"]
     search_fields = ["organization__name", "organization__code", "household__code"]
-    list_select_related = ["organization", "household", "household__building"]
+    list_select_related = ["organization", "household", "household__building__compound"]
     autocomplete_fields = ["organization", "household"]
 
     def save_model(self, request, obj, form, change):
@@ -60,7 +60,7 @@ class VisitLogAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["visited_on", "visitor_name", "visitor_kind", "household", "case"]
     list_filter = ["visitor_kind", "visited_on"]
     search_fields = ["code", "visitor_name", "household__code", "content"]
-    list_select_related = ["household", "household__building", "case"]
+    list_select_related = ["household", "household__building__compound", "case"]
     autocomplete_fields = ["household", "central_household", "member"]
     fields = [
         "code",
