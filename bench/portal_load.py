@@ -313,7 +313,7 @@ def main() -> int:
                 headers=headers,
             )
             p50, p95, p99 = pct(latencies, 0.5), pct(latencies, 0.95), pct(latencies, 0.99)
-            if not path.startswith("/bench/"):
+            if not (isinstance(path, str) and path.startswith("/bench/")):
                 worst = max(worst, p95)
             print(
                 f"{label:<30}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{len(latencies) / wall:>9.0f}{errors:>6}"
