@@ -21,6 +21,7 @@ urlpatterns = [
     path("report/done/", cases.report_done, name="report_done"),
     path("track/", cases.track, name="track"),
     path("track/rate/", cases.rate, name="track_rate"),
+    path("track/reopen/", cases.reopen, name="track_reopen"),
     path("volunteer/", volunteering.volunteer_home, name="volunteer"),
     path(
         "volunteer/activities/<str:code>/sign-up/",

@@ -170,6 +170,19 @@ def _case_view(case: dict) -> dict:
     else:
         handler = case["target_label"] or case["department"] or community
     status = case["status"]
+    reopen_until = None
+    if status in ("resolved", "evaluated") and case["resolved_at"] is not None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from grids.choices import REOPEN_WINDOW_DAYS
+
+        reopen_until = case["resolved_at"] + timedelta(days=REOPEN_WINDOW_DAYS)
+        if timezone.now() > reopen_until:
+            reopen_until = None
+    building = "".join(filter(None, (case["building__compound"], case["building__name"])))
+    place = "，".join(filter(None, (community, building, case["location"])))
     events = [
         {
             "when": e["created_at"],
@@ -189,6 +202,10 @@ def _case_view(case: dict) -> dict:
         "handler": handler,
         "resolution": case["resolution"] if status in ("resolved", "evaluated") else "",
         "can_rate": status == "resolved",
+        "can_reopen": reopen_until is not None,
+        "reopen_until": reopen_until,
+        "reopen_count": case["reopen_count"],
+        "place": place,
         "satisfaction": case["satisfaction"],
         "evaluation_comment": case["evaluation_comment"],
         "events": events,
@@ -213,4 +230,20 @@ def case_rate(*, tracking_code: str, phone_last4: str, satisfaction: int, commen
     if case is None:
         raise PermissionDenied("没有查到这件反映。")
     case_evaluate(case=case, satisfaction=satisfaction, comment=comment, phone_last4=phone_last4)
+    return case_lookup(tracking_code=tracking_code, phone_last4=phone_last4)
+
+
+def case_reopen(*, tracking_code: str, phone_last4: str, reason: str, photos=()) -> dict:
+    """The reporter says the problem is not fixed (问题没解决). PermissionDenied when the code
+    and digits do not match (the same answer as an unknown code), ValidationError when the
+    case cannot be reopened (not resolved, or more than 15 days ago) or the input is bad."""
+    from django.core.exceptions import PermissionDenied
+
+    from grids.services.cases import case_reopen as reopen
+    from grids.services.cases import case_track
+
+    case = case_track(tracking_code=tracking_code, phone_last4=phone_last4)
+    if case is None:
+        raise PermissionDenied("没有查到这件反映。")
+    reopen(case=case, reason=reason, phone_last4=phone_last4, photos=photos)
     return case_lookup(tracking_code=tracking_code, phone_last4=phone_last4)

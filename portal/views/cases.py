@@ -225,6 +225,25 @@ class RateForm(forms.Form):
     )
 
 
+class ReopenForm(PortalForm):
+    reason = forms.CharField(
+        label="哪里还没解决",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text="请写明现在的情况，最多 500 字。",
+    )
+    photos = PhotosField(label="现场照片（可不传）")
+
+    def clean_reason(self):
+        value = self.cleaned_data["reason"].strip()
+        if len(value) < 2:
+            raise ValidationError("请写明仍未解决的情况。")
+        return value
+
+
+LOW_SCORE = 2  # a rating at or below this asks whether to reopen
+
+
 @form_page
 def track(request):
     _require_cases()
@@ -239,7 +258,12 @@ def track(request):
             case = grid_adapters.case_lookup(**form.cleaned_data)
             if case is None:
                 form.add_error(None, NOT_FOUND)
-    context = {"form": form, "case": case, "rate_form": RateForm() if case else None}
+    context = {
+        "form": form,
+        "case": case,
+        "rate_form": RateForm() if case else None,
+        "reopen_form": ReopenForm(prefix="reopen") if case else None,
+    }
     if getattr(request, "portal_csrf_placeholder", False):
         context["csrf_token"] = CSRF_PLACEHOLDER
     return render(request, "portal/track.html", context)
@@ -280,8 +304,75 @@ def rate(request):
                 if isinstance(exc, ValidationError)
                 else NOT_FOUND,
             )
+    low = rated and case["satisfaction"] is not None and case["satisfaction"] <= LOW_SCORE
     return render(
         request,
         "portal/track.html",
-        {"form": form, "case": case, "rate_form": rate_form, "rated": rated},
+        {
+            "form": form,
+            "case": case,
+            "rate_form": rate_form,
+            "rated": rated,
+            "low_score": low,
+            "reopen_form": ReopenForm(prefix="reopen"),
+        },
+    )
+
+
+REOPEN_CLOSED = (
+    "这件反映现在不能退回重办：只有办结后 15 天内可以说“问题没解决”。如果问题还在，请重新反映。"
+)
+
+
+def reopen(request):
+    """问题没解决: the reporter (code + last four digits; a signed-in resident's own case
+    carries their own digits) sends a resolved case back, within 15 days of the resolution."""
+    _require_cases()
+    if request.method != "POST":
+        return redirect("portal:track")
+    form = TrackForm(request.POST)
+    reopen_form = ReopenForm(request.POST, request.FILES, prefix="reopen")
+    case = None
+    if form.is_valid():
+        try:
+            hit(TRACK_PER_IP, client_ip(request))
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            return render(request, "portal/track.html", {"form": form})
+        case = grid_adapters.case_lookup(**form.cleaned_data)
+    if case is None:
+        form = TrackForm(request.POST)
+        form.is_valid()
+        form.add_error(None, NOT_FOUND)
+        return render(request, "portal/track.html", {"form": form})
+    reopened = False
+    if not case["can_reopen"]:
+        reopen_form.is_valid()
+        reopen_form.add_error(None, REOPEN_CLOSED)
+    elif reopen_form.is_valid():
+        try:
+            case = grid_adapters.case_reopen(
+                **form.cleaned_data,
+                reason=reopen_form.cleaned_data["reason"],
+                photos=reopen_form.cleaned_data["photos"],
+            )
+            reopened = True
+        except PermissionDenied:
+            reopen_form.add_error(None, NOT_FOUND)
+        except ValidationError as exc:
+            if "status" in getattr(exc, "message_dict", {}):
+                reopen_form.add_error(None, REOPEN_CLOSED)
+            else:
+                _add_service_errors(reopen_form, exc)
+    return render(
+        request,
+        "portal/track.html",
+        {
+            "form": form,
+            "case": case,
+            "rate_form": RateForm(),
+            "reopen_form": None if reopened else reopen_form,
+            "reopened": reopened,
+        },
+        status=200,
     )
