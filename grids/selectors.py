@@ -38,6 +38,7 @@ from grids.models import (
     Building,
     Case,
     CaseEvent,
+    CasePhoto,
     CentralHouseholdLink,
     Grid,
     GridWorker,
@@ -407,7 +408,16 @@ def case_track_summary(*, tracking_code: str, phone_last4: str) -> dict[str, Any
     rows = (
         list(
             Case.objects.filter(tracking_code=code)
-            .values(*TRACK_FIELDS, *TRACK_STEP_FIELDS)
+            .annotate(
+                photo_count=Subquery(
+                    CasePhoto.objects.filter(case=OuterRef("pk"))
+                    .order_by()
+                    .values("case")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                )
+            )
+            .values(*TRACK_FIELDS, "photo_count", *TRACK_STEP_FIELDS)
             .order_by("events__created_at", "events__id")[:MAX_TRACK_STEPS]
         )
         if well_formed
@@ -417,6 +427,7 @@ def case_track_summary(*, tracking_code: str, phone_last4: str) -> dict[str, Any
     if not reporter_phone_matches(first["reporter_phone"] if first else None, digits):
         return None
     case = {field: first[field] for field in TRACK_FIELDS if field != "reporter_phone"}
+    case["photo_count"] = first["photo_count"] or 0
     case["events"] = [
         {
             "created_at": r["events__created_at"],

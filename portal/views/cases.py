@@ -376,3 +376,45 @@ def reopen(request):
         },
         status=200,
     )
+
+
+# -- 我的反映: a signed-in resident's own requests ---------------------------------------------
+
+
+def _resident_or_login(request):
+    profile = profile_of(request.user)
+    if profile is None:
+        return None, redirect(f"/account/login/?next={request.path}")
+    return profile, None
+
+
+def my_requests(request):
+    """Every request filed with the resident's phone (and for them at the desk)."""
+    _require_cases()
+    profile, response = _resident_or_login(request)
+    if response is not None:
+        return response
+    cases = grid_adapters.my_cases(profile.phone)
+    return render(request, "portal/my_requests.html", {"profile": profile, "cases": cases})
+
+
+def my_request(request, code: str):
+    """One of them: the tracking page's view, without typing code and digits."""
+    _require_cases()
+    profile, response = _resident_or_login(request)
+    if response is not None:
+        return response
+    case = grid_adapters.my_case(profile.phone, code[:20])
+    if case is None:
+        raise Http404("没有查到")
+    return render(
+        request,
+        "portal/my_request.html",
+        {
+            "case": case,
+            "code": case["tracking_code"],
+            "digits": profile.phone[-4:],
+            "rate_form": RateForm(),
+            "reopen_form": ReopenForm(prefix="reopen"),
+        },
+    )
