@@ -53,6 +53,7 @@ class CaseNotice(models.Model):
     sms_sent_at = models.DateTimeField("短信发送时间", null=True, blank=True)
     sms_reference = models.CharField("短信网关编号", max_length=64, blank=True)
     sms_error = models.CharField("最近一次发送错误", max_length=200, blank=True)
+    sms_next_at = models.DateTimeField("下次重试时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "case__community"
@@ -69,6 +70,7 @@ class CaseNotice(models.Model):
         "sms_sent_at",
         "sms_reference",
         "sms_error",
+        "sms_next_at",
     )
 
     class Meta:

@@ -12,10 +12,15 @@ One row per (step, audience) — a database constraint — so a retried step wri
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.apps import apps
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from core.outbox import enqueue
+from core.sms import SmsRateLimited, SmsRejected, SmsUnavailable, get_backend
 from grids.choices import CaseAction, CaseSource, DispatchKind, NoticeAudience, SmsStatus
 from grids.models import Case, CaseEvent, CaseNotice, GridWorker
 
@@ -111,3 +116,96 @@ def notices_for_step(case: Case, event: CaseEvent) -> list[CaseNotice]:
         if notice.sms_status == SmsStatus.QUEUED:
             enqueue(SMS_TASK, notice.pk)
     return notices
+
+
+# -- SMS delivery (the delivery log is the notice row itself) ----------------------------------
+
+FIRST_RETRY_SECONDS = 60
+MAX_RETRY_SECONDS = 3600
+STALE_AFTER = timedelta(minutes=10)  # a queued message nobody tried for this long is re-queued
+
+
+def _backoff(attempts: int) -> int:
+    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+
+
+def deliver_case_sms(notice_id: int) -> dict:
+    """Send one queued notice's SMS, exactly once.
+
+    The row is locked while sending (another worker holding it skips), and only a ``queued``
+    row whose retry time has come is sent; success marks it ``sent`` in the same transaction.
+    The gateway also gets ``client_ref`` = the notice id, so even a crash between its answer
+    and our commit cannot deliver the message twice through a gateway that honours it.
+    Returns ``{"state": …}``; ``retry`` comes with ``countdown`` seconds."""
+    now = timezone.now()
+    with transaction.atomic():
+        notice = (
+            CaseNotice.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("case")
+            .filter(pk=notice_id)
+            .first()
+        )
+        if notice is None:
+            return {"state": "busy"}  # gone, or being sent by another worker right now
+        if notice.sms_status != SmsStatus.QUEUED:
+            return {"state": "done"}
+        if notice.sms_next_at is not None and notice.sms_next_at > now:
+            return {"state": "not_due", "countdown": (notice.sms_next_at - now).total_seconds()}
+        backend = get_backend()
+        if backend is None:
+            return {"state": "off"}  # kept queued until a gateway is configured
+        phone = notice.case.reporter_phone
+        fields = ["sms_status", "sms_attempts", "sms_error", "sms_next_at"]
+        if sms_opted_out(phone):
+            notice.sms_status = SmsStatus.SKIPPED
+            notice.sms_next_at = None
+            notice.save(update_fields=fields)
+            return {"state": "skipped"}
+        notice.sms_attempts += 1
+        result: dict = {"state": "sent"}
+        try:
+            reference = backend.send(
+                phone=phone, text=notice.text, client_ref=f"case-notice-{notice.pk}"
+            )
+        except SmsRejected as exc:
+            notice.sms_status = SmsStatus.FAILED
+            notice.sms_error = str(exc)[:200]
+            notice.sms_next_at = None
+            result = {"state": "failed"}
+        except SmsUnavailable as exc:
+            notice.sms_error = str(exc)[:200]
+            if notice.sms_attempts >= settings.SMS_MAX_ATTEMPTS:
+                notice.sms_status = SmsStatus.FAILED
+                notice.sms_next_at = None
+                result = {"state": "failed"}
+            else:
+                wait = _backoff(notice.sms_attempts)
+                if isinstance(exc, SmsRateLimited) and exc.retry_after:
+                    wait = max(wait, min(exc.retry_after, MAX_RETRY_SECONDS))
+                notice.sms_next_at = now + timedelta(seconds=wait)
+                result = {"state": "retry", "countdown": wait}
+        else:
+            notice.sms_status = SmsStatus.SENT
+            notice.sms_sent_at = timezone.now()
+            notice.sms_reference = (reference or "")[:64]
+            notice.sms_error = ""
+            notice.sms_next_at = None
+            fields += ["sms_sent_at", "sms_reference"]
+        notice.save(update_fields=fields)
+    return result
+
+
+def requeue_stale_sms(*, now=None, limit: int = 500) -> int:
+    """Queue again the SMS still waiting whose retry time passed long ago (a retry lost with a
+    restarted worker, a broker outage): beat runs this every 10 minutes."""
+    now = now or timezone.now()
+    due = (
+        CaseNotice.objects.filter(sms_status=SmsStatus.QUEUED, created_at__lt=now - STALE_AFTER)
+        .exclude(sms_next_at__gt=now - STALE_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(due)
+    for pk in ids:
+        enqueue(SMS_TASK, pk)
+    return len(ids)
