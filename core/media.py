@@ -185,6 +185,9 @@ def protected_thumbnail(request, name: str):
 
 
 SIGNED_SALT = "core.media.signed"
+# Uploads a form keeps across an error (portal/pending_photos.py): never served by /files/,
+# only through a signed link.
+PENDING_PREFIX = "pending/"
 SIGNED_MAX_AGE = 3600  # a signed link (the tracking page's photos) works for an hour
 
 
@@ -204,10 +207,11 @@ def signed_file(request, token: str):
         raise Http404 from None
     name = data.get("n", "") if isinstance(data, dict) else ""
     entry = _entry(name)
-    if entry is None:
+    pending = name.startswith(PENDING_PREFIX) and _entry("cases/" + name) is not None
+    if entry is None and not pending:
         raise Http404
     source = _stored_path(name)
-    if data.get("t") and entry.thumbnail:
+    if data.get("t") and (pending or entry.thumbnail):
         thumb_name = _thumbnail(name, source)
         if thumb_name is not None:
             return _send(thumb_name, _stored_path(thumb_name))

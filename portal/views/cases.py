@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 
 from core.clientip import client_ip
 from core.photos import PhotosField
+from portal import pending_photos
 from portal.accounts import profile_of
 from portal.adapters import features
 from portal.adapters import grids as grid_adapters
@@ -157,20 +158,63 @@ def report(request):
         initial=initial,
         community_code=community_code,
     )
-    if request.method == "POST" and form.is_valid():
+    kept, expired = _kept_photos(request)
+    if request.method == "POST" and form.is_valid() and not expired:
         try:
+            if not form.cleaned_data["photos"] and kept:
+                form.cleaned_data["photos"] = pending_photos.open_files(kept)
             if _own_duplicate(request, _fingerprint(form)) is None:
                 check_submission_limits(request, form.cleaned_data["phone"])
             code = _file_case(request, form)
+        except pending_photos.Expired:
+            expired = True
         except RateLimited as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
             if code is not None:
+                pending_photos.discard(kept)
                 request.session[SESSION_KEY] = code
                 return redirect("portal:report_done")
-    return render(request, "portal/report.html", {"form": form})
+    context = {"form": form}
+    if request.method == "POST":
+        context.update(_keep_photos_for_next_try(request, form, kept, expired))
+    return render(request, "portal/report.html", context)
+
+
+def _kept_photos(request) -> tuple[list[str], bool]:
+    """The photos kept from an earlier try of this form (unless the resident dropped them),
+    and whether their token had expired."""
+    if request.method != "POST":
+        return [], False
+    try:
+        kept = pending_photos.names_of(request.POST.get("photos_token", ""))
+    except pending_photos.Expired:
+        return [], True
+    if request.POST.get("photos_drop") == "1":
+        pending_photos.discard(kept)
+        return [], False
+    return kept, False
+
+
+def _keep_photos_for_next_try(request, form, kept: list[str], expired: bool) -> dict:
+    """After an error: keep the photos just chosen (or those kept before) under a new token,
+    shown as thumbnails with “重新选择”."""
+    if expired:
+        form.add_error("photos", pending_photos.EXPIRED)
+    chosen = (getattr(form, "cleaned_data", None) or {}).get("photos") or []
+    chosen = [f for f in chosen if hasattr(f, "content_type")]  # uploads, not kept files
+    if chosen:
+        pending_photos.discard(kept)
+        token = pending_photos.keep(chosen)
+        kept = pending_photos.names_of(token)
+    elif kept:
+        token = request.POST.get("photos_token", "")
+    else:
+        return {}
+    form.fields["photos"].label = form["photos"].label = "重新选择照片（不选就用上面这些）"
+    return {"photos_token": token, "kept_photos": pending_photos.thumbnails(kept)}
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
