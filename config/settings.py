@@ -221,6 +221,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.deliver_notification_emails",
         "schedule": crontab(minute="*/15"),
     },
+    # grids: SMS notices still waiting (a retry lost with a restarted worker, a gateway down).
+    "grids-retry-case-sms": {"task": "grids.retry_case_sms", "schedule": 600.0},
     # core: queue the tasks kept in the database while the broker was down.
     "core-outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
     # covenants: signed agreements past their term become expired.
@@ -246,6 +248,21 @@ GOVERNANCE_TASK_REMINDER_DAYS = env_int("GOVERNANCE_TASK_REMINDER_DAYS", default
 GOVERNANCE_EMAIL_MAX_ATTEMPTS = env_int("GOVERNANCE_EMAIL_MAX_ATTEMPTS", default=3)
 GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS = env_int(
     "GOVERNANCE_EMAIL_MAX_TRANSIENT_ATTEMPTS", default=96
+)
+
+# SMS (短信) to residents about their requests (core/sms.py): the HTTP gateway when
+# SMS_GATEWAY_URL is set, the console in development, off in production without a gateway
+# and under the tests (they choose a fake one).
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", default=5)
+# Tries before a message the gateway keeps refusing (down, 429) ends "failed" (backoff doubles
+# from 1 minute up to an hour: 12 tries ≈ 7 hours).
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", default=12)
+SMS_BACKEND = env.str("SMS_BACKEND", default="") or (
+    "core.sms.HttpGatewayBackend"
+    if SMS_GATEWAY_URL
+    else ("" if PRODUCTION or TESTING else "core.sms.ConsoleBackend")
 )
 
 # E-mail

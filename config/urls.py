@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from core.api.schema_view import CachedSpectacularAPIView
-from core.media import protected_file, protected_thumbnail
+from core.media import protected_file, protected_thumbnail, signed_file
 from core.views import healthz
 
 # Database down → 503 (core/middleware.py); any other error → Django's plain 500.
@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Uploads, each answered by its record's rules (core/media.py); no public /media/.
     path("files/thumb/<path:name>", protected_thumbnail, name="protected-thumbnail"),
+    path("files/signed/<str:token>/", signed_file, name="signed-file"),
     path("files/<path:name>", protected_file, name="protected-file"),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="api-schema"),

@@ -175,3 +175,21 @@ class VisitorKind(models.TextChoices):
 CENTRAL_HOUSEHOLD_KINDS = ("central_household", "pioneer_post")
 CENTRAL_HOUSEHOLD_USUAL = (1, 5)  # seed 002: each looks after 1–5 households
 CENTRAL_HOUSEHOLD_MAX = 10
+
+
+# A resident may say "问题没解决" up to this long after the case was resolved.
+REOPEN_WINDOW_DAYS = 15
+
+
+class NoticeAudience(models.TextChoices):
+    RESIDENT = "resident", "反映人"
+    WORKER = "worker", "承办网格员"
+    COMMUNITY = "community", "社区"
+
+
+class SmsStatus(models.TextChoices):
+    NONE = "none", "不发短信"
+    QUEUED = "queued", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "居民已退订"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Case as DbCase
 from django.db.models import (
-    Avg,
     Count,
     F,
     Func,
@@ -17,10 +17,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models import Case as DbCase
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from grids.models import (
     Building,
     Case,
     CaseEvent,
+    CasePhoto,
     CentralHouseholdLink,
     Compound,
     Grid,
@@ -344,7 +345,8 @@ def case_possible_duplicates(case: Case, *, user=None, limit: int = 10) -> Query
 
 def case_figures(queryset: QuerySet[Case]) -> dict[str, Any]:
     """Key figures in one query: shares resolved in the grid / in the community / escalated
-    (琐事不出网格、小事不出社区), on-time rate, average satisfaction, overdue and reopened."""
+    (琐事不出网格、小事不出社区), on-time rate, average satisfaction (a resident's "not fixed"
+    counts as a 1★ vote), overdue and reopened (cases, and reopens in all)."""
     now = timezone.now()
     done = Q(status__in=DONE_STATUSES)
     row = queryset.order_by().aggregate(
@@ -356,10 +358,12 @@ def case_figures(queryset: QuerySet[Case]) -> dict[str, Any]:
         on_time=Count("pk", filter=done & Q(resolved_on_time=True)),
         overdue_open=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
         reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        reopens=Coalesce(Sum("reopen_count"), 0),
         evaluated=Count("pk", filter=Q(satisfaction__isnull=False)),
-        avg_satisfaction=Avg("satisfaction"),
+        satisfaction_sum=Coalesce(Sum("satisfaction"), 0),
     )
     resolved = row["resolved"]
+    votes = row["evaluated"] + row["reopens"]
 
     def share(n: int) -> float | None:
         return round(n / resolved, 4) if resolved else None
@@ -370,10 +374,9 @@ def case_figures(queryset: QuerySet[Case]) -> dict[str, Any]:
         "share_in_community": share(row["in_community"]),
         "share_escalated": share(row["escalated"]),
         "on_time_rate": share(row["on_time"]),
+        # Each "问题没解决" counts as a 1★ vote (a reopened case's earlier rating is cleared).
         "avg_satisfaction": (
-            round(float(row["avg_satisfaction"]), 2)
-            if row["avg_satisfaction"] is not None
-            else None
+            round((row["satisfaction_sum"] + row["reopens"]) / votes, 2) if votes else None
         ),
     }
 
@@ -393,6 +396,11 @@ TRACK_FIELDS = (
     "resolution",
     "satisfaction",
     "evaluation_comment",
+    "resolved_at",
+    "reopen_count",
+    "location",
+    "building__name",
+    "building__compound",
     "community__name",
     "grid__name",
 )
@@ -413,7 +421,16 @@ def case_track_summary(*, tracking_code: str, phone_last4: str) -> dict[str, Any
     rows = (
         list(
             Case.objects.filter(tracking_code=code)
-            .values(*TRACK_FIELDS, *TRACK_STEP_FIELDS)
+            .annotate(
+                photo_count=Subquery(
+                    CasePhoto.objects.filter(case=OuterRef("pk"))
+                    .order_by()
+                    .values("case")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                )
+            )
+            .values(*TRACK_FIELDS, "photo_count", *TRACK_STEP_FIELDS)
             .order_by("events__created_at", "events__id")[:MAX_TRACK_STEPS]
         )
         if well_formed
@@ -423,6 +440,7 @@ def case_track_summary(*, tracking_code: str, phone_last4: str) -> dict[str, Any
     if not reporter_phone_matches(first["reporter_phone"] if first else None, digits):
         return None
     case = {field: first[field] for field in TRACK_FIELDS if field != "reporter_phone"}
+    case["photo_count"] = first["photo_count"] or 0
     case["events"] = [
         {
             "created_at": r["events__created_at"],

@@ -57,3 +57,16 @@ def profile_of(user) -> ResidentProfile | None:
     if not user.is_authenticated or user.is_staff:
         return None
     return ResidentProfile.objects.filter(user=user).select_related("community").first()
+
+
+def home_code(request) -> str:
+    """The signed-in resident's community code ("" for anyone else): 公开信息 and 办事指南
+    open on it unless a community was chosen (an empty choice means all)."""
+    if not request.user.is_authenticated or request.user.is_staff:
+        return ""
+    code = (
+        ResidentProfile.objects.filter(user=request.user)
+        .values_list("community__code", flat=True)
+        .first()
+    )
+    return code or ""

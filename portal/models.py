@@ -123,6 +123,11 @@ class ResidentProfile(TimeStampedModel):
         related_name="resident_profiles",
         limit_choices_to={"kind": OrgKind.COMMUNITY_COMMITTEE},
     )
+    sms_opt_out = models.BooleanField(
+        "不接收短信通知",
+        default=False,
+        help_text="勾选后，反映的问题有进展时只在“我的”里提示，不再发短信。",
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "community"

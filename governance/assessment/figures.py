@@ -195,15 +195,21 @@ def case_on_time_rate(nodes: list[Node], assessment) -> dict[int, Decimal]:
 
 @figure("case_satisfaction", "民情诉求群众满意度", "grids.Case")
 def case_satisfaction(nodes: list[Node], assessment) -> dict[int, Decimal]:
-    """Average resident satisfaction (1–5) of the period's evaluated cases, as a share of 5."""
+    """Average resident satisfaction (1–5) of the period's cases, as a share of 5: each rating
+    is a vote, and each time a resident said "问题没解决" (a reopen) is a 1★ vote."""
+    from django.db.models import Q
+
     from grids.models import Case
 
     rows = Case.objects.filter(
+        Q(satisfaction__isnull=False) | Q(reopen_count__gt=0),
         _span_path(nodes, "community__"),
         _period_q(assessment, "reported_at__date"),
-        satisfaction__isnull=False,
-    ).values_list("community__tree_id", "community__lft", "satisfaction")
-    return subtree_ratios(nodes, ((t, lft, s, 5) for t, lft, s in rows))
+    ).values_list("community__tree_id", "community__lft", "satisfaction", "reopen_count")
+    return subtree_ratios(
+        nodes,
+        ((t, lft, (s or 0) + r, 5 * ((1 if s else 0) + r)) for t, lft, s, r in rows),
+    )
 
 
 def _span_path(nodes: list[Node], prefix: str):

@@ -1,5 +1,6 @@
 from grids.models.cases import Case, CaseEvent, CasePhoto
 from grids.models.grid import Grid, GridWorker
+from grids.models.notices import CaseNotice
 from grids.models.roster import Building, Compound, Household, Resident
 from grids.models.visits import CentralHouseholdLink, VisitLog
 
@@ -7,6 +8,7 @@ __all__ = [
     "Building",
     "Case",
     "CaseEvent",
+    "CaseNotice",
     "CasePhoto",
     "CentralHouseholdLink",
     "Compound",

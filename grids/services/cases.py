@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +27,7 @@ from core.services import audit
 from core.validators import normalize_phone
 from grids.choices import (
     DISPATCH_TARGET_MODELS,
+    REOPEN_WINDOW_DAYS,
     RESOLUTION_LEVEL_BY_DISPATCH,
     CaseAction,
     CaseSource,
@@ -37,6 +39,7 @@ from grids.choices import (
 )
 from grids.models import Building, Case, CaseEvent, CasePhoto, Grid, Household, Resident
 from grids.models.cases import new_tracking_code, reporter_phone_matches, tracking_input
+from grids.services.notices import notices_for_step
 
 S = CaseStatus
 # action → (statuses it may start from, status it leads to)
@@ -46,7 +49,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     CaseAction.ACKNOWLEDGE: ((S.DISPATCHED,), S.DISPATCHED),
     CaseAction.RESOLVE: ((S.DISPATCHED,), S.RESOLVED),
     CaseAction.EVALUATE: ((S.RESOLVED,), S.EVALUATED),
-    CaseAction.REOPEN: ((S.RESOLVED,), S.DISPATCHED),
+    # Within REOPEN_WINDOW_DAYS of the resolution, rated or not (a 1★ rating may lead to it).
+    CaseAction.REOPEN: ((S.RESOLVED, S.EVALUATED), S.DISPATCHED),
 }
 STAFF_SOURCES = (CaseSource.PATROL, CaseSource.VISIT, CaseSource.DESK)
 
@@ -86,6 +90,7 @@ def _record(
         organization=case.community,
         detail={"from": from_status, "to": case.status, **(detail or {})},
     )
+    notices_for_step(case, event)
     return event
 
 
@@ -427,30 +432,86 @@ def case_evaluate(
     return case
 
 
+def reopen_deadline(case: Case):
+    """Until when the resident may say a resolved case is not fixed (None: not resolved)."""
+    if case.status not in (S.RESOLVED, S.EVALUATED) or case.resolved_at is None:
+        return None
+    return case.resolved_at + timedelta(days=REOPEN_WINDOW_DAYS)
+
+
+def can_reopen(case: Case, now=None) -> bool:
+    deadline = reopen_deadline(case)
+    return deadline is not None and (now or timezone.now()) <= deadline
+
+
 @transaction.atomic
-def case_reopen(*, case: Case, reason: str, actor=None, phone_last4: str | None = None) -> Case:
-    """The resident says a resolved case is not fixed: back to the handler, with a new deadline."""
+def case_reopen(
+    *,
+    case: Case,
+    reason: str,
+    actor=None,
+    phone_last4: str | None = None,
+    photos: Iterable[File] = (),
+) -> Case:
+    """The resident says a resolved case is not fixed (问题没解决): within
+    ``REOPEN_WINDOW_DAYS`` of the resolution, rated or not, with a reason and optionally
+    photos. The case goes back to its handler with a new deadline; the grid worker and the
+    community are notified; ``reopen_count`` feeds the figures. A rating given before is kept
+    in the step's detail and cleared, so the resident rates the new result."""
     case, before = _begin(case, CaseAction.REOPEN)
     name = _reporter_or_staff(actor, case, phone_last4)
+    now = timezone.now()
+    if not can_reopen(case, now):
+        raise ValidationError(
+            {
+                "status": [
+                    f"办结已超过 {REOPEN_WINDOW_DAYS} 天，不能再退回重办。"
+                    "如果问题还在，请重新反映。"
+                ]
+            }
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["请说明仍未解决的情况。"]})
-    now = timezone.now()
+    if len(reason) > 500:
+        raise ValidationError({"reason": ["请不要超过 500 字。"]})
+    photos = list(photos or ())
+    problems = photo_problems(photos)
+    if problems:
+        raise ValidationError({"photos": problems})
+    detail = {"reopen_count": case.reopen_count + 1}
+    if before == S.EVALUATED:
+        detail["previous_satisfaction"] = case.satisfaction
     case.reopen_count += 1
     case.resolved_at = None
     case.resolved_on_time = None
     case.resolution_level = ""
+    case.satisfaction = None
+    case.evaluation_comment = ""
+    case.evaluated_at = None
     case.due_at = now + case_deadline(case.category)
     case.status = S.DISPATCHED
-    _finish(case, ["reopen_count", "resolved_at", "resolved_on_time", "resolution_level", "due_at"])
-    _record(
+    _finish(
         case,
-        CaseAction.REOPEN,
-        before,
-        actor=actor,
-        actor_name=name,
-        note=reason,
-        detail={"reopen_count": case.reopen_count},
+        [
+            "reopen_count",
+            "resolved_at",
+            "resolved_on_time",
+            "resolution_level",
+            "satisfaction",
+            "evaluation_comment",
+            "evaluated_at",
+            "due_at",
+        ],
+    )
+    for upload in photos:
+        photo = CasePhoto(case=case, file=upload)
+        photo.full_clean(exclude=["case"])
+        photo.save()
+    if photos:
+        detail["photos"] = len(photos)
+    _record(
+        case, CaseAction.REOPEN, before, actor=actor, actor_name=name, note=reason, detail=detail
     )
     return case
 

@@ -173,6 +173,19 @@ def _case_view(case: dict) -> dict:
     else:
         handler = case["target_label"] or case["department"] or community
     status = case["status"]
+    reopen_until = None
+    if status in ("resolved", "evaluated") and case["resolved_at"] is not None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from grids.choices import REOPEN_WINDOW_DAYS
+
+        reopen_until = case["resolved_at"] + timedelta(days=REOPEN_WINDOW_DAYS)
+        if timezone.now() > reopen_until:
+            reopen_until = None
+    building = "".join(filter(None, (case["building__compound"], case["building__name"])))
+    place = "，".join(filter(None, (community, building, case["location"])))
     events = [
         {
             "when": e["created_at"],
@@ -192,18 +205,136 @@ def _case_view(case: dict) -> dict:
         "handler": handler,
         "resolution": case["resolution"] if status in ("resolved", "evaluated") else "",
         "can_rate": status == "resolved",
+        "can_reopen": reopen_until is not None,
+        "reopen_until": reopen_until,
+        "reopen_count": case["reopen_count"],
+        "place": place,
         "satisfaction": case["satisfaction"],
         "evaluation_comment": case["evaluation_comment"],
         "events": events,
     }
 
 
-def case_lookup(*, tracking_code: str, phone_last4: str) -> dict | None:
-    """The reporter's view of a case, or None (wrong code and wrong digits look the same)."""
+def _photos(tracking_code: str, *, signed: bool) -> list[dict]:
+    """The case's photos as links: signed, expiring links for a visitor who proved code and
+    digits; the protected ``/files/…`` route for the signed-in reporter (core.media lets a
+    resident read their own case's photos)."""
+    from django.urls import reverse
+
+    from core.media import signed_url
+    from grids.models import CasePhoto
+
+    names = CasePhoto.objects.filter(case__tracking_code=tracking_code).order_by("pk")
+    result = []
+    for name in names.values_list("file", flat=True):
+        if signed:
+            result.append({"url": signed_url(name), "thumb": signed_url(name, thumbnail=True)})
+        else:
+            result.append(
+                {
+                    "url": reverse("protected-file", kwargs={"name": name}),
+                    "thumb": reverse("protected-thumbnail", kwargs={"name": name}),
+                }
+            )
+    return result
+
+
+def case_lookup(*, tracking_code: str, phone_last4: str, signed: bool = True) -> dict | None:
+    """The reporter's view of a case, or None (wrong code and wrong digits look the same).
+    One query, and a second one only when the case has photos."""
     from grids.selectors import case_track_summary
 
     case = case_track_summary(tracking_code=tracking_code, phone_last4=phone_last4)
-    return _case_view(case) if case is not None else None
+    if case is None:
+        return None
+    view = _case_view(case)
+    view["photos"] = _photos(case["tracking_code"], signed=signed) if case["photo_count"] else []
+    return view
+
+
+# -- a signed-in resident's own requests (filed with their phone, or for them at the desk) -----
+
+
+def my_cases(phone: str) -> list[dict]:
+    """Every case filed with this phone, newest first, with its unread notices."""
+    from django.db.models import Count, Q
+
+    from grids.choices import CaseCategory, CaseStatus, NoticeAudience
+    from grids.models import Case
+
+    if not phone:
+        return []
+    unread = Q(notices__audience=NoticeAudience.RESIDENT, notices__read_at__isnull=True)
+    rows = (
+        Case.objects.filter(reporter_phone=phone)
+        .annotate(unread=Count("notices", filter=unread))
+        .order_by("-reported_at", "-id")
+        .values(
+            "tracking_code",
+            "category",
+            "status",
+            "reported_at",
+            "location",
+            "building__name",
+            "building__compound",
+            "community__name",
+            "unread",
+        )[:200]
+    )
+    categories, statuses = dict(CaseCategory.choices), dict(CaseStatus.choices)
+    result = []
+    for r in rows:
+        building = "".join(filter(None, (r["building__compound"], r["building__name"])))
+        result.append(
+            {
+                "tracking_code": r["tracking_code"],
+                "category": categories.get(r["category"], r["category"]),
+                "status": r["status"],
+                "status_label": statuses.get(r["status"], r["status"]),
+                "reported_at": r["reported_at"],
+                "place": "，".join(filter(None, (r["community__name"], building, r["location"]))),
+                "unread": r["unread"],
+            }
+        )
+    return result
+
+
+def my_case(phone: str, tracking_code: str) -> dict | None:
+    """One of the resident's own cases (the whole phone must match), or None; marks its
+    notices read."""
+    from django.utils import timezone
+
+    from grids.choices import NoticeAudience
+    from grids.models import Case, CaseNotice
+
+    code = (tracking_code or "").strip().upper()
+    if not phone or not Case.objects.filter(tracking_code=code, reporter_phone=phone).exists():
+        return None
+    view = case_lookup(tracking_code=code, phone_last4=phone[-4:], signed=False)
+    if view is not None:
+        CaseNotice.objects.filter(
+            case__tracking_code=code, audience=NoticeAudience.RESIDENT, read_at__isnull=True
+        ).update(read_at=timezone.now())
+    return view
+
+
+def my_notices(phone: str, limit: int = 5) -> dict:
+    """The resident's unread notices (newest first) and how many there are."""
+    from grids.choices import NoticeAudience
+    from grids.models import CaseNotice
+
+    if not phone:
+        return {"count": 0, "items": []}
+    unread = CaseNotice.objects.filter(
+        case__reporter_phone=phone, audience=NoticeAudience.RESIDENT, read_at__isnull=True
+    )
+    items = list(
+        unread.order_by("-created_at", "-id").values("text", "created_at", "case__tracking_code")[
+            :limit
+        ]
+    )
+    count = len(items) if len(items) < limit else unread.count()
+    return {"count": count, "items": items}
 
 
 def case_rate(*, tracking_code: str, phone_last4: str, satisfaction: int, comment: str) -> dict:
@@ -216,4 +347,20 @@ def case_rate(*, tracking_code: str, phone_last4: str, satisfaction: int, commen
     if case is None:
         raise PermissionDenied("没有查到这件反映。")
     case_evaluate(case=case, satisfaction=satisfaction, comment=comment, phone_last4=phone_last4)
+    return case_lookup(tracking_code=tracking_code, phone_last4=phone_last4)
+
+
+def case_reopen(*, tracking_code: str, phone_last4: str, reason: str, photos=()) -> dict:
+    """The reporter says the problem is not fixed (问题没解决). PermissionDenied when the code
+    and digits do not match (the same answer as an unknown code), ValidationError when the
+    case cannot be reopened (not resolved, or more than 15 days ago) or the input is bad."""
+    from django.core.exceptions import PermissionDenied
+
+    from grids.services.cases import case_reopen as reopen
+    from grids.services.cases import case_track
+
+    case = case_track(tracking_code=tracking_code, phone_last4=phone_last4)
+    if case is None:
+        raise PermissionDenied("没有查到这件反映。")
+    reopen(case=case, reason=reason, phone_last4=phone_last4, photos=photos)
     return case_lookup(tracking_code=tracking_code, phone_last4=phone_last4)

@@ -83,6 +83,19 @@ def sign_up(*, user, activity, volunteer):
     return sign_up_create(actor=user, activity=activity, volunteer=volunteer)
 
 
+def waitlist_position(sign_up) -> int:
+    """1 for the first on the activity's waiting list, and so on."""
+    from django.db.models import Q
+
+    from volunteers.choices import SignUpStatus
+
+    before = Q(created_at__lt=sign_up.created_at) | Q(
+        created_at=sign_up.created_at, pk__lt=sign_up.pk
+    )
+    waiting = sign_up.activity.sign_ups.filter(status=SignUpStatus.WAITLISTED)
+    return waiting.filter(before).count() + 1
+
+
 def cancel(*, user, sign_up):
     from volunteers.services.activities import sign_up_cancel
 

@@ -13,6 +13,8 @@ from core.clientip import client_ip
 from organizations.choices import OrgKind
 from organizations.models import Organization
 from portal.accounts import profile_of, resident_authenticate, resident_register
+from portal.adapters import features
+from portal.adapters import grids as grid_adapters
 from portal.adapters import volunteers as volunteer_adapters
 from portal.forms import HumanCheckMixin, MobileField, PortalForm
 from portal.naming import public_name
@@ -115,8 +117,31 @@ def me_view(request):
     profile = profile_of(request.user)
     if profile is None:
         return redirect(f"/account/login/?next={request.path}")
+    cases_on = features()["cases"]
     return render(
         request,
         "portal/me.html",
-        {"profile": profile, "volunteer": volunteer_adapters.volunteer_summary(request.user)},
+        {
+            "profile": profile,
+            "volunteer": volunteer_adapters.volunteer_summary(request.user),
+            "cases_on": cases_on,
+            "notices": grid_adapters.my_notices(profile.phone) if cases_on else None,
+        },
     )
+
+
+@require_POST
+def sms_preference(request):
+    """Turn SMS notices about the resident's requests off or on (我的)."""
+    profile = profile_of(request.user)
+    if profile is None:
+        return redirect("/account/login/?next=/me/")
+    profile.sms_opt_out = request.POST.get("sms") == "off"
+    profile.save(update_fields=["sms_opt_out", "updated_at"])
+    messages.info(
+        request,
+        "已关闭短信通知，进展只在“我的”里提示。"
+        if profile.sms_opt_out
+        else "已开启短信通知，反映的问题有进展会发短信告诉您。",
+    )
+    return redirect("portal:me")

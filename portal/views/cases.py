@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 
 from core.clientip import client_ip
 from core.photos import PhotosField
+from portal import pending_photos
 from portal.accounts import profile_of
 from portal.adapters import features
 from portal.adapters import grids as grid_adapters
@@ -209,21 +210,63 @@ def report(request):
         initial=initial,
         community_code=community_code,
     )
-    if request.method == "POST" and form.is_valid():
+    kept, expired = _kept_photos(request)
+    if request.method == "POST" and form.is_valid() and not expired:
         try:
+            if not form.cleaned_data["photos"] and kept:
+                form.cleaned_data["photos"] = pending_photos.open_files(kept)
             if _own_duplicate(request, _fingerprint(form)) is None:
                 check_submission_limits(request, form.cleaned_data["phone"])
             code = _file_case(request, form)
+        except pending_photos.Expired:
+            expired = True
         except RateLimited as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
             if code is not None:
+                pending_photos.discard(kept)
                 request.session[SESSION_KEY] = code
                 return redirect("portal:report_done")
-    picker = build_picker(form)
-    return render(request, "portal/report.html", {"form": form, "place_picker": picker})
+    context = {"form": form, "place_picker": build_picker(form)}
+    if request.method == "POST":
+        context.update(_keep_photos_for_next_try(request, form, kept, expired))
+    return render(request, "portal/report.html", context)
+
+
+def _kept_photos(request) -> tuple[list[str], bool]:
+    """The photos kept from an earlier try of this form (unless the resident dropped them),
+    and whether their token had expired."""
+    if request.method != "POST":
+        return [], False
+    try:
+        kept = pending_photos.names_of(request.POST.get("photos_token", ""))
+    except pending_photos.Expired:
+        return [], True
+    if request.POST.get("photos_drop") == "1":
+        pending_photos.discard(kept)
+        return [], False
+    return kept, False
+
+
+def _keep_photos_for_next_try(request, form, kept: list[str], expired: bool) -> dict:
+    """After an error: keep the photos just chosen (or those kept before) under a new token,
+    shown as thumbnails with “重新选择”."""
+    if expired:
+        form.add_error("photos", pending_photos.EXPIRED)
+    chosen = (getattr(form, "cleaned_data", None) or {}).get("photos") or []
+    chosen = [f for f in chosen if hasattr(f, "content_type")]  # uploads, not kept files
+    if chosen:
+        pending_photos.discard(kept)
+        token = pending_photos.keep(chosen)
+        kept = pending_photos.names_of(token)
+    elif kept:
+        token = request.POST.get("photos_token", "")
+    else:
+        return {}
+    form.fields["photos"].label = form["photos"].label = "重新选择照片（不选就用上面这些）"
+    return {"photos_token": token, "kept_photos": pending_photos.thumbnails(kept)}
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -278,6 +321,25 @@ class RateForm(forms.Form):
     )
 
 
+class ReopenForm(PortalForm):
+    reason = forms.CharField(
+        label="哪里还没解决",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text="请写明现在的情况，最多 500 字。",
+    )
+    photos = PhotosField(label="现场照片（可不传）")
+
+    def clean_reason(self):
+        value = self.cleaned_data["reason"].strip()
+        if len(value) < 2:
+            raise ValidationError("请写明仍未解决的情况。")
+        return value
+
+
+LOW_SCORE = 2  # a rating at or below this asks whether to reopen
+
+
 @form_page
 def track(request):
     _require_cases()
@@ -292,7 +354,12 @@ def track(request):
             case = grid_adapters.case_lookup(**form.cleaned_data)
             if case is None:
                 form.add_error(None, NOT_FOUND)
-    context = {"form": form, "case": case, "rate_form": RateForm() if case else None}
+    context = {
+        "form": form,
+        "case": case,
+        "rate_form": RateForm() if case else None,
+        "reopen_form": ReopenForm(prefix="reopen") if case else None,
+    }
     if getattr(request, "portal_csrf_placeholder", False):
         context["csrf_token"] = CSRF_PLACEHOLDER
     return render(request, "portal/track.html", context)
@@ -333,8 +400,117 @@ def rate(request):
                 if isinstance(exc, ValidationError)
                 else NOT_FOUND,
             )
+    low = rated and case["satisfaction"] is not None and case["satisfaction"] <= LOW_SCORE
     return render(
         request,
         "portal/track.html",
-        {"form": form, "case": case, "rate_form": rate_form, "rated": rated},
+        {
+            "form": form,
+            "case": case,
+            "rate_form": rate_form,
+            "rated": rated,
+            "low_score": low,
+            "reopen_form": ReopenForm(prefix="reopen"),
+        },
+    )
+
+
+REOPEN_CLOSED = (
+    "这件反映现在不能退回重办：只有办结后 15 天内可以说“问题没解决”。如果问题还在，请重新反映。"
+)
+
+
+def reopen(request):
+    """问题没解决: the reporter (code + last four digits; a signed-in resident's own case
+    carries their own digits) sends a resolved case back, within 15 days of the resolution."""
+    _require_cases()
+    if request.method != "POST":
+        return redirect("portal:track")
+    form = TrackForm(request.POST)
+    reopen_form = ReopenForm(request.POST, request.FILES, prefix="reopen")
+    case = None
+    if form.is_valid():
+        try:
+            hit(TRACK_PER_IP, client_ip(request))
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            return render(request, "portal/track.html", {"form": form})
+        case = grid_adapters.case_lookup(**form.cleaned_data)
+    if case is None:
+        form = TrackForm(request.POST)
+        form.is_valid()
+        form.add_error(None, NOT_FOUND)
+        return render(request, "portal/track.html", {"form": form})
+    reopened = False
+    if not case["can_reopen"]:
+        reopen_form.is_valid()
+        reopen_form.add_error(None, REOPEN_CLOSED)
+    elif reopen_form.is_valid():
+        try:
+            case = grid_adapters.case_reopen(
+                **form.cleaned_data,
+                reason=reopen_form.cleaned_data["reason"],
+                photos=reopen_form.cleaned_data["photos"],
+            )
+            reopened = True
+        except PermissionDenied:
+            reopen_form.add_error(None, NOT_FOUND)
+        except ValidationError as exc:
+            if "status" in getattr(exc, "message_dict", {}):
+                reopen_form.add_error(None, REOPEN_CLOSED)
+            else:
+                _add_service_errors(reopen_form, exc)
+    return render(
+        request,
+        "portal/track.html",
+        {
+            "form": form,
+            "case": case,
+            "rate_form": RateForm(),
+            "reopen_form": None if reopened else reopen_form,
+            "reopened": reopened,
+        },
+        status=200,
+    )
+
+
+# -- 我的反映: a signed-in resident's own requests ---------------------------------------------
+
+
+def _resident_or_login(request):
+    profile = profile_of(request.user)
+    if profile is None:
+        return None, redirect(f"/account/login/?next={request.path}")
+    return profile, None
+
+
+def my_requests(request):
+    """Every request filed with the resident's phone (and for them at the desk)."""
+    _require_cases()
+    profile, response = _resident_or_login(request)
+    if response is not None:
+        return response
+    cases = grid_adapters.my_cases(profile.phone)
+    return render(request, "portal/my_requests.html", {"profile": profile, "cases": cases})
+
+
+def my_request(request, code: str):
+    """One of them: the tracking page's view, without typing code and digits."""
+    _require_cases()
+    profile, response = _resident_or_login(request)
+    if response is not None:
+        return response
+    case = grid_adapters.my_case(profile.phone, code[:20])
+    if case is None:
+        raise Http404("没有查到")
+    return render(
+        request,
+        "portal/my_request.html",
+        {
+            "case": case,
+            "code": case["tracking_code"],
+            "digits": profile.phone[-4:],
+            "rate_form": RateForm(),
+            "reopen_form": ReopenForm(prefix="reopen"),
+        },
     )

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal import selectors
+from portal.accounts import home_code
 from portal.adapters import features
 from portal.adapters import notices as notice_adapters
 
@@ -15,7 +16,7 @@ from portal.adapters import notices as notice_adapters
 def notices(request):
     if not features()["notices"]:
         raise Http404("暂未开通")
-    code = request.GET.get("community", "")
+    code = request.GET.get("community", "") if "community" in request.GET else home_code(request)
     community = selectors.community_by_code(code) if code else None
     context = {"community": community, "communities": selectors.community_list()}
     if community is not None:

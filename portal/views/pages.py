@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from portal import selectors
+from portal.accounts import home_code
 from portal.caching import public_page
 
 TEXT_COOKIE = "portal_text"
@@ -68,7 +69,7 @@ def community_detail(request, code: str):
 @require_GET
 @public_page
 def handbook(request):
-    code = request.GET.get("community", "")
+    code = request.GET.get("community", "") if "community" in request.GET else home_code(request)
     community = selectors.community_by_code(code) if code else None
     items = selectors.handbook_items(community)
     if request.GET.get("one_visit") == "1":

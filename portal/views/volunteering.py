@@ -113,8 +113,15 @@ def activity_sign_up(request, code: str):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _messages_of(exc))
     else:
-        word = "报名成功" if sign_up.status == "confirmed" else "名额已满，您已进入候补"
-        messages.success(request, f"“{activity.title}”{word}。")
+        if sign_up.status == "confirmed":
+            messages.success(request, f"“{activity.title}”报名成功。")
+        else:  # neutral: a place is not yet promised
+            position = vol.waitlist_position(sign_up)
+            messages.info(
+                request,
+                f"“{activity.title}”名额已满，您已排在候补第 {position} 位。"
+                "有人取消时按顺序递补，递补后这里会显示“已报名”。",
+            )
     return redirect("portal:volunteer")
 
 

@@ -1,6 +1,9 @@
 /* 渐进增强：没有脚本时每个功能照常可用。 */
 (function () {
   "use strict";
+  // 出错时把焦点移到页首的错误摘要，读屏软件会先读出要改哪几处（GOV.UK 做法）。
+  var summary = document.querySelector("[data-focus]");
+  if (summary) { summary.focus(); }
   // 防止重复点击提交：提交后把按钮改为“正在提交…”。
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -275,6 +275,24 @@ def test_resident_reopens_a_resolved_case(users, roster):
     assert figures["reopened"] == 1 and figures["resolved"] == 1
 
 
+def test_reopen_window_and_after_a_rating(users, roster):
+
+    case = dispatched(users, roster)
+    case_resolve(actor=users["cadre_a"], case=case, resolution="已清理")
+    case_evaluate(case=case, satisfaction=1, phone_last4="5678")
+    case = case_reopen(case=case, reason="没人来", phone_last4="5678")
+    assert case.status == "dispatched" and case.satisfaction is None
+    assert case.events.get(action="reopen").detail["previous_satisfaction"] == 1
+    case_resolve(actor=users["cadre_a"], case=case, resolution="清理了")
+    Case.objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timedelta(days=16))
+    with pytest.raises(ValidationError, match="15 天"):
+        case_reopen(case=case, reason="又脏了", phone_last4="5678")
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.reopen_count == 1
+    with pytest.raises(PermissionDenied):
+        case_reopen(case=case, reason="又脏了", phone_last4="0000")
+
+
 def test_desk_files_on_behalf_of_a_resident(users, roster):
     case = case_file_at_desk(
         actor=users["cadre_a"],

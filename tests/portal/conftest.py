@@ -56,6 +56,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+_PLAYWRIGHT: dict = {}
+
+
 @pytest.fixture(scope="session")
 def _playwright_browser(tmp_path_factory):
     import os
@@ -81,7 +84,12 @@ def _playwright_browser(tmp_path_factory):
             locale="zh-CN",
             viewport={"width": 390, "height": 844},
         )
+        _PLAYWRIGHT["driver"] = playwright
+        _PLAYWRIGHT["profile_root"] = tmp_path_factory
         yield context
+        for extra in _PLAYWRIGHT.pop("extra", []):
+            extra.close()
+        _PLAYWRIGHT.pop("driver", None)
         context.close()
     if previous is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -97,6 +105,39 @@ def browser(_playwright_browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base = live_server.url
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser_nojs(_playwright_browser):
+    """A second Chromium profile with JavaScript switched off (the pages must work without)."""
+    profile = _PLAYWRIGHT["profile_root"].mktemp("chromium-profile-nojs")
+    context = _PLAYWRIGHT["driver"].chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        locale="zh-CN",
+        viewport={"width": 320, "height": 640},
+        java_script_enabled=False,
+    )
+    _PLAYWRIGHT.setdefault("extra", []).append(context)
+    return context
+
+
+@pytest.fixture(params=["js", "nojs"])
+def any_browser(request, _playwright_browser, live_server):
+    """A fresh page with JavaScript on, then off; ``page.js`` says which."""
+    if request.param == "js":
+        context = _playwright_browser
+    else:
+        context = request.getfixturevalue("_playwright_browser_nojs")
+    context.clear_cookies()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base = live_server.url
+    page.js = request.param == "js"
     yield page
     page.close()
 
