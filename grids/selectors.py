@@ -400,7 +400,7 @@ TRACK_FIELDS = (
     "reopen_count",
     "location",
     "building__name",
-    "building__compound",
+    "building__compound__name",
     "community__name",
     "grid__name",
 )

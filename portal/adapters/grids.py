@@ -184,7 +184,7 @@ def _case_view(case: dict) -> dict:
         reopen_until = case["resolved_at"] + timedelta(days=REOPEN_WINDOW_DAYS)
         if timezone.now() > reopen_until:
             reopen_until = None
-    building = "".join(filter(None, (case["building__compound"], case["building__name"])))
+    building = "".join(filter(None, (case["building__compound__name"], case["building__name"])))
     place = "，".join(filter(None, (community, building, case["location"])))
     events = [
         {
@@ -276,7 +276,7 @@ def my_cases(phone: str) -> list[dict]:
             "reported_at",
             "location",
             "building__name",
-            "building__compound",
+            "building__compound__name",
             "community__name",
             "unread",
         )[:200]
@@ -284,7 +284,7 @@ def my_cases(phone: str) -> list[dict]:
     categories, statuses = dict(CaseCategory.choices), dict(CaseStatus.choices)
     result = []
     for r in rows:
-        building = "".join(filter(None, (r["building__compound"], r["building__name"])))
+        building = "".join(filter(None, (r["building__compound__name"], r["building__name"])))
         result.append(
             {
                 "tracking_code": r["tracking_code"],

@@ -65,14 +65,15 @@ def _portal_case(roster):
 
 @pytest.fixture
 def roster(tree):
-    from grids.models import Building, Grid, GridWorker
+    from grids.models import Building, Compound, Grid, GridWorker
 
     grid = Grid.objects.create(
         code="G1", name="第一网格", level="grid", community=tree["community_a"]
     )
     worker = GridWorker.objects.create(code="G1-W1", grid=grid, role="full_time", name="赵网格")
+    compound = Compound.objects.create(code="A-CH", name="春晖家园", community=tree["community_a"])
     building = Building.objects.create(
-        code="B1", name="3号楼", compound="春晖家园", community=tree["community_a"], grid=grid
+        code="B1", name="3号楼", compound=compound, community=tree["community_a"], grid=grid
     )
     return {"grid": grid, "worker": worker, "building": building}
 
