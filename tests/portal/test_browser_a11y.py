@@ -88,6 +88,14 @@ def _world(tree, users):
     if features()["notices"]:
         paths += [f"/notices/?community={community.code}"]
     if features()["wishes"]:
+        from volunteers.services.wishes import wish_post
+
+        wish_post(
+            actor=users["cadre_a"],
+            community=community,
+            title="想要一台收音机",
+            beneficiary_name="李奶奶",
+        )
         wish = publish_wish(users["cadre_a"], "想要一台收音机")
         paths += ["/wishes/", f"/wishes/{wish.code}/"]
         signed_in += ["/volunteer/", "/wishes/new/"]
