@@ -161,6 +161,7 @@ def test_photo_kept_after_an_error_and_summary_takes_focus(any_browser, tree, us
     page.set_input_files(
         "#id_photos", files=[{"name": "灯.png", "mimeType": "image/png", "buffer": PNG_BYTES}]
     )
+    page.select_option("#id_place", "b:BLD1")  # the building of make_grid_with_building
     page.fill("#id_name", "王阿姨")
     page.fill("#id_phone", "13900001111")
     page.fill("#id_challenge_answer", answer_on(page))
