@@ -88,6 +88,14 @@ def _world(tree, users):
     if features()["notices"]:
         paths += [f"/notices/?community={community.code}"]
     if features()["wishes"]:
+        from volunteers.services.wishes import wish_post
+
+        wish_post(
+            actor=users["cadre_a"],
+            community=community,
+            title="想要一台收音机",
+            beneficiary_name="李奶奶",
+        )
         wish = publish_wish(users["cadre_a"], "想要一台收音机")
         paths += ["/wishes/", f"/wishes/{wish.code}/"]
         signed_in += ["/volunteer/", "/wishes/new/"]
@@ -153,6 +161,7 @@ def test_photo_kept_after_an_error_and_summary_takes_focus(any_browser, tree, us
     page.set_input_files(
         "#id_photos", files=[{"name": "灯.png", "mimeType": "image/png", "buffer": PNG_BYTES}]
     )
+    page.select_option("#id_place", "b:BLD1")  # the building of make_grid_with_building
     page.fill("#id_name", "王阿姨")
     page.fill("#id_phone", "13900001111")
     page.fill("#id_challenge_answer", answer_on(page))
