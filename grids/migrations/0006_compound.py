@@ -14,8 +14,22 @@ from django.db import migrations, models
 import core.validators
 
 
+_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+
+
+def _numeral(text: str) -> str:
+    """一..九十九 as digits (a frozen copy of grids.placenames: migrations keep their code)."""
+    if "十" in text:
+        head, _, tail = text.partition("十")
+        if len(head) > 1 or len(tail) > 1:
+            return text
+        return str((_DIGITS.get(head, 1) if head else 1) * 10 + (_DIGITS.get(tail, 0) if tail else 0))
+    return "".join(str(_DIGITS[c]) for c in text)
+
+
 def _number(name: str) -> str:
     value = unicodedata.normalize("NFKC", name or "").lower().replace(" ", "")
+    value = re.sub(r"[零〇一二两三四五六七八九十]+", lambda m: _numeral(m.group(0)), value)
     match = re.search(r"(\d+)\s*(?:号楼|栋|幢|座|号|#|楼)?$", value)
     return match.group(1) if match else ""
 
