@@ -19,6 +19,7 @@ from grids.models import Case, CaseEvent, CasePhoto, GridWorker
 from grids.selectors import case_figures, case_possible_duplicates
 from grids.services.cases import (
     TRANSITIONS,
+    allowed_dispatch_kinds,
     case_accept,
     case_acknowledge,
     case_dispatch,
@@ -26,6 +27,7 @@ from grids.services.cases import (
     case_file_at_desk,
     case_reopen,
     case_resolve,
+    case_retriage,
     dispatch_target_model,
 )
 
@@ -62,9 +64,18 @@ class CasePhotoInline(admin.TabularInline):
         return False
 
 
+TRIAGE_CHOICES = [("", "请选择大事、小事或私事"), *Triage.choices]
+
+
 class AcceptForm(forms.Form):
-    triage = forms.ChoiceField(label="三事分办", choices=Triage.choices)
+    # no preselected answer: 三事分办 is a decision, the case stays 未分办 until it is made
+    triage = forms.ChoiceField(label="三事分办", choices=TRIAGE_CHOICES)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RetriageForm(forms.Form):
+    triage = forms.ChoiceField(label="改为", choices=TRIAGE_CHOICES)
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DispatchForm(forms.Form):
@@ -107,12 +118,15 @@ ACTION_FORMS = {
     CaseAction.RESOLVE: ResolveForm,
     CaseAction.EVALUATE: EvaluateForm,
     CaseAction.REOPEN: ReopenForm,
+    CaseAction.RETRIAGE: RetriageForm,
 }
 
 
 def _run_action(action: str, user, case: Case, data: dict) -> Case:
     if action == CaseAction.ACCEPT:
         return case_accept(actor=user, case=case, triage=data["triage"], note=data["note"])
+    if action == CaseAction.RETRIAGE:
+        return case_retriage(actor=user, case=case, triage=data["triage"], reason=data["reason"])
     if action == CaseAction.DISPATCH:
         target = data.get("grid_worker")
         kind = data["kind"]
@@ -175,7 +189,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         "category",
         "short_description",
         "status",
-        "triage",
+        "triage_state",
         "grid",
         "reporter_name",
         "masked_reporter_phone",
@@ -195,6 +209,10 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def short_description(self, obj):
         return obj.description[:30]
 
+    @admin.display(description="三事分办", ordering="triage")
+    def triage_state(self, obj):
+        return obj.get_triage_display() if obj.triage else "未分办"
+
     @admin.display(description="超期", boolean=True)
     def overdue(self, obj):
         return obj.is_overdue()
@@ -212,7 +230,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "status",
             "source",
             "category",
-            "triage",
+            "triage_state",
             "description",
             "reporter_name",
             "masked_reporter_phone",
@@ -339,6 +357,11 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             raise PermissionDenied
         form_class = ACTION_FORMS[action]
         form = form_class(request.POST or None)
+        if "kind" in form.fields:
+            allowed = allowed_dispatch_kinds(case.triage)
+            form.fields["kind"].choices = [c for c in DispatchKind.choices if c[0] in allowed] or [
+                ("", "请先三事分办")
+            ]
         if "grid_worker" in form.fields:
             form.fields["grid_worker"].queryset = GridWorker.objects.filter(
                 grid__community=case.community, active=True

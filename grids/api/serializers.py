@@ -268,6 +268,11 @@ class AcceptSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+class RetriageSerializer(serializers.Serializer):
+    triage = serializers.ChoiceField(choices=Triage.choices)
+    reason = serializers.CharField(help_text="改变分办的理由（记入办理记录）")
+
+
 class DispatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DispatchKind.choices)
     target = serializers.CharField(

@@ -27,6 +27,7 @@ from core.validators import normalize_phone
 from grids.choices import (
     DISPATCH_TARGET_MODELS,
     RESOLUTION_LEVEL_BY_DISPATCH,
+    TRIAGE_DISPATCH_KINDS,
     CaseAction,
     CaseSource,
     CaseStatus,
@@ -47,6 +48,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     CaseAction.RESOLVE: ((S.DISPATCHED,), S.RESOLVED),
     CaseAction.EVALUATE: ((S.RESOLVED,), S.EVALUATED),
     CaseAction.REOPEN: ((S.RESOLVED,), S.DISPATCHED),
+    # a change of 三事分办 keeps the status; the next dispatch follows the new triage
+    CaseAction.RETRIAGE: ((S.ACCEPTED, S.DISPATCHED), S.ACCEPTED),
 }
 STAFF_SOURCES = (CaseSource.PATROL, CaseSource.VISIT, CaseSource.DESK)
 
@@ -246,6 +249,54 @@ def case_accept(*, actor, case: Case, triage: str, note: str = "") -> Case:
     return case
 
 
+@transaction.atomic
+def case_retriage(*, actor, case: Case, triage: str, reason: str) -> Case:
+    """改变三事分办 (小事 → 大事 and back, or 私事) with a reason kept in the case history. The
+    status stays; a dispatched case keeps its handler until it is dispatched again, and that
+    dispatch must fit the new triage."""
+    case, before = _begin(case, CaseAction.RETRIAGE)
+    _require_staff(actor, case)
+    if triage not in Triage.values:
+        raise ValidationError({"triage": ["请选择大事、小事或私事。"]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["请说明改变分办的理由。"]})
+    if triage == case.triage:
+        raise ValidationError({"triage": [f"该诉求已是“{Triage(triage).label}”。"]})
+    old = case.triage
+    case.triage = triage
+    _finish(case, ["triage"])
+    _record(
+        case,
+        CaseAction.RETRIAGE,
+        before,
+        actor=actor,
+        note=reason,
+        detail={"from_triage": old, "triage": triage},
+    )
+    return case
+
+
+def allowed_dispatch_kinds(triage: str) -> tuple[str, ...]:
+    """The dispatch kinds a case of this triage may go to (none before 三事分办)."""
+    return TRIAGE_DISPATCH_KINDS.get(triage, ())
+
+
+def _check_kind_fits_triage(case: Case, kind: str) -> None:
+    if not case.triage:
+        raise ValidationError({"kind": ["请先三事分办（受理时选择大事、小事或私事）。"]})
+    if kind == DispatchKind.DEPARTMENT and case.triage != Triage.MAJOR:
+        raise ValidationError({"kind": ["只有“大事”才能吹哨上报政府部门。"]})
+    if case.triage == Triage.MAJOR and kind != DispatchKind.DEPARTMENT:
+        raise ValidationError({"kind": ["“大事”应吹哨上报政府部门办理。"]})
+    allowed = allowed_dispatch_kinds(case.triage)
+    if kind not in allowed:
+        labels = "、".join(DispatchKind(k).label for k in allowed)
+        raise ValidationError(
+            {"kind": [f"“{Triage(case.triage).label}”只能派给{labels}；如需改派请先改变分办。"]}
+        )
+
+
 def dispatch_target_model(kind: str) -> type[models.Model] | None:
     """The model a dispatch kind points at, if its app exists in this installation."""
     label = DISPATCH_TARGET_MODELS[kind]
@@ -283,10 +334,7 @@ def case_dispatch(
     _require_staff(actor, case)
     if kind not in DispatchKind.values:
         raise ValidationError({"kind": ["派单对象类型无效。"]})
-    if kind == DispatchKind.DEPARTMENT and case.triage != Triage.MAJOR:
-        raise ValidationError({"kind": ["只有“大事”才能吹哨上报政府部门。"]})
-    if case.triage == Triage.MAJOR and kind != DispatchKind.DEPARTMENT:
-        raise ValidationError({"kind": ["“大事”应吹哨上报政府部门办理。"]})
+    _check_kind_fits_triage(case, kind)
     now = timezone.now()
     if kind == DispatchKind.DEPARTMENT:
         department = (department or "").strip()

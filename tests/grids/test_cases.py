@@ -524,3 +524,144 @@ def test_admin_case_list_shows_figures(admin_client_for, users, roster):
     portal_case(roster)
     page = admin_client_for(users["cadre_a"]).get("/admin/grids/case/").content.decode()
     assert "按时办结率" in page and "共 1 件" in page
+
+
+# ---------------------------------------------------------------- 三事分办 as a decision
+
+
+def test_triage_has_no_default_and_an_untriaged_case_cannot_be_dispatched(users, roster):
+    case = portal_case(roster)
+    assert case.triage == ""
+    from grids.admin.cases import AcceptForm
+
+    assert AcceptForm().fields["triage"].choices[0][0] == ""
+    assert not AcceptForm({"triage": "", "note": ""}).is_valid()
+    # an imported case may be 已受理 without a triage: dispatch asks for the decision first
+    Case.objects.filter(pk=case.pk).update(status="accepted")
+    with pytest.raises(ValidationError) as exc:
+        case_dispatch(
+            actor=users["cadre_a"],
+            case=case,
+            kind="grid_worker",
+            target=roster["workers"]["worker"],
+        )
+    assert "请先三事分办" in str(exc.value)
+
+
+def test_retriage_minor_to_major_and_back_keeps_the_reason(users, roster):
+    from grids.services.cases import case_retriage
+
+    case = dispatched(users, roster)
+    case = case_retriage(actor=users["cadre_a"], case=case, triage="major", reason="涉及燃气管道")
+    assert case.triage == "major" and case.status == "dispatched"
+    event = case.events.get(action="retriage")
+    assert event.note == "涉及燃气管道"
+    assert event.detail == {"from_triage": "minor", "triage": "major"}
+    assert event.from_status == event.to_status == "dispatched"
+    # the dispatch now follows the new triage
+    with pytest.raises(ValidationError):
+        case_dispatch(
+            actor=users["cadre_a"],
+            case=case,
+            kind="grid_worker",
+            target=roster["workers"]["worker"],
+        )
+    case = case_dispatch(
+        actor=users["cadre_a"], case=case, kind="department", department="燃气公司"
+    )
+    case = case_retriage(actor=users["cadre_a"], case=case, triage="minor", reason="部门认定为小事")
+    case = case_dispatch(
+        actor=users["cadre_a"], case=case, kind="grid_worker", target=roster["workers"]["worker"]
+    )
+    assert case.dispatch_kind == "grid_worker" and case.triage == "minor"
+    assert AuditLog.objects.filter(action="case.retriage", target_id=str(case.pk)).count() == 2
+
+
+def test_private_cases_go_to_volunteers_not_to_community_bodies(users, roster):
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="private")
+    with pytest.raises(ValidationError) as exc:
+        case_dispatch(
+            actor=users["cadre_a"],
+            case=case,
+            kind="community_body",
+            target=roster["workers"]["leader"],
+        )
+    assert "私事" in str(exc.value) and "志愿服务队" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "triage, reason, message",
+    [("minor", "x", "已是"), ("major", "  ", "理由"), ("huge", "x", "大事、小事或私事")],
+)
+def test_bad_retriage_is_refused(users, roster, triage, reason, message):
+    from grids.services.cases import case_retriage
+
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    with pytest.raises(ValidationError) as exc:
+        case_retriage(actor=users["cadre_a"], case=case, triage=triage, reason=reason)
+    assert message in str(exc.value)
+    case.refresh_from_db()
+    assert case.triage == "minor" and not case.events.filter(action="retriage").exists()
+
+
+def test_retriage_before_acceptance_or_out_of_scope_is_refused(users, roster):
+    from grids.services.cases import case_retriage
+
+    case = portal_case(roster)
+    with pytest.raises(ValidationError):
+        case_retriage(actor=users["cadre_a"], case=case, triage="major", reason="x")
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    with pytest.raises(PermissionDenied):
+        case_retriage(actor=users["cadre_b"], case=case, triage="major", reason="x")
+
+
+def test_api_retriage_and_scope_answers_like_unknown(api, users, roster):
+    case = portal_case(roster)
+    url = f"/api/v1/cases/{case.tracking_code}"
+    client = api(users["cadre_a"])
+    client.post(f"{url}/accept/", {"triage": "minor"})
+    outsider = api(users["cadre_b"]).post(f"{url}/retriage/", {"triage": "major", "reason": "x"})
+    unknown = api(users["cadre_b"]).post(
+        "/api/v1/cases/ZZZZZZZZZZ/retriage/", {"triage": "major", "reason": "x"}
+    )
+    assert outsider.status_code == unknown.status_code == 404
+    assert outsider.json() == unknown.json()
+    assert client.post(f"{url}/retriage/", {"triage": "major"}).status_code == 400
+    body = client.post(f"{url}/retriage/", {"triage": "major", "reason": "需住建部门"}).json()
+    assert body["triage"] == "major"
+    assert body["events"][-1]["action"] == "retriage"
+    assert body["events"][-1]["note"] == "需住建部门"
+    assert (
+        api(users["district"]).post(f"{url}/retriage/", {"triage": "minor", "reason": "x"})
+    ).status_code == 403
+
+
+def test_admin_retriage_step_and_dispatch_kinds_follow_triage(admin_client_for, users, roster):
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    client = admin_client_for(users["cadre_a"])
+    page = client.get(f"/admin/grids/case/{case.pk}/change/").content.decode()
+    assert "改变分办" in page and "小事（社区和网格）" in page
+    form = client.get(f"/admin/grids/case/{case.pk}/step/dispatch/").content.decode()
+    assert 'value="grid_worker"' in form and 'value="department"' not in form
+    response = client.post(
+        f"/admin/grids/case/{case.pk}/step/retriage/", {"triage": "major", "reason": "需部门"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.triage == "major"
+    form = client.get(f"/admin/grids/case/{case.pk}/step/dispatch/").content.decode()
+    assert 'value="department"' in form and 'value="grid_worker"' not in form
+    assert (
+        admin_client_for(users["cadre_b"])
+        .get(f"/admin/grids/case/{case.pk}/step/retriage/")
+        .status_code
+        == 404
+    )
+    untriaged = portal_case(roster)
+    listing = admin_client_for(users["cadre_a"]).get("/admin/grids/case/").content.decode()
+    assert "未分办" in listing and untriaged.tracking_code in listing, listing[
+        listing.find("<main") :
+    ][:1500]
