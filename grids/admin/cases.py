@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
@@ -30,6 +31,26 @@ from grids.services.cases import (
     case_retriage,
     dispatch_target_model,
 )
+
+
+def _short_time(value) -> str:
+    if value is None:
+        return "-"
+    local = timezone.localtime(value)
+    return local.strftime("%m-%d %H:%M" if local.year == timezone.localdate().year else "%Y-%m-%d")
+
+
+def _percent(share) -> str:
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
+def readable_figures(figures: dict) -> dict:
+    """The case figures as people read them: shares in percent, satisfaction in points."""
+    shares = ("share_in_grid", "share_in_community", "share_escalated", "on_time_rate")
+    shown = {**figures, **{name: _percent(figures.get(name)) for name in shares}}
+    avg = figures.get("avg_satisfaction")
+    shown["avg_satisfaction"] = "-" if avg is None else f"{avg:.2f} 分"
+    return shown
 
 
 class CaseEventInline(admin.TabularInline):
@@ -193,10 +214,10 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         "grid",
         "reporter_name",
         "masked_reporter_phone",
-        "reported_at",
-        "due_at",
+        "reported",
+        "deadline",
         "overdue",
-        "satisfaction",
+        "satisfaction_score",
     ]
     list_filter = ["status", "triage", "category", "source", "resolution_level", "community"]
     search_fields = ["tracking_code", "description", "reporter_name"]
@@ -213,9 +234,22 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def triage_state(self, obj):
         return obj.get_triage_display() if obj.triage else "未分办"
 
-    @admin.display(description="超期", boolean=True)
+    # Compact columns so the list fits 1366 px: local times without the year, plain words.
+    @admin.display(description="上报时间", ordering="reported_at")
+    def reported(self, obj):
+        return _short_time(obj.reported_at)
+
+    @admin.display(description="办结时限", ordering="due_at")
+    def deadline(self, obj):
+        return _short_time(obj.due_at)
+
+    @admin.display(description="超期")
     def overdue(self, obj):
-        return obj.is_overdue()
+        return "已超期" if obj.is_overdue() else "否"
+
+    @admin.display(description="满意度", ordering="satisfaction")
+    def satisfaction_score(self, obj):
+        return f"{obj.satisfaction} 分" if obj.satisfaction is not None else "-"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -319,7 +353,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
-        extra_context["figures"] = case_figures(self.get_queryset(request))
+        extra_context["figures"] = readable_figures(case_figures(self.get_queryset(request)))
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):

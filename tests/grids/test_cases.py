@@ -665,3 +665,22 @@ def test_admin_retriage_step_and_dispatch_kinds_follow_triage(admin_client_for, 
     assert "未分办" in listing and untriaged.tracking_code in listing, listing[
         listing.find("<main") :
     ][:1500]
+
+
+def test_admin_case_list_is_readable(admin_client_for, users, roster):
+    from grids.admin.cases import readable_figures
+
+    shown = readable_figures(
+        {"share_in_grid": 2 / 3, "on_time_rate": None, "avg_satisfaction": 4.333, "total": 3}
+    )
+    assert shown["share_in_grid"] == "66.7%" and shown["on_time_rate"] == "-"
+    assert shown["avg_satisfaction"] == "4.33 分" and shown["total"] == 3
+    case = dispatched(users, roster)
+    case_resolve(actor=users["cadre_a"], case=case, resolution="已清理")
+    case_evaluate(case=case, satisfaction=4, phone_last4="5678")
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(days=1))
+    page = admin_client_for(users["cadre_a"]).get("/admin/grids/case/").content.decode()
+    assert "4 分" in page and "100.0%" in page and "4.00 分" in page
+    local_due = timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%m-%d")
+    assert local_due in page
+    assert "0.6667" not in page and "1.0；" not in page
