@@ -3,8 +3,11 @@ shows overdue flags and the key figures, and each workflow step is its own small
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -13,7 +16,6 @@ from django.utils.html import format_html, format_html_join
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from core.media import thumbnail_url
 from core.photos import PhotosField
-from core.scope import restrict
 from grids.choices import CaseAction, CaseStatus, DispatchKind, Triage
 from grids.importers import CaseImporter
 from grids.models import Case, CaseEvent, CasePhoto, GridWorker
@@ -30,6 +32,7 @@ from grids.services.cases import (
     case_resolve,
     case_retriage,
     dispatch_target_model,
+    dispatch_targets,
 )
 
 
@@ -99,16 +102,60 @@ class RetriageForm(forms.Form):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+TARGET_KINDS = (DispatchKind.GRID_WORKER, DispatchKind.COMMUNITY_BODY, DispatchKind.VOLUNTEER_TEAM)
+
+
+class DispatchTargetWidget(AutocompleteSelect):
+    """Django admin's autocomplete (select2, static files only: CSP stays strict) fed by the
+    case's own target list (``dispatch_targets``: the link rule), not by a model admin."""
+
+    def __init__(self, url: str, attrs=None):
+        super().__init__(Case._meta.get_field("grid"), admin.site, attrs=attrs)
+        self.url = url
+
+    def get_url(self):
+        return self.url
+
+
 class DispatchForm(forms.Form):
     kind = forms.ChoiceField(label="派单对象类型", choices=DispatchKind.choices)
-    target_id = forms.IntegerField(
-        label="派单对象编号", required=False, help_text="网格员、社区组织或志愿服务队的编号"
-    )
+    # one field per kind, each chosen by name (输入编码或名称搜索); the step view scopes them
     grid_worker = forms.ModelChoiceField(
         label="网格员", queryset=GridWorker.objects.none(), required=False
     )
+    community_body = forms.ModelChoiceField(
+        label="社区组织", queryset=GridWorker.objects.none(), required=False
+    )
+    volunteer_team = forms.ModelChoiceField(
+        label="志愿服务队", queryset=GridWorker.objects.none(), required=False
+    )
     department = forms.CharField(label="承办部门（吹哨报到）", required=False)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in TARGET_KINDS and kind in self.fields and not data.get(kind):
+            self.add_error(kind, f"请输入名称或编码，选择一个{self.fields[kind].label}。")
+        return data
+
+    def scope_targets(self, user, case: Case) -> None:
+        """Limit each target field to what ``user`` may dispatch this case to, with an
+        autocomplete on the case's target list; kinds the triage does not allow are left out."""
+        allowed = allowed_dispatch_kinds(case.triage)
+        for kind in TARGET_KINDS:
+            model = dispatch_target_model(kind)
+            if kind not in allowed or model is None:
+                del self.fields[kind]
+                continue
+            field = self.fields[kind]
+            field.widget = DispatchTargetWidget(
+                reverse("admin:grids_case_dispatch_targets", args=[case.pk, kind])
+            )
+            field.queryset = dispatch_targets(user, case, kind)  # also sets the widget's choices
+            field.help_text = "输入编码或名称搜索"
+        if DispatchKind.DEPARTMENT not in allowed:
+            del self.fields["department"]
 
 
 class NoteForm(forms.Form):
@@ -149,19 +196,8 @@ def _run_action(action: str, user, case: Case, data: dict) -> Case:
     if action == CaseAction.RETRIAGE:
         return case_retriage(actor=user, case=case, triage=data["triage"], reason=data["reason"])
     if action == CaseAction.DISPATCH:
-        target = data.get("grid_worker")
         kind = data["kind"]
-        if kind not in (DispatchKind.GRID_WORKER, DispatchKind.DEPARTMENT):
-            model = dispatch_target_model(kind)
-            target = None
-            if model is not None and data.get("target_id"):
-                target = (
-                    restrict(model._default_manager.all(), user)
-                    .filter(pk=data["target_id"])
-                    .first()
-                    if hasattr(model, "scope_path")
-                    else None
-                )
+        target = data.get(kind) if kind in TARGET_KINDS else None
         return case_dispatch(
             actor=user,
             case=case,
@@ -359,6 +395,11 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def get_urls(self):
         return [
             path(
+                "<path:object_id>/dispatch-targets/<str:kind>/",
+                self.admin_site.admin_view(self.dispatch_targets_view),
+                name="grids_case_dispatch_targets",
+            ),
+            path(
                 "<path:object_id>/step/<str:action>/",
                 self.admin_site.admin_view(self.step_view),
                 name="grids_case_step",
@@ -381,6 +422,26 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             ]
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def dispatch_targets_view(self, request, object_id, kind):
+        """The autocomplete's answers (select2's JSON): targets of ``kind`` this user may
+        dispatch the case to, searched by code or name, 20 a page."""
+        case = self.get_object(request, object_id)
+        if case is None or kind not in TARGET_KINDS:
+            raise Http404
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        queryset = dispatch_targets(request.user, case, kind)
+        term = request.GET.get("term", "").strip()
+        if term:
+            queryset = queryset.filter(Q(code__icontains=term) | Q(name__icontains=term))
+        page = Paginator(queryset.order_by("code"), 20).get_page(request.GET.get("page"))
+        return JsonResponse(
+            {
+                "results": [{"id": str(obj.pk), "text": f"{obj.code} {obj}"} for obj in page],
+                "pagination": {"more": page.has_next()},
+            }
+        )
+
     def step_view(self, request, object_id, action):
         if action not in ACTION_FORMS:
             raise Http404
@@ -396,10 +457,8 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             form.fields["kind"].choices = [c for c in DispatchKind.choices if c[0] in allowed] or [
                 ("", "请先三事分办")
             ]
-        if "grid_worker" in form.fields:
-            form.fields["grid_worker"].queryset = GridWorker.objects.filter(
-                grid__community=case.community, active=True
-            ).select_related("grid")
+        if isinstance(form, DispatchForm):
+            form.scope_targets(request.user, case)
         if request.method == "POST" and form.is_valid():
             try:
                 _run_action(action, request.user, case, form.cleaned_data)

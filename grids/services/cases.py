@@ -19,6 +19,7 @@ from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.links import LinkScope, linkable_targets
 from core.masking import mask_name
 from core.photos import photo_problems
 from core.scope import in_scope, require_in_scope, scope_anchor
@@ -306,6 +307,20 @@ def dispatch_target_model(kind: str) -> type[models.Model] | None:
         return apps.get_model(label)
     except LookupError:
         return None
+
+
+def dispatch_targets(actor, case: Case, kind: str) -> models.QuerySet:
+    """The records ``actor`` may pick as the target of ``kind`` for ``case`` (the admin's
+    autocomplete): the same rule ``_check_target`` applies — grid workers on duty in the case's
+    community; other kinds within the actor's link scope (``core.links``)."""
+    model = dispatch_target_model(kind)
+    if model is None:
+        return Case.objects.none()
+    if kind == DispatchKind.GRID_WORKER:
+        return model._default_manager.filter(grid__community_id=case.community_id, active=True)
+    if not hasattr(model, "scope_path"):
+        return model._default_manager.none()
+    return linkable_targets(actor, model, LinkScope.IN_SCOPE)
 
 
 def _check_target(actor, case: Case, kind: str, target) -> None:

@@ -684,3 +684,54 @@ def test_admin_case_list_is_readable(admin_client_for, users, roster):
     local_due = timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%m-%d")
     assert local_due in page
     assert "0.6667" not in page and "1.0；" not in page
+
+
+def test_admin_dispatch_target_is_chosen_by_name_with_autocomplete(admin_client_for, users, roster):
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    client = admin_client_for(users["cadre_a"])
+    form = client.get(f"/admin/grids/case/{case.pk}/step/dispatch/").content.decode()
+    assert "派单对象编号" not in form and "target_id" not in form
+    assert "admin-autocomplete" in form and "admin/js/autocomplete.js" in form
+    url = f"/admin/grids/case/{case.pk}/dispatch-targets/grid_worker/"
+    assert f'data-ajax--url="{url}"' in form
+    found = client.get(url, {"term": "赵"}).json()
+    assert [r["text"] for r in found["results"]] == [f"A-W2 {roster['workers']['worker']}"]
+    everyone = [r["text"] for r in client.get(url).json()["results"]]
+    assert not any(t.startswith("B-W1") for t in everyone) and len(everyone) == 2
+    refused = client.post(
+        f"/admin/grids/case/{case.pk}/step/dispatch/",
+        {"kind": "grid_worker", "grid_worker": roster["workers"]["worker_b"].pk},
+    )
+    assert refused.status_code == 200
+    missing = client.post(f"/admin/grids/case/{case.pk}/step/dispatch/", {"kind": "grid_worker"})
+    assert "请输入名称或编码" in missing.content.decode()
+    done = client.post(
+        f"/admin/grids/case/{case.pk}/step/dispatch/",
+        {"kind": "grid_worker", "grid_worker": roster["workers"]["worker"].pk, "note": ""},
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.target == roster["workers"]["worker"]
+    other = admin_client_for(users["cadre_b"])
+    assert other.get(url).status_code == 404
+
+
+def test_admin_dispatch_to_a_volunteer_team_by_name(admin_client_for, users, roster, grids):
+    from tests.volunteers.factories import TeamFactory
+
+    team = TeamFactory(community=grids["g1"].community, name="园林助老服务队")
+    TeamFactory(community=grids["gb"].community, name="胜利助老服务队")
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="private")
+    client = admin_client_for(users["cadre_a"])
+    url = f"/admin/grids/case/{case.pk}/dispatch-targets/volunteer_team/"
+    found = client.get(url, {"term": "助老"}).json()["results"]
+    assert [r["id"] for r in found] == [str(team.pk)]
+    done = client.post(
+        f"/admin/grids/case/{case.pk}/step/dispatch/",
+        {"kind": "volunteer_team", "volunteer_team": team.pk, "note": ""},
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    case.refresh_from_db()
+    assert case.dispatch_kind == "volunteer_team" and case.target == team
