@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.history_admin import HistoryDisplayMixin
 from core.import_jobs import (
     drop_stale_staged_files,
     find_staged,
@@ -36,7 +37,7 @@ from core.sensitive import mask, masked_value, sensitive_fields, sensitive_revea
 from core.services import scoped_delete, scoped_save, scoped_set_status
 
 
-class ScopedAdminMixin:
+class ScopedAdminMixin(HistoryDisplayMixin):
     """Every queryset and every foreign-key choice is limited to the user's scope."""
 
     def get_queryset(self, request):

@@ -132,6 +132,16 @@ class DispatchKind(models.TextChoices):
     DEPARTMENT = "department", "政府部门（吹哨报到）"
 
 
+# 三事分办 decides who may take the case: 大事 go to government departments (吹哨报到), 小事 stay
+# with the community and its grids, 私事 go to volunteers (or the grid worker who links the
+# resident with volunteer and market help). A case not yet triaged (未分办) cannot be dispatched.
+TRIAGE_DISPATCH_KINDS: dict[str, tuple[str, ...]] = {
+    Triage.MAJOR: (DispatchKind.DEPARTMENT,),
+    Triage.MINOR: (DispatchKind.GRID_WORKER, DispatchKind.COMMUNITY_BODY),
+    Triage.PRIVATE: (DispatchKind.VOLUNTEER_TEAM, DispatchKind.GRID_WORKER),
+}
+
+
 # Dispatch kind → the model (app_label.ModelName) its target must be; checked at runtime,
 # so a kind whose app is not installed yet is simply refused.
 DISPATCH_TARGET_MODELS: dict[str, str | None] = {
@@ -164,6 +174,7 @@ class CaseAction(models.TextChoices):
     RESOLVE = "resolve", "办结"
     EVALUATE = "evaluate", "评价"
     REOPEN = "reopen", "居民退回重办"
+    RETRIAGE = "retriage", "改变分办"
 
 
 class VisitorKind(models.TextChoices):

@@ -425,6 +425,24 @@ class HoursEntryAddForm(forms.ModelForm):
         data = super().clean()
         if not data.get("corrects") and not data.get("served_on"):
             self.add_error("served_on", "人工认定须填写服务日期。")
+        entry = data.get("corrects")
+        if entry is not None and data.get("hours") is not None:
+            if entry.source == "correction":
+                self.add_error("corrects", "请更正原始记录，而不是更正记录本身。")
+            elif data["hours"] < 0:
+                self.add_error("hours", "时长不能为负数。")
+            elif data["hours"] == services.effective_hours(entry):
+                self.add_error("hours", "更正后的时长与现有时长相同。")
+        if entry is None:
+            # the service's own rules, shown on the fields instead of failing on save
+            problems = services.award_problems(
+                hours=data.get("hours"),
+                served_on=data.get("served_on"),
+                activity=data.get("activity"),
+            )
+            for name, texts in problems.items():
+                for text in texts:
+                    self.add_error(name if name in self.fields else None, text)
         return data
 
 

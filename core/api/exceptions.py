@@ -21,13 +21,27 @@ MESSAGES = {
 }
 
 
+def _messages(errors) -> list[str]:
+    """A model's own link check says "党组织 instance with id 87 is not a valid choice.": say
+    which kind of record without the database id (the field is named by the error's key)."""
+    out = []
+    for error in errors:
+        params = error.params if isinstance(error.params, dict) else {}
+        if error.code == "invalid" and {"model", "pk", "field"} <= params.keys():
+            out.append(f"所选{params['model']}不在可选范围内。")
+        else:
+            out.extend(error.messages)
+    return out
+
+
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
         detail = {
-            ("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()
+            ("non_field_errors" if k == "__all__" else k): _messages(v)
+            for k, v in exc.error_dict.items()
         }
     else:
-        detail = {"non_field_errors": exc.messages}
+        detail = {"non_field_errors": _messages(exc.error_list)}
     return exceptions.ValidationError(detail)
 
 

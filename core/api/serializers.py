@@ -3,6 +3,10 @@
 - Link fields (``SlugRelatedField`` and friends, single or many) take their choices from
   ``core.links.linkable`` for the writer, following the model's ``link_scopes``: an
   out-of-scope code then reads "does not exist" (400), exactly like an unknown one.
+- Every link field's errors name the record the way people know it — by its code and the
+  target's Chinese label ("找不到编码为“A-W9”的网格员。") — never by database id
+  (``name_links``, also used by plain action serializers through ``LinkSerializer``). A code
+  that exists but does not fit the model field's ``limit_choices_to`` reads the same.
 - Fields a workflow service owns (the model's ``workflow_fields`` and its ``SERVICE`` links)
   are read-only, so they cannot be mass-assigned on create or update; the OpenAPI schema marks
   them ``readOnly``. They change through the action endpoints.
@@ -28,6 +32,55 @@ def _model_link(model, source: str):
 OWNED_MESSAGE = "该字段由业务流程维护，请使用相应的操作接口更改。"
 
 
+def _braces(text: str) -> str:
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
+def _label(model, field_name: str) -> str:
+    try:
+        return str(model._meta.get_field(field_name).verbose_name)
+    except FieldDoesNotExist:
+        return "编码"
+
+
+def name_links(fields) -> None:
+    """Give every writable link field messages that name the target by its code and Chinese
+    label. DRF's own say "属性 code 为 X 的对象不存在" or "无效主键 “87”"."""
+    for field in fields.values():
+        if field.read_only:
+            continue
+        relation = field.child_relation if isinstance(field, ManyRelatedField) else field
+        if not isinstance(relation, RelatedField) or relation.queryset is None:
+            continue
+        target = relation.queryset.model
+        name = _braces(target._meta.verbose_name)
+        slug = getattr(relation, "slug_field", None)
+        if slug:
+            key = _braces(_label(target, slug))
+            missing = f"找不到{key}为“{{value}}”的{name}。"
+            wrong = f"{name}的{key}格式不正确。"
+        else:  # by primary key: never echo the id
+            missing = f"找不到所选的{name}。"
+            wrong = f"请选择一个{name}。"
+        relation.error_messages = {
+            **relation.error_messages,
+            "does_not_exist": missing,
+            "invalid": wrong,
+            "incorrect_type": wrong,
+            "required": f"请填写{name}。",
+            "null": f"请填写{name}。",
+        }
+
+
+class LinkSerializer(serializers.Serializer):
+    """A plain (action) serializer whose link fields speak like the model serializers'."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        name_links(fields)
+        return fields
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
@@ -46,12 +99,17 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             relation = field.child_relation if isinstance(field, ManyRelatedField) else field
             if not isinstance(relation, RelatedField) or relation.queryset is None:
                 continue
-            if _model_link(model, source) is None:
+            link = _model_link(model, source)
+            if link is None:
                 continue
             request = self.context.get("request")
             if request is not None:
                 relation.queryset = linkable(request.user, model, source)
                 relation.linkable = True
+            limit = link.get_limit_choices_to()
+            if limit:  # a wrong kind reads like an unknown code, not "instance with id 87"
+                relation.queryset = relation.queryset.complex_filter(limit)
+        name_links(fields)
         return fields
 
     def to_internal_value(self, data):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField
-from core.api.serializers import ScopedModelSerializer
+from core.api.serializers import LinkSerializer, ScopedModelSerializer
 from covenants.choices import AttachmentKind
 from covenants.models import (
     ActivityAttachment,
@@ -339,7 +339,7 @@ class UnitAssessmentSerializer(ScopedModelSerializer):
         read_only_fields = fields
 
 
-class UnitAssessmentComputeSerializer(serializers.Serializer):
+class UnitAssessmentComputeSerializer(LinkSerializer):
     unit = unit_field()
     organization = org_field("评定社区/街道编码")
     year = serializers.IntegerField(min_value=2000, max_value=2100)

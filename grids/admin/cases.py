@@ -3,22 +3,26 @@ shows overdue flags and the key figures, and each workflow step is its own small
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from core.media import thumbnail_url
 from core.photos import PhotosField
-from core.scope import restrict
 from grids.choices import CaseAction, CaseStatus, DispatchKind, Triage
 from grids.importers import CaseImporter
 from grids.models import Case, CaseEvent, CasePhoto, GridWorker
 from grids.selectors import case_figures, case_possible_duplicates
 from grids.services.cases import (
     TRANSITIONS,
+    allowed_dispatch_kinds,
     case_accept,
     case_acknowledge,
     case_dispatch,
@@ -26,8 +30,30 @@ from grids.services.cases import (
     case_file_at_desk,
     case_reopen,
     case_resolve,
+    case_retriage,
     dispatch_target_model,
+    dispatch_targets,
 )
+
+
+def _short_time(value) -> str:
+    if value is None:
+        return "-"
+    local = timezone.localtime(value)
+    return local.strftime("%m-%d %H:%M" if local.year == timezone.localdate().year else "%Y-%m-%d")
+
+
+def _percent(share) -> str:
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
+def readable_figures(figures: dict) -> dict:
+    """The case figures as people read them: shares in percent, satisfaction in points."""
+    shares = ("share_in_grid", "share_in_community", "share_escalated", "on_time_rate")
+    shown = {**figures, **{name: _percent(figures.get(name)) for name in shares}}
+    avg = figures.get("avg_satisfaction")
+    shown["avg_satisfaction"] = "-" if avg is None else f"{avg:.2f} 分"
+    return shown
 
 
 class CaseEventInline(admin.TabularInline):
@@ -62,21 +88,74 @@ class CasePhotoInline(admin.TabularInline):
         return False
 
 
+TRIAGE_CHOICES = [("", "请选择大事、小事或私事"), *Triage.choices]
+
+
 class AcceptForm(forms.Form):
-    triage = forms.ChoiceField(label="三事分办", choices=Triage.choices)
+    # no preselected answer: 三事分办 is a decision, the case stays 未分办 until it is made
+    triage = forms.ChoiceField(label="三事分办", choices=TRIAGE_CHOICES)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RetriageForm(forms.Form):
+    triage = forms.ChoiceField(label="改为", choices=TRIAGE_CHOICES)
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+TARGET_KINDS = (DispatchKind.GRID_WORKER, DispatchKind.COMMUNITY_BODY, DispatchKind.VOLUNTEER_TEAM)
+
+
+class DispatchTargetWidget(AutocompleteSelect):
+    """Django admin's autocomplete (select2, static files only: CSP stays strict) fed by the
+    case's own target list (``dispatch_targets``: the link rule), not by a model admin."""
+
+    def __init__(self, url: str, attrs=None):
+        super().__init__(Case._meta.get_field("grid"), admin.site, attrs=attrs)
+        self.url = url
+
+    def get_url(self):
+        return self.url
 
 
 class DispatchForm(forms.Form):
     kind = forms.ChoiceField(label="派单对象类型", choices=DispatchKind.choices)
-    target_id = forms.IntegerField(
-        label="派单对象编号", required=False, help_text="网格员、社区组织或志愿服务队的编号"
-    )
+    # one field per kind, each chosen by name (输入编码或名称搜索); the step view scopes them
     grid_worker = forms.ModelChoiceField(
         label="网格员", queryset=GridWorker.objects.none(), required=False
     )
+    community_body = forms.ModelChoiceField(
+        label="社区组织", queryset=GridWorker.objects.none(), required=False
+    )
+    volunteer_team = forms.ModelChoiceField(
+        label="志愿服务队", queryset=GridWorker.objects.none(), required=False
+    )
     department = forms.CharField(label="承办部门（吹哨报到）", required=False)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in TARGET_KINDS and kind in self.fields and not data.get(kind):
+            self.add_error(kind, f"请输入名称或编码，选择一个{self.fields[kind].label}。")
+        return data
+
+    def scope_targets(self, user, case: Case) -> None:
+        """Limit each target field to what ``user`` may dispatch this case to, with an
+        autocomplete on the case's target list; kinds the triage does not allow are left out."""
+        allowed = allowed_dispatch_kinds(case.triage)
+        for kind in TARGET_KINDS:
+            model = dispatch_target_model(kind)
+            if kind not in allowed or model is None:
+                del self.fields[kind]
+                continue
+            field = self.fields[kind]
+            field.widget = DispatchTargetWidget(
+                reverse("admin:grids_case_dispatch_targets", args=[case.pk, kind])
+            )
+            field.queryset = dispatch_targets(user, case, kind)  # also sets the widget's choices
+            field.help_text = "输入编码或名称搜索"
+        if DispatchKind.DEPARTMENT not in allowed:
+            del self.fields["department"]
 
 
 class NoteForm(forms.Form):
@@ -107,26 +186,18 @@ ACTION_FORMS = {
     CaseAction.RESOLVE: ResolveForm,
     CaseAction.EVALUATE: EvaluateForm,
     CaseAction.REOPEN: ReopenForm,
+    CaseAction.RETRIAGE: RetriageForm,
 }
 
 
 def _run_action(action: str, user, case: Case, data: dict) -> Case:
     if action == CaseAction.ACCEPT:
         return case_accept(actor=user, case=case, triage=data["triage"], note=data["note"])
+    if action == CaseAction.RETRIAGE:
+        return case_retriage(actor=user, case=case, triage=data["triage"], reason=data["reason"])
     if action == CaseAction.DISPATCH:
-        target = data.get("grid_worker")
         kind = data["kind"]
-        if kind not in (DispatchKind.GRID_WORKER, DispatchKind.DEPARTMENT):
-            model = dispatch_target_model(kind)
-            target = None
-            if model is not None and data.get("target_id"):
-                target = (
-                    restrict(model._default_manager.all(), user)
-                    .filter(pk=data["target_id"])
-                    .first()
-                    if hasattr(model, "scope_path")
-                    else None
-                )
+        target = data.get(kind) if kind in TARGET_KINDS else None
         return case_dispatch(
             actor=user,
             case=case,
@@ -175,14 +246,14 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         "category",
         "short_description",
         "status",
-        "triage",
+        "triage_state",
         "grid",
         "reporter_name",
         "masked_reporter_phone",
-        "reported_at",
-        "due_at",
+        "reported",
+        "deadline",
         "overdue",
-        "satisfaction",
+        "satisfaction_score",
     ]
     list_filter = ["status", "triage", "category", "source", "resolution_level", "community"]
     search_fields = ["tracking_code", "description", "reporter_name"]
@@ -195,9 +266,26 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def short_description(self, obj):
         return obj.description[:30]
 
-    @admin.display(description="超期", boolean=True)
+    @admin.display(description="三事分办", ordering="triage")
+    def triage_state(self, obj):
+        return obj.get_triage_display() if obj.triage else "未分办"
+
+    # Compact columns so the list fits 1366 px: local times without the year, plain words.
+    @admin.display(description="上报时间", ordering="reported_at")
+    def reported(self, obj):
+        return _short_time(obj.reported_at)
+
+    @admin.display(description="办结时限", ordering="due_at")
+    def deadline(self, obj):
+        return _short_time(obj.due_at)
+
+    @admin.display(description="超期")
     def overdue(self, obj):
-        return obj.is_overdue()
+        return "已超期" if obj.is_overdue() else "否"
+
+    @admin.display(description="满意度", ordering="satisfaction")
+    def satisfaction_score(self, obj):
+        return f"{obj.satisfaction} 分" if obj.satisfaction is not None else "-"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -212,7 +300,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "status",
             "source",
             "category",
-            "triage",
+            "triage_state",
             "description",
             "reporter_name",
             "masked_reporter_phone",
@@ -301,11 +389,16 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
-        extra_context["figures"] = case_figures(self.get_queryset(request))
+        extra_context["figures"] = readable_figures(case_figures(self.get_queryset(request)))
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         return [
+            path(
+                "<path:object_id>/dispatch-targets/<str:kind>/",
+                self.admin_site.admin_view(self.dispatch_targets_view),
+                name="grids_case_dispatch_targets",
+            ),
             path(
                 "<path:object_id>/step/<str:action>/",
                 self.admin_site.admin_view(self.step_view),
@@ -329,6 +422,26 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             ]
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def dispatch_targets_view(self, request, object_id, kind):
+        """The autocomplete's answers (select2's JSON): targets of ``kind`` this user may
+        dispatch the case to, searched by code or name, 20 a page."""
+        case = self.get_object(request, object_id)
+        if case is None or kind not in TARGET_KINDS:
+            raise Http404
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        queryset = dispatch_targets(request.user, case, kind)
+        term = request.GET.get("term", "").strip()
+        if term:
+            queryset = queryset.filter(Q(code__icontains=term) | Q(name__icontains=term))
+        page = Paginator(queryset.order_by("code"), 20).get_page(request.GET.get("page"))
+        return JsonResponse(
+            {
+                "results": [{"id": str(obj.pk), "text": f"{obj.code} {obj}"} for obj in page],
+                "pagination": {"more": page.has_next()},
+            }
+        )
+
     def step_view(self, request, object_id, action):
         if action not in ACTION_FORMS:
             raise Http404
@@ -339,10 +452,13 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             raise PermissionDenied
         form_class = ACTION_FORMS[action]
         form = form_class(request.POST or None)
-        if "grid_worker" in form.fields:
-            form.fields["grid_worker"].queryset = GridWorker.objects.filter(
-                grid__community=case.community, active=True
-            ).select_related("grid")
+        if "kind" in form.fields:
+            allowed = allowed_dispatch_kinds(case.triage)
+            form.fields["kind"].choices = [c for c in DispatchKind.choices if c[0] in allowed] or [
+                ("", "请先三事分办")
+            ]
+        if isinstance(form, DispatchForm):
+            form.scope_targets(request.user, case)
         if request.method == "POST" and form.is_valid():
             try:
                 _run_action(action, request.user, case, form.cleaned_data)

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import MaskedCharField, UserField
-from core.api.serializers import ScopedModelSerializer
+from core.api.serializers import LinkSerializer, ScopedModelSerializer
 from core.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from grids.choices import CARE_FLAGS, CaseCategory, CaseSource, DispatchKind, Triage
 from grids.models import (
@@ -253,7 +253,7 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
-class CaseReportSerializer(serializers.Serializer):
+class CaseReportSerializer(LinkSerializer):
     """Staff filing: a grid worker on patrol, a member's visit, or the desk for a resident."""
 
     source = serializers.ChoiceField(
@@ -280,6 +280,11 @@ class CaseReportSerializer(serializers.Serializer):
 class AcceptSerializer(serializers.Serializer):
     triage = serializers.ChoiceField(choices=Triage.choices)
     note = serializers.CharField(required=False, allow_blank=True)
+
+
+class RetriageSerializer(serializers.Serializer):
+    triage = serializers.ChoiceField(choices=Triage.choices)
+    reason = serializers.CharField(help_text="改变分办的理由（记入办理记录）")
 
 
 class DispatchSerializer(serializers.Serializer):

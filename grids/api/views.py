@@ -274,6 +274,12 @@ class CaseViewSet(ScopedModelViewSet):
         """受理并三事分办（major 大事 / minor 小事 / private 私事）。"""
         return self._step(request, s.AcceptSerializer, case_services.case_accept)
 
+    @extend_schema(request=s.RetriageSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def retriage(self, request, *args, **kwargs):
+        """改变三事分办（小事 ↔ 大事 / 私事），理由记入办理记录；此后的派单按新的分办。"""
+        return self._step(request, s.RetriageSerializer, case_services.case_retriage)
+
     @extend_schema(request=s.DispatchSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_case(self, request, *args, **kwargs):

@@ -20,6 +20,7 @@ from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.links import LinkScope, linkable_targets
 from core.masking import mask_name
 from core.photos import photo_problems
 from core.scope import in_scope, require_in_scope, scope_anchor
@@ -29,6 +30,7 @@ from grids.choices import (
     DISPATCH_TARGET_MODELS,
     REOPEN_WINDOW_DAYS,
     RESOLUTION_LEVEL_BY_DISPATCH,
+    TRIAGE_DISPATCH_KINDS,
     CaseAction,
     CaseSource,
     CaseStatus,
@@ -51,6 +53,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     CaseAction.EVALUATE: ((S.RESOLVED,), S.EVALUATED),
     # Within REOPEN_WINDOW_DAYS of the resolution, rated or not (a 1★ rating may lead to it).
     CaseAction.REOPEN: ((S.RESOLVED, S.EVALUATED), S.DISPATCHED),
+    # a change of 三事分办 keeps the status; the next dispatch follows the new triage
+    CaseAction.RETRIAGE: ((S.ACCEPTED, S.DISPATCHED), S.ACCEPTED),
 }
 STAFF_SOURCES = (CaseSource.PATROL, CaseSource.VISIT, CaseSource.DESK)
 
@@ -251,6 +255,54 @@ def case_accept(*, actor, case: Case, triage: str, note: str = "") -> Case:
     return case
 
 
+@transaction.atomic
+def case_retriage(*, actor, case: Case, triage: str, reason: str) -> Case:
+    """改变三事分办 (小事 → 大事 and back, or 私事) with a reason kept in the case history. The
+    status stays; a dispatched case keeps its handler until it is dispatched again, and that
+    dispatch must fit the new triage."""
+    case, before = _begin(case, CaseAction.RETRIAGE)
+    _require_staff(actor, case)
+    if triage not in Triage.values:
+        raise ValidationError({"triage": ["请选择大事、小事或私事。"]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["请说明改变分办的理由。"]})
+    if triage == case.triage:
+        raise ValidationError({"triage": [f"该诉求已是“{Triage(triage).label}”。"]})
+    old = case.triage
+    case.triage = triage
+    _finish(case, ["triage"])
+    _record(
+        case,
+        CaseAction.RETRIAGE,
+        before,
+        actor=actor,
+        note=reason,
+        detail={"from_triage": old, "triage": triage},
+    )
+    return case
+
+
+def allowed_dispatch_kinds(triage: str) -> tuple[str, ...]:
+    """The dispatch kinds a case of this triage may go to (none before 三事分办)."""
+    return TRIAGE_DISPATCH_KINDS.get(triage, ())
+
+
+def _check_kind_fits_triage(case: Case, kind: str) -> None:
+    if not case.triage:
+        raise ValidationError({"kind": ["请先三事分办（受理时选择大事、小事或私事）。"]})
+    if kind == DispatchKind.DEPARTMENT and case.triage != Triage.MAJOR:
+        raise ValidationError({"kind": ["只有“大事”才能吹哨上报政府部门。"]})
+    if case.triage == Triage.MAJOR and kind != DispatchKind.DEPARTMENT:
+        raise ValidationError({"kind": ["“大事”应吹哨上报政府部门办理。"]})
+    allowed = allowed_dispatch_kinds(case.triage)
+    if kind not in allowed:
+        labels = "、".join(DispatchKind(k).label for k in allowed)
+        raise ValidationError(
+            {"kind": [f"“{Triage(case.triage).label}”只能派给{labels}；如需改派请先改变分办。"]}
+        )
+
+
 def dispatch_target_model(kind: str) -> type[models.Model] | None:
     """The model a dispatch kind points at, if its app exists in this installation."""
     label = DISPATCH_TARGET_MODELS[kind]
@@ -260,6 +312,20 @@ def dispatch_target_model(kind: str) -> type[models.Model] | None:
         return apps.get_model(label)
     except LookupError:
         return None
+
+
+def dispatch_targets(actor, case: Case, kind: str) -> models.QuerySet:
+    """The records ``actor`` may pick as the target of ``kind`` for ``case`` (the admin's
+    autocomplete): the same rule ``_check_target`` applies — grid workers on duty in the case's
+    community; other kinds within the actor's link scope (``core.links``)."""
+    model = dispatch_target_model(kind)
+    if model is None:
+        return Case.objects.none()
+    if kind == DispatchKind.GRID_WORKER:
+        return model._default_manager.filter(grid__community_id=case.community_id, active=True)
+    if not hasattr(model, "scope_path"):
+        return model._default_manager.none()
+    return linkable_targets(actor, model, LinkScope.IN_SCOPE)
 
 
 def _check_target(actor, case: Case, kind: str, target) -> None:
@@ -288,10 +354,7 @@ def case_dispatch(
     _require_staff(actor, case)
     if kind not in DispatchKind.values:
         raise ValidationError({"kind": ["派单对象类型无效。"]})
-    if kind == DispatchKind.DEPARTMENT and case.triage != Triage.MAJOR:
-        raise ValidationError({"kind": ["只有“大事”才能吹哨上报政府部门。"]})
-    if case.triage == Triage.MAJOR and kind != DispatchKind.DEPARTMENT:
-        raise ValidationError({"kind": ["“大事”应吹哨上报政府部门办理。"]})
+    _check_kind_fits_triage(case, kind)
     now = timezone.now()
     if kind == DispatchKind.DEPARTMENT:
         department = (department or "").strip()

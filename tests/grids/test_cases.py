@@ -542,3 +542,214 @@ def test_admin_case_list_shows_figures(admin_client_for, users, roster):
     portal_case(roster)
     page = admin_client_for(users["cadre_a"]).get("/admin/grids/case/").content.decode()
     assert "按时办结率" in page and "共 1 件" in page
+
+
+# ---------------------------------------------------------------- 三事分办 as a decision
+
+
+def test_triage_has_no_default_and_an_untriaged_case_cannot_be_dispatched(users, roster):
+    case = portal_case(roster)
+    assert case.triage == ""
+    from grids.admin.cases import AcceptForm
+
+    assert AcceptForm().fields["triage"].choices[0][0] == ""
+    assert not AcceptForm({"triage": "", "note": ""}).is_valid()
+    # an imported case may be 已受理 without a triage: dispatch asks for the decision first
+    Case.objects.filter(pk=case.pk).update(status="accepted")
+    with pytest.raises(ValidationError) as exc:
+        case_dispatch(
+            actor=users["cadre_a"],
+            case=case,
+            kind="grid_worker",
+            target=roster["workers"]["worker"],
+        )
+    assert "请先三事分办" in str(exc.value)
+
+
+def test_retriage_minor_to_major_and_back_keeps_the_reason(users, roster):
+    from grids.services.cases import case_retriage
+
+    case = dispatched(users, roster)
+    case = case_retriage(actor=users["cadre_a"], case=case, triage="major", reason="涉及燃气管道")
+    assert case.triage == "major" and case.status == "dispatched"
+    event = case.events.get(action="retriage")
+    assert event.note == "涉及燃气管道"
+    assert event.detail == {"from_triage": "minor", "triage": "major"}
+    assert event.from_status == event.to_status == "dispatched"
+    # the dispatch now follows the new triage
+    with pytest.raises(ValidationError):
+        case_dispatch(
+            actor=users["cadre_a"],
+            case=case,
+            kind="grid_worker",
+            target=roster["workers"]["worker"],
+        )
+    case = case_dispatch(
+        actor=users["cadre_a"], case=case, kind="department", department="燃气公司"
+    )
+    case = case_retriage(actor=users["cadre_a"], case=case, triage="minor", reason="部门认定为小事")
+    case = case_dispatch(
+        actor=users["cadre_a"], case=case, kind="grid_worker", target=roster["workers"]["worker"]
+    )
+    assert case.dispatch_kind == "grid_worker" and case.triage == "minor"
+    assert AuditLog.objects.filter(action="case.retriage", target_id=str(case.pk)).count() == 2
+
+
+def test_private_cases_go_to_volunteers_not_to_community_bodies(users, roster):
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="private")
+    with pytest.raises(ValidationError) as exc:
+        case_dispatch(
+            actor=users["cadre_a"],
+            case=case,
+            kind="community_body",
+            target=roster["workers"]["leader"],
+        )
+    assert "私事" in str(exc.value) and "志愿服务队" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "triage, reason, message",
+    [("minor", "x", "已是"), ("major", "  ", "理由"), ("huge", "x", "大事、小事或私事")],
+)
+def test_bad_retriage_is_refused(users, roster, triage, reason, message):
+    from grids.services.cases import case_retriage
+
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    with pytest.raises(ValidationError) as exc:
+        case_retriage(actor=users["cadre_a"], case=case, triage=triage, reason=reason)
+    assert message in str(exc.value)
+    case.refresh_from_db()
+    assert case.triage == "minor" and not case.events.filter(action="retriage").exists()
+
+
+def test_retriage_before_acceptance_or_out_of_scope_is_refused(users, roster):
+    from grids.services.cases import case_retriage
+
+    case = portal_case(roster)
+    with pytest.raises(ValidationError):
+        case_retriage(actor=users["cadre_a"], case=case, triage="major", reason="x")
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    with pytest.raises(PermissionDenied):
+        case_retriage(actor=users["cadre_b"], case=case, triage="major", reason="x")
+
+
+def test_api_retriage_and_scope_answers_like_unknown(api, users, roster):
+    case = portal_case(roster)
+    url = f"/api/v1/cases/{case.tracking_code}"
+    client = api(users["cadre_a"])
+    client.post(f"{url}/accept/", {"triage": "minor"})
+    outsider = api(users["cadre_b"]).post(f"{url}/retriage/", {"triage": "major", "reason": "x"})
+    unknown = api(users["cadre_b"]).post(
+        "/api/v1/cases/ZZZZZZZZZZ/retriage/", {"triage": "major", "reason": "x"}
+    )
+    assert outsider.status_code == unknown.status_code == 404
+    assert outsider.json() == unknown.json()
+    assert client.post(f"{url}/retriage/", {"triage": "major"}).status_code == 400
+    body = client.post(f"{url}/retriage/", {"triage": "major", "reason": "需住建部门"}).json()
+    assert body["triage"] == "major"
+    assert body["events"][-1]["action"] == "retriage"
+    assert body["events"][-1]["note"] == "需住建部门"
+    assert (
+        api(users["district"]).post(f"{url}/retriage/", {"triage": "minor", "reason": "x"})
+    ).status_code == 403
+
+
+def test_admin_retriage_step_and_dispatch_kinds_follow_triage(admin_client_for, users, roster):
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    client = admin_client_for(users["cadre_a"])
+    page = client.get(f"/admin/grids/case/{case.pk}/change/").content.decode()
+    assert "改变分办" in page and "小事（社区和网格）" in page
+    form = client.get(f"/admin/grids/case/{case.pk}/step/dispatch/").content.decode()
+    assert 'value="grid_worker"' in form and 'value="department"' not in form
+    response = client.post(
+        f"/admin/grids/case/{case.pk}/step/retriage/", {"triage": "major", "reason": "需部门"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.triage == "major"
+    form = client.get(f"/admin/grids/case/{case.pk}/step/dispatch/").content.decode()
+    assert 'value="department"' in form and 'value="grid_worker"' not in form
+    assert (
+        admin_client_for(users["cadre_b"])
+        .get(f"/admin/grids/case/{case.pk}/step/retriage/")
+        .status_code
+        == 404
+    )
+    untriaged = portal_case(roster)
+    listing = admin_client_for(users["cadre_a"]).get("/admin/grids/case/").content.decode()
+    assert "未分办" in listing and untriaged.tracking_code in listing, listing[
+        listing.find("<main") :
+    ][:1500]
+
+
+def test_admin_case_list_is_readable(admin_client_for, users, roster):
+    from grids.admin.cases import readable_figures
+
+    shown = readable_figures(
+        {"share_in_grid": 2 / 3, "on_time_rate": None, "avg_satisfaction": 4.333, "total": 3}
+    )
+    assert shown["share_in_grid"] == "66.7%" and shown["on_time_rate"] == "-"
+    assert shown["avg_satisfaction"] == "4.33 分" and shown["total"] == 3
+    case = dispatched(users, roster)
+    case_resolve(actor=users["cadre_a"], case=case, resolution="已清理")
+    case_evaluate(case=case, satisfaction=4, phone_last4="5678")
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(days=1))
+    page = admin_client_for(users["cadre_a"]).get("/admin/grids/case/").content.decode()
+    assert "4 分" in page and "100.0%" in page and "4.00 分" in page
+    local_due = timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%m-%d")
+    assert local_due in page
+    assert "0.6667" not in page and "1.0；" not in page
+
+
+def test_admin_dispatch_target_is_chosen_by_name_with_autocomplete(admin_client_for, users, roster):
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="minor")
+    client = admin_client_for(users["cadre_a"])
+    form = client.get(f"/admin/grids/case/{case.pk}/step/dispatch/").content.decode()
+    assert "派单对象编号" not in form and "target_id" not in form
+    assert "admin-autocomplete" in form and "admin/js/autocomplete.js" in form
+    url = f"/admin/grids/case/{case.pk}/dispatch-targets/grid_worker/"
+    assert f'data-ajax--url="{url}"' in form
+    found = client.get(url, {"term": "赵"}).json()
+    assert [r["text"] for r in found["results"]] == [f"A-W2 {roster['workers']['worker']}"]
+    everyone = [r["text"] for r in client.get(url).json()["results"]]
+    assert not any(t.startswith("B-W1") for t in everyone) and len(everyone) == 2
+    refused = client.post(
+        f"/admin/grids/case/{case.pk}/step/dispatch/",
+        {"kind": "grid_worker", "grid_worker": roster["workers"]["worker_b"].pk},
+    )
+    assert refused.status_code == 200
+    missing = client.post(f"/admin/grids/case/{case.pk}/step/dispatch/", {"kind": "grid_worker"})
+    assert "请输入名称或编码" in missing.content.decode()
+    done = client.post(
+        f"/admin/grids/case/{case.pk}/step/dispatch/",
+        {"kind": "grid_worker", "grid_worker": roster["workers"]["worker"].pk, "note": ""},
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.target == roster["workers"]["worker"]
+    other = admin_client_for(users["cadre_b"])
+    assert other.get(url).status_code == 404
+
+
+def test_admin_dispatch_to_a_volunteer_team_by_name(admin_client_for, users, roster, grids):
+    from tests.volunteers.factories import TeamFactory
+
+    team = TeamFactory(community=grids["g1"].community, name="园林助老服务队")
+    TeamFactory(community=grids["gb"].community, name="胜利助老服务队")
+    case = portal_case(roster)
+    case_accept(actor=users["cadre_a"], case=case, triage="private")
+    client = admin_client_for(users["cadre_a"])
+    url = f"/admin/grids/case/{case.pk}/dispatch-targets/volunteer_team/"
+    found = client.get(url, {"term": "助老"}).json()["results"]
+    assert [r["id"] for r in found] == [str(team.pk)]
+    done = client.post(
+        f"/admin/grids/case/{case.pk}/step/dispatch/",
+        {"kind": "volunteer_team", "volunteer_team": team.pk, "note": ""},
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    case.refresh_from_db()
+    assert case.dispatch_kind == "volunteer_team" and case.target == team

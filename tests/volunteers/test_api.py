@@ -103,7 +103,7 @@ def test_sign_up_flow_over_the_api(api, users, tree, vol_a, activity_a):
     other = VolunteerFactory(community=tree["community_b"])
     assert client.post(url, {"volunteer": other.number}, format="json").status_code == 404
     sign_up = SignUp.objects.get()
-    start = timezone.now() - timedelta(hours=1)
+    start = timezone.now() - timedelta(hours=4)
     type(activity_a).objects.filter(pk=activity_a.pk).update(
         starts_at=start, ends_at=start + timedelta(hours=3)
     )

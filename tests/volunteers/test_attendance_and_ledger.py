@@ -27,9 +27,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def started(users, vol_a, activity_a):
-    """A confirmed sign-up whose activity (3 h) is moved to start one hour ago."""
+    """A confirmed sign-up whose activity (3 h) is moved to have ended five hours ago
+    (attendance times in the future are refused)."""
     sign_up = sign_up_create(actor=users["cadre_a"], activity=activity_a, volunteer=vol_a)
-    start = timezone.now() - timedelta(hours=1)
+    start = timezone.now() - timedelta(hours=8)
     type(activity_a).objects.filter(pk=activity_a.pk).update(
         starts_at=start, ends_at=start + timedelta(hours=3)
     )
@@ -78,7 +79,7 @@ def test_check_out_far_after_the_window_is_refused(users, started, activity_a):
     sign_up_check_in(actor=users["cadre_a"], sign_up=started, at=activity_a.starts_at)
     with pytest.raises(ValidationError, match="超出活动时段"):
         sign_up_check_out(
-            actor=users["cadre_a"], sign_up=started, at=activity_a.ends_at + timedelta(hours=5)
+            actor=users["cadre_a"], sign_up=started, at=activity_a.ends_at + timedelta(hours=2)
         )
     assert HoursEntry.objects.count() == 0
 

@@ -117,7 +117,7 @@ def sign_ups(users, tree, vol_a, vol_b, activity_a):
     done = sign_up_create(actor=users["cadre_a"], activity=activity_a, volunteer=vol_a)
     sign_up_create(actor=users["cadre_a"], activity=activity_a, volunteer=other_a)
     waiting = sign_up_create(actor=users["cadre_a"], activity=activity_a, volunteer=third_a)
-    start = timezone.now() - timedelta(hours=1)
+    start = timezone.now() - timedelta(hours=4)
     type(activity_a).objects.filter(pk=activity_a.pk).update(
         starts_at=start, ends_at=start + timedelta(hours=3)
     )

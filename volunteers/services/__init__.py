@@ -9,7 +9,12 @@ from volunteers.services.activities import (
     sign_up_check_out,
     sign_up_create,
 )
-from volunteers.services.hours import effective_hours, hours_award, hours_correct
+from volunteers.services.hours import (
+    award_problems,
+    effective_hours,
+    hours_award,
+    hours_correct,
+)
 from volunteers.services.skills import skill_delete, skill_save
 from volunteers.services.volunteers import (
     team_add_member,
@@ -35,6 +40,7 @@ __all__ = [
     "activity_create",
     "activity_update",
     "effective_hours",
+    "award_problems",
     "hours_award",
     "hours_correct",
     "sign_up_cancel",

@@ -32,6 +32,17 @@ from volunteers.services._common import is_team_leader, lock, require_staff_or_s
 
 # Check-in may start this long before the activity and check-out end this long after it.
 ATTENDANCE_TOLERANCE = timedelta(hours=1)
+# A check-in/out time may run this far ahead of the server clock (a phone a little fast),
+# never more: attendance is recorded when it happens, not in advance.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _not_in_future(at: datetime, what: str) -> None:
+    if at > timezone.now() + CLOCK_SKEW:
+        shown = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError({"at": [f"{what}时间 {shown} 晚于当前时间，不能提前{what}。"]})
+
+
 HOURS = Decimal("0.01")
 
 
@@ -283,6 +294,7 @@ def sign_up_check_in(*, actor, sign_up: SignUp, at: datetime | None = None) -> S
     at = at or timezone.now()
     if sign_up.checked_in_at:
         raise ValidationError("该志愿者已经签到。")
+    _not_in_future(at, "签到")
     if not (activity.starts_at - ATTENDANCE_TOLERANCE <= at <= activity.ends_at):
         raise ValidationError("签到时间不在活动时段内（最早可提前 1 小时签到）。")
     sign_up.checked_in_at = at
@@ -307,10 +319,13 @@ def sign_up_check_out(*, actor, sign_up: SignUp, at: datetime | None = None) -> 
         raise ValidationError("尚未签到，不能签退。")
     if sign_up.checked_out_at:
         raise ValidationError("该志愿者已经签退。")
+    _not_in_future(at, "签退")
     if at <= sign_up.checked_in_at:
         raise ValidationError("签退时间必须晚于签到时间。")
     if at > activity.ends_at + ATTENDANCE_TOLERANCE:
         raise ValidationError("签退时间超出活动时段（最晚在活动结束后 1 小时内签退）。")
+    if at <= activity.starts_at:
+        raise ValidationError("签退时间早于活动开始时间，没有可认定的服务时长。")
     start = max(sign_up.checked_in_at, activity.starts_at)
     end = min(at, activity.ends_at)
     seconds = max((end - start).total_seconds(), 0)

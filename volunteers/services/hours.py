@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from core.scope import require_in_scope
 from core.services import audit
@@ -23,6 +24,39 @@ def effective_hours(entry: HoursEntry) -> Decimal:
     """An entry's hours after all the corrections that point at it."""
     corrected = entry.corrections.aggregate(total=Sum("hours"))["total"] or Decimal(0)
     return entry.hours + corrected
+
+
+def award_problems(
+    *, hours, served_on: date | None, activity: Activity | None = None
+) -> dict[str, list[str]]:
+    """What makes a manual award impossible: a service date in the future, outside the
+    activity's dates or before the activity began, or more hours than the activity window or
+    the 24-hour cap. The admin form shows these on its fields; ``hours_award`` refuses them."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if served_on is not None and served_on > today:
+        errors["served_on"] = [f"服务日期 {served_on} 晚于今天，不能认定尚未发生的服务。"]
+    if activity is not None:
+        first = timezone.localtime(activity.starts_at).date()
+        last = timezone.localtime(activity.ends_at).date()
+        if activity.starts_at > timezone.now():
+            errors.setdefault("activity", []).append(
+                f"活动“{activity.title}”尚未开始，不能认定服务时长。"
+            )
+        elif served_on is not None and not first <= served_on <= last:
+            span = f"{first}" if first == last else f"{first} 至 {last}"
+            errors.setdefault("served_on", []).append(
+                f"服务日期 {served_on} 不在活动“{activity.title}”的日期（{span}）内。"
+            )
+    if hours is not None:
+        hours = Decimal(str(hours))
+        limit = activity.window_hours if activity is not None else MAX_MANUAL_HOURS
+        if hours > limit:
+            where = f"活动时段 {activity.window_hours} 小时" if activity else "单条上限 24 小时"
+            errors["hours"] = [f"时长 {hours} 小时超过{where}。"]
+        elif hours <= 0:
+            errors["hours"] = ["时长必须大于 0。"]
+    return errors
 
 
 @transaction.atomic
@@ -40,10 +74,9 @@ def hours_award(
     volunteer = lock(Volunteer, volunteer.pk, "community")
     require_in_scope(actor, volunteer.community)
     hours = Decimal(str(hours))
-    limit = activity.window_hours if activity is not None else MAX_MANUAL_HOURS
-    if hours > limit:
-        where = f"活动时段 {activity.window_hours} 小时" if activity else "单条上限 24 小时"
-        raise ValidationError({"hours": [f"时长 {hours} 小时超过{where}。"]})
+    errors = award_problems(hours=hours, served_on=served_on, activity=activity)
+    if errors:
+        raise ValidationError(errors)
     entry = HoursEntry(
         volunteer=volunteer,
         hours=hours,
