@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.links import check_links
+from core.links import check_links, check_many
 from core.scope import require_in_scope
 from core.services import apply_changes, audit
 from organizations.models import Organization
@@ -179,8 +179,10 @@ def volunteer_set_status(
 # ---------------------------------------------------------------- teams
 
 
-def _check_members(team: Team, volunteers: Iterable[Volunteer]) -> list[Volunteer]:
+def _check_members(actor, team: Team, volunteers: Iterable[Volunteer]) -> list[Volunteer]:
     volunteers = list(volunteers)
+    # In the actor's reach first (core.links): out of reach answers like an unknown volunteer.
+    check_many(actor=actor, model=Team, field_name="members", values=volunteers)
     # Named by their numbers (what the caller sent), never by name: no other community's data.
     outside = [v.number for v in volunteers if v.community_id != team.community_id]
     if outside:
@@ -203,7 +205,6 @@ def team_create(
     ends_on: date | None = None,
     description: str = "",
 ) -> Team:
-    require_in_scope(actor, community)
     team = Team(
         code=code,
         name=name,
@@ -215,10 +216,12 @@ def team_create(
         ends_on=ends_on,
         description=description,
     )
+    check_links(actor=actor, instance=team)  # community and leader in reach (core.links)
     team.full_clean()
     team.save()
-    members = _check_members(team, members)
+    members = _check_members(actor, team, members)
     if leader is not None and leader not in members:
+        check_many(actor=actor, model=Team, field_name="members", values=[leader])
         members.append(leader)
     team.members.set(members)
     audit(actor=actor, action="team.create", target=team, organization=community)
@@ -231,16 +234,19 @@ def team_update(
 ) -> Team:
     team = lock(Team, team.pk, "community")
     require_in_scope(actor, team.community)
+    stored = Team.objects.get(pk=team.pk)
     apply_changes(team, data)
-    require_in_scope(actor, team.community)
+    check_links(actor=actor, instance=team, stored=stored)
     team.full_clean()
     team.save()
     if members is not None:
-        members = _check_members(team, members)
+        members = _check_members(actor, team, members)
         if team.leader_id and team.leader not in members:
+            check_many(actor=actor, model=Team, field_name="members", values=[team.leader])
             members.append(team.leader)
         team.members.set(members)
     elif team.leader_id:
+        check_many(actor=actor, model=Team, field_name="members", values=[team.leader])
         team.members.add(team.leader)
     audit(
         actor=actor,
@@ -256,7 +262,7 @@ def team_update(
 def team_add_member(*, actor, team: Team, volunteer: Volunteer) -> Team:
     team = lock(Team, team.pk, "community")
     require_in_scope(actor, team.community)
-    _check_members(team, [volunteer])
+    _check_members(actor, team, [volunteer])
     team.members.add(volunteer)
     audit(
         actor=actor,
