@@ -395,6 +395,8 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> 
     if action != "pre_add" or reverse or _mode.get() != "actor" or not pk_set:
         return
     owner = type(instance)
+    if getattr(owner, "link_scopes", None) is None:
+        return
     for field in owner._meta.many_to_many:
         if field.remote_field.through is sender:
             break

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.links import check_links, check_many
+from core.links import check_links, check_many, derived
 from core.scope import require_in_scope
 from core.services import apply_changes, audit
 from organizations.models import Organization
@@ -70,7 +70,6 @@ def volunteer_create(
     **data: Any,
 ) -> Volunteer:
     """A cadre registers a volunteer of a community in their scope (number generated if blank)."""
-    require_in_scope(actor, community)
     unknown = set(data) - VOLUNTEER_FIELDS - {"user"}
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -78,13 +77,13 @@ def volunteer_create(
         community=community,
         name=name,
         phone=phone,
-        number=number or _new_number(community),
         status=status,
         **data,
     )
+    _check_links(actor, volunteer)  # the community first: out of reach answers like unknown
+    volunteer.number = number or _new_number(community)
     if status == VolunteerStatus.REGISTERED and not volunteer.registered_on:
         volunteer.registered_on = timezone.localdate()
-    _check_links(actor, volunteer)
     _save_volunteer(volunteer, skills)
     audit(actor=actor, action="volunteer.create", target=volunteer, organization=community)
     return volunteer
@@ -118,6 +117,7 @@ def volunteer_apply(
         status=VolunteerStatus.APPLIED,
         user=actor,
     )
+    derived(volunteer, "community")  # any community the portal lists; the resident applies
     _save_volunteer(volunteer, skills)
     audit(actor=actor, action="volunteer.apply", target=volunteer, organization=community)
     return volunteer
@@ -134,8 +134,7 @@ def volunteer_update(
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     apply_changes(volunteer, data)
-    require_in_scope(actor, volunteer.community)
-    _check_links(actor, volunteer)
+    _check_links(actor, volunteer)  # a changed community, resident, member, unit in reach
     _save_volunteer(volunteer, skills)
     audit(
         actor=actor,
