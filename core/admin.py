@@ -30,7 +30,7 @@ from core.import_jobs import (
     staged_token,
 )
 from core.importing import CONTENT_TYPES
-from core.links import linkable, service_fields
+from core.links import check_links, linkable, service_fields
 from core.models import ApiToken, AuditLog, SensitiveAccessLog, TaskOutbox
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
@@ -122,6 +122,21 @@ class ScopedAdminMixin(HistoryDisplayMixin):
 
     def delete_model(self, request, obj):
         scoped_delete(actor=request.user, instance=obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows go through ``scoped_save`` too (their links checked by ``core.links``),
+        unless the admin saves them through its own service."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            if hasattr(type(obj), "scope_path"):
+                scoped_save(actor=request.user, instance=obj)
+            else:
+                if getattr(type(obj), "link_scopes", None) is not None:
+                    check_links(actor=request.user, instance=obj)
+                obj.save()
+        formset.save_m2m()
 
 
 class StatusAdminMixin:

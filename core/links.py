@@ -25,7 +25,10 @@ and the admin foreign-key choices use it, and ``check_links`` re-checks every ch
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -149,17 +152,26 @@ def _changed(instance, stored, field) -> Any:
     return value
 
 
-def check_links(*, actor, instance: models.Model, stored: models.Model | None = None) -> None:
-    """Refuse every foreign key of ``instance`` that changed (compared with ``stored``) and
-    points outside what ``actor`` may link to; the message is the one for an unknown record."""
+_STORED = object()  # ``check_links(stored=…)`` not given: read the stored row if there is one
+
+
+def _stored_row(instance: models.Model) -> models.Model | None:
+    if instance._state.adding or instance.pk is None:
+        return None
+    return type(instance)._base_manager.filter(pk=instance.pk).first()
+
+
+def check_links(*, actor, instance: models.Model, stored: Any = _STORED) -> None:
+    """Refuse every foreign key of ``instance`` that changed (compared with ``stored``; by
+    default the stored row, none for a new record) and points outside what ``actor`` may link
+    to; the message is the one for an unknown record. Marks the links as checked (see the guard
+    below)."""
+    if stored is _STORED:
+        stored = _stored_row(instance) if checked_fields(type(instance)) else None
     errors: dict[str, list[str]] = {}
     model = type(instance)
-    for field in writable_links(model):
-        if field.many_to_many:
-            continue  # not on the instance; see check_many
+    for field in checked_fields(model):
         kind = link_scope(model, field.name)
-        if kind in (LinkScope.UNSCOPED, LinkScope.SERVICE):
-            continue
         value = _changed(instance, stored, field)
         if value is None:
             continue
@@ -169,6 +181,75 @@ def check_links(*, actor, instance: models.Model, stored: models.Model | None = 
             errors[field.name] = [NOT_FOUND]
     if errors:
         raise ValidationError(errors)
+    _mark(instance, checked_fields(model))
+
+
+def check_target(*, actor, obj: models.Model | None, field: str, kind=LinkScope.IN_SCOPE) -> None:
+    """``check_links`` for a link that is no foreign key of the record written (a generic
+    reference such as a task's assignee, or a record a service acts on behalf of): ``obj``
+    must be one ``actor`` may link to under ``kind``, else ``{field: ["对象不存在。"]}``."""
+    if obj is None:
+        return
+    allowed = linkable_targets(actor, type(obj), LinkScope(kind))
+    if not allowed.filter(pk=obj.pk).exists():
+        raise ValidationError({field: [NOT_FOUND]})
+
+
+def derived(instance: models.Model, *names: str) -> models.Model:
+    """Declare links the service set itself from records already checked or in reach (a
+    progress note's task, a photo's case): nothing to check, and the guard is told so."""
+    model = type(instance)
+    _mark(instance, [model._meta.get_field(n) for n in names])
+    return instance
+
+
+def check_links_bulk(*, actor, instances: list[models.Model]) -> dict[int, dict[str, list[str]]]:
+    """``check_links`` for many records of one model in a few queries (imports): for each
+    record whose links changed, by position, the refused fields. New records are compared with
+    nothing, stored ones with their rows (read in chunks)."""
+    if not instances:
+        return {}
+    model = type(instances[0])
+    fields = checked_fields(model)
+    if not fields:
+        return {}
+    attnames = [f.attname for f in fields]
+    stored: dict[Any, dict[str, Any]] = {}
+    pks = [o.pk for o in instances if not o._state.adding and o.pk is not None]
+    for start in range(0, len(pks), 5000):
+        rows = model._base_manager.filter(pk__in=pks[start : start + 5000]).values("pk", *attnames)
+        stored.update({row["pk"]: row for row in rows})
+    wanted: dict[str, set[Any]] = {f.name: set() for f in fields}
+    for obj in instances:
+        before = stored.get(obj.pk, {}) if not obj._state.adding else {}
+        for f in fields:
+            value = getattr(obj, f.attname)
+            if value is not None and before.get(f.attname) != value:
+                wanted[f.name].add(value)
+    allowed: dict[str, set[Any]] = {}
+    for f in fields:
+        values = list(wanted[f.name])
+        allowed[f.name] = set()
+        targets = linkable_targets(actor, f.related_model, link_scope(model, f.name))
+        column = f.target_field.attname
+        for start in range(0, len(values), 5000):
+            allowed[f.name].update(
+                targets.filter(**{f"{column}__in": values[start : start + 5000]}).values_list(
+                    column, flat=True
+                )
+            )
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, obj in enumerate(instances):
+        before = stored.get(obj.pk, {}) if not obj._state.adding else {}
+        for f in fields:
+            value = getattr(obj, f.attname)
+            if value is None or before.get(f.attname) == value:
+                continue
+            if value not in allowed[f.name]:
+                errors.setdefault(index, {})[f.name] = [NOT_FOUND]
+        if index not in errors:
+            _mark(obj, fields)
+    return errors
 
 
 def check_many(*, actor, model: type[models.Model], field_name: str, values) -> None:
@@ -185,6 +266,9 @@ def check_many(*, actor, model: type[models.Model], field_name: str, values) -> 
     )
     if found != pks:
         raise ValidationError({field_name: [NOT_FOUND]})
+    checked = _checked_many.get()
+    if checked is not None:
+        checked.setdefault((model._meta.label, field_name), set()).update(pks)
 
 
 def service_fields(model: type[models.Model]) -> tuple[str, ...]:
@@ -211,3 +295,131 @@ def resolve_codes(
     if missing:
         raise ValidationError(f"{label}{'、'.join(missing)}：{NOT_FOUND}")
     return [found[c] for c in codes]
+
+
+# ---- the guard: a save that forgets the rule fails the tests -----------------------------
+#
+# ``check_links``, ``check_links_bulk`` and ``derived`` mark the links of an instance as
+# checked (the values they saw). While a guard is active (``guarded()``: the test suite wraps
+# every request in it, see tests/conftest.py), every save of a model with checked links
+# (``IN_SCOPE``, ``IN_SCOPE_OR_ABOVE``, ``STREET``) must have each changed link marked, and
+# every many-to-many add must have gone through ``check_many``; otherwise the save is refused
+# with ``LinksNotChecked`` and recorded. Work done for nobody (seeding, Celery jobs without an
+# actor) runs in ``system()``, where the guard is off.
+
+_mode: ContextVar[str | None] = ContextVar("links_guard", default=None)
+_checked_many: ContextVar[dict | None] = ContextVar("links_checked_many", default=None)
+_violations: list[str] = []
+_UNMARKED = object()
+
+
+class LinksNotChecked(AssertionError):
+    """A service saved an actor-chosen link without ``core.links`` looking at it."""
+
+
+@cache
+def checked_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The foreign keys of ``model`` that ``check_links`` checks (declared reach, not
+    ``UNSCOPED``/``SERVICE``)."""
+    return tuple(
+        f
+        for f in writable_links(model)
+        if not f.many_to_many
+        and link_scope(model, f.name) not in (LinkScope.UNSCOPED, LinkScope.SERVICE)
+    )
+
+
+def _mark(instance: models.Model, fields) -> None:
+    marks = instance.__dict__.setdefault("_links_checked", {})
+    for f in fields:
+        marks[f.attname] = getattr(instance, f.attname)
+
+
+@contextmanager
+def guarded():
+    """Saves in this block are an actor's: unchecked links are refused (tests)."""
+    mode, many = _mode.set("actor"), _checked_many.set({})
+    try:
+        yield
+    finally:
+        _mode.reset(mode)
+        _checked_many.reset(many)
+
+
+@contextmanager
+def system():
+    """Saves in this block are the system's own (no actor chose the links)."""
+    token = _mode.set("system")
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+def _refuse(message: str) -> None:
+    _violations.append(message)
+    raise LinksNotChecked(message)
+
+
+def _unchecked(sender, instance, update_fields) -> list[str]:
+    fields = checked_fields(sender) if getattr(sender, "link_scopes", None) else ()
+    if update_fields is not None:
+        fields = [f for f in fields if f.name in update_fields or f.attname in update_fields]
+    marks = instance.__dict__.get("_links_checked", {})
+    pending = [
+        f
+        for f in fields
+        if getattr(instance, f.attname) is not None
+        and marks.get(f.attname, _UNMARKED) != getattr(instance, f.attname)
+    ]
+    if pending and not instance._state.adding and instance.pk is not None:
+        row = (
+            sender._base_manager.filter(pk=instance.pk)
+            .values(*[f.attname for f in pending])
+            .first()
+        )
+        if row is not None:
+            pending = [f for f in pending if row[f.attname] != getattr(instance, f.attname)]
+    return [f.name for f in pending]
+
+
+def _pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    if raw or _mode.get() != "actor":
+        return
+    names = _unchecked(sender, instance, update_fields)
+    if names:
+        _refuse(f"{sender._meta.label}.{'/'.join(names)} saved without core.links.check_links")
+
+
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    if action != "pre_add" or reverse or _mode.get() != "actor" or not pk_set:
+        return
+    owner = type(instance)
+    if getattr(owner, "link_scopes", None) is None:
+        return
+    for field in owner._meta.many_to_many:
+        if field.remote_field.through is sender:
+            break
+    else:
+        return
+    if link_scope(owner, field.name) in (LinkScope.UNSCOPED, LinkScope.SERVICE):
+        return
+    checked = (_checked_many.get() or {}).get((owner._meta.label, field.name), set())
+    if not set(pk_set) <= checked:
+        _refuse(f"{owner._meta.label}.{field.name} added without core.links.check_many")
+
+
+def install_guard() -> None:
+    """Connect the guard (idempotent); it acts only inside ``guarded()``."""
+    from django.db.models.signals import m2m_changed, pre_save
+
+    pre_save.connect(_pre_save, dispatch_uid="core.links.guard")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="core.links.guard.m2m")
+
+
+def take_violations() -> list[str]:
+    """The refusals recorded since the last call (the test suite fails a test that has any,
+    even when a view turned the exception into an answer)."""
+    found = list(_violations)
+    _violations.clear()
+    return found

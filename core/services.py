@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from core.clientip import current_client_ip
-from core.links import check_links
+from core.links import NOT_FOUND, check_links
 from core.models import AuditLog
-from core.scope import require_in_scope, scope_anchor
+from core.scope import in_scope, require_in_scope, scope_anchor
 
 
 def audit(
@@ -53,9 +54,26 @@ def scoped_save(*, actor, instance: models.Model) -> models.Model:
             require_in_scope(actor, scope_anchor(stored))
     check_links(actor=actor, instance=instance, stored=stored)
     instance.full_clean()
-    require_in_scope(actor, scope_anchor(instance))
+    _require_anchor_in_scope(actor, instance, stored)
     instance.save()
     return instance
+
+
+def _require_anchor_in_scope(actor, instance: models.Model, stored) -> None:
+    """The new version must lie in the actor's scope. When a link that reaches wider than the
+    record's scope (``STREET``: a member anywhere in the street) is what puts it outside, the
+    answer is the one for an unknown target on that link: no oracle."""
+    anchor = scope_anchor(instance)
+    if anchor is not None and in_scope(actor, anchor):
+        return
+    head = (getattr(type(instance), "scope_path", "") or "").split("__")[0]
+    links = getattr(type(instance), "link_scopes", None) or {}
+    if head in links:
+        field = type(instance)._meta.get_field(head)
+        value = getattr(instance, field.attname)
+        if value is not None and (stored is None or getattr(stored, field.attname) != value):
+            raise ValidationError({head: [NOT_FOUND]})
+    require_in_scope(actor, anchor)
 
 
 def scoped_create(*, actor, model: type[models.Model], data: dict[str, Any]) -> models.Model:

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.links import derived
 from core.lockout import lockout_message
 from core.services import audit
 from portal.models import ResidentProfile
@@ -31,6 +32,8 @@ def resident_register(*, name: str, phone: str, password: str, community) -> Res
     group, _ = Group.objects.get_or_create(name=RESIDENT)
     user.groups.add(group)
     profile = ResidentProfile(user=user, name=name, phone=phone, community=community)
+    # Any community the portal lists publicly: a new resident has no scope to check against.
+    derived(profile, "community")
     profile.full_clean()
     profile.save()
     audit(actor=user, action="portal.resident_register", target=profile, organization=community)

@@ -35,6 +35,50 @@ def _celery_eager(request, settings):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _link_guard():
+    """Every request in the suite is an actor's: a save of an actor-chosen link that did not go
+    through ``core.links`` (check_links / check_many / derived) is refused (core/links.py)."""
+    from celery.signals import task_postrun, task_prerun
+    from django.core.handlers.base import BaseHandler
+
+    from core import links
+
+    links.install_guard()
+    original = BaseHandler.get_response
+
+    def get_response(self, request):
+        with links.guarded():
+            return original(self, request)
+
+    tokens = {}
+
+    def prerun(task_id=None, **kwargs):  # a Celery job has no actor, even when run eagerly
+        tokens[task_id] = links.system()
+        tokens[task_id].__enter__()
+
+    def postrun(task_id=None, **kwargs):
+        manager = tokens.pop(task_id, None)
+        if manager is not None:
+            manager.__exit__(None, None, None)
+
+    BaseHandler.get_response = get_response
+    task_prerun.connect(prerun, weak=False, dispatch_uid="tests.links.prerun")
+    task_postrun.connect(postrun, weak=False, dispatch_uid="tests.links.postrun")
+    yield
+    BaseHandler.get_response = original
+
+
+@pytest.fixture(autouse=True)
+def _links_checked(_link_guard):
+    from core import links
+
+    links.take_violations()
+    yield
+    found = links.take_violations()
+    assert not found, "links saved without core.links: " + "; ".join(found)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

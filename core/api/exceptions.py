@@ -3,13 +3,18 @@
 {"status": 400, "code": "invalid", "detail": "…", "errors": {"field": ["…"]}}
 """
 
+import copy
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.relations import RelatedField
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.links import NOT_FOUND
 
 MESSAGES = {
     400: "提交的数据有误。",
@@ -34,20 +39,49 @@ def _messages(errors) -> list[str]:
     return out
 
 
-def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+def _django_validation_to_drf(
+    exc: DjangoValidationError, context=None
+) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
         detail = {
             ("non_field_errors" if k == "__all__" else k): _messages(v)
             for k, v in exc.error_dict.items()
         }
+        for name, messages in detail.items():
+            if messages == [NOT_FOUND]:
+                detail[name] = [_unknown_message(context, name) or NOT_FOUND]
     else:
         detail = {"non_field_errors": _messages(exc.error_list)}
     return exceptions.ValidationError(detail)
 
 
+def _unknown_message(context, name: str) -> str | None:
+    """A link a service refused (``core.links``: out of reach) answers with the very words the
+    request's serializer field gives for a code that does not exist (no oracle)."""
+    view, request = (context or {}).get("view"), (context or {}).get("request")
+    value = getattr(request, "data", {}).get(name) if hasattr(request, "data") else None
+    if view is None or value in (None, "") or not hasattr(view, "get_serializer"):
+        return None
+    try:
+        field = view.get_serializer().fields.get(name)
+    except Exception:  # the view cannot build its serializer here: keep the plain words
+        return None
+    if not isinstance(field, RelatedField) or getattr(field, "queryset", None) is None:
+        return None
+    probe = copy.copy(field)
+    probe.queryset = field.queryset.none()
+    try:
+        probe.to_internal_value(value)
+    except exceptions.ValidationError as error:
+        return str(error.detail[0])
+    except Exception:
+        return None
+    return None
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = _django_validation_to_drf(exc)
+        exc = _django_validation_to_drf(exc, context)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.links import check_links, derived
 from core.scope import require_in_scope, scope_anchor
 from core.services import apply_changes, audit
 from covenants.choices import AttachmentKind
@@ -64,7 +65,7 @@ def _project_scope(actor, project: ServiceProject) -> None:
 @transaction.atomic
 def project_claim(*, actor, agreement: Agreement, **data: Any) -> ServiceProject:
     project = ServiceProject(agreement=agreement, **data)
-    require_in_scope(actor, agreement.party_a, f"协议甲方“{agreement.party_a}”不在您的管辖范围内。")
+    check_links(actor=actor, instance=project)  # the agreement in reach (core.links)
     project.full_clean()
     project.save()
     audit(actor=actor, action="project.claim", target=project, organization=agreement.party_a)
@@ -76,8 +77,8 @@ def project_update(*, actor, project: ServiceProject, **data: Any) -> ServicePro
     stored = ServiceProject.objects.select_related("agreement__party_a").get(pk=project.pk)
     _project_scope(actor, stored)
     apply_changes(project, data)
+    check_links(actor=actor, instance=project, stored=stored)
     project.full_clean()
-    _project_scope(actor, project)
     project.save()
     return project
 
@@ -97,8 +98,9 @@ def activity_record(
     *, actor, project: ServiceProject, code: str = "", **data: Any
 ) -> ActivityRecord:
     """Record an activity; its date must lie in the agreement's term."""
-    _project_scope(actor, project)
-    activity = ActivityRecord(project=project, code=code or _next_activity_code(project), **data)
+    activity = ActivityRecord(project=project, **data)
+    check_links(actor=actor, instance=activity)  # the project in reach (core.links), first
+    activity.code = code or _next_activity_code(project)
     activity.full_clean()
     activity.save()
     audit(
@@ -123,6 +125,7 @@ def activity_update(*, actor, activity: ActivityRecord, **data: Any) -> Activity
     data.pop("confirmed_at", None)
     data.pop("confirmed_by", None)
     apply_changes(activity, data)
+    check_links(actor=actor, instance=activity, stored=stored)
     activity.full_clean()
     require_in_scope(actor, scope_anchor(activity))
     activity.save()
@@ -159,6 +162,7 @@ def attachment_add(*, actor, activity: ActivityRecord, kind: str, upload) -> Act
         size=upload.size,
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
+    derived(attachment, "activity")  # the record checked above
     attachment.file.save(name, upload, save=False)
     try:
         attachment.full_clean()

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import links
+from core.links import check_links
 from core.scope import require_in_scope
 from core.services import apply_changes, audit
 from covenants.choices import AgreementStatus
@@ -21,7 +23,6 @@ from covenants.models import (
     UnitPartnership,
 )
 from covenants.models.agreements import party_a_error
-from covenants.services.units import require_unit_visible
 from organizations.choices import OrgKind
 from organizations.models import Organization
 
@@ -36,9 +37,10 @@ def street_of(organization: Organization) -> Organization | None:
 
 def template_for_street(street: Organization) -> AgreementTemplate:
     """The street's template, created from seed 004's ten clauses the first time it is needed."""
-    template, created = AgreementTemplate.objects.get_or_create(
-        organization=street, defaults={"title": DEFAULT_TITLE, "preamble": DEFAULT_PREAMBLE}
-    )
+    with links.system():  # the street follows from party A, already checked
+        template, created = AgreementTemplate.objects.get_or_create(
+            organization=street, defaults={"title": DEFAULT_TITLE, "preamble": DEFAULT_PREAMBLE}
+        )
     if created:
         TemplateClause.objects.bulk_create(
             TemplateClause(template=template, number=i, text=text)
@@ -82,11 +84,10 @@ def template_update(
     return template
 
 
-def _require_party_a(actor, party_a: Organization) -> None:
+def _require_party_a(party_a: Organization) -> None:
     message = party_a_error(party_a)
     if message:
         raise ValidationError({"party_a": message})
-    require_in_scope(actor, party_a, f"甲方“{party_a}”不在您的管辖范围内。")
 
 
 @transaction.atomic
@@ -102,11 +103,11 @@ def agreement_draft(
     **data: Any,
 ) -> Agreement:
     """Draft an agreement; its clauses are copied from the street's template unless given."""
-    _require_party_a(actor, party_a)
-    require_unit_visible(actor, unit)
     agreement = Agreement(
         code=code, party_a=party_a, unit=unit, starts_on=starts_on, ends_on=ends_on, **data
     )
+    check_links(actor=actor, instance=agreement)  # party A and unit in reach (core.links)
+    _require_party_a(party_a)
     street = street_of(party_a)
     template = template_for_street(street) if street else None
     if template is not None:
@@ -168,10 +169,9 @@ def agreement_update(
         )
     data.pop("status", None)
     apply_changes(agreement, data)
+    check_links(actor=actor, instance=agreement, stored=stored)
     if "party_a" in data:
-        _require_party_a(actor, agreement.party_a)
-    if "unit" in data:
-        require_unit_visible(actor, agreement.unit)
+        _require_party_a(agreement.party_a)
     agreement.full_clean()
     agreement.save()
     if clauses is not None:
@@ -260,9 +260,12 @@ def agreement_sign(
     agreement.signed_by = actor if getattr(actor, "pk", None) else None
     agreement.full_clean()
     agreement.save()
-    UnitPartnership.objects.get_or_create(
-        unit=agreement.unit, organization=agreement.party_a, defaults={"since": agreement.starts_on}
-    )
+    with links.system():  # the agreement's own links, checked when it was drafted
+        UnitPartnership.objects.get_or_create(
+            unit=agreement.unit,
+            organization=agreement.party_a,
+            defaults={"since": agreement.starts_on},
+        )
     audit(
         actor=actor,
         action="agreement.sign",

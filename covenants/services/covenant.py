@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.links import check_links, derived
 from core.scope import require_in_scope
 from core.services import apply_changes, audit, scoped_save
 from covenants.models import Covenant, CovenantVersion
@@ -39,6 +40,8 @@ def covenant_adopt_version(
         Covenant.objects.select_for_update().select_related("organization").get(pk=covenant.pk)
     )
     require_in_scope(actor, covenant.organization, f"“{covenant.organization}”不在您的管辖范围内。")
+    # The meeting in reach (core.links) before anything else is said.
+    check_links(actor=actor, instance=CovenantVersion(covenant=covenant, meeting=meeting))
     latest = covenant.versions.order_by("-number").first()
     if latest is not None and adopted_on <= latest.adopted_on:
         raise ValidationError(
@@ -58,6 +61,7 @@ def covenant_adopt_version(
         is_current=True,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    derived(version, "covenant", "meeting")  # checked above
     version.full_clean(validate_constraints=False)
     covenant.versions.filter(is_current=True).update(is_current=False)
     version.save()

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from core.scope import require_in_scope
+from core.links import check_links, derived
 from core.services import apply_changes, audit, scoped_save
 from covenants.choices import ActivityKind, Grade, NeedStatus
 from covenants.models import (
@@ -22,7 +22,6 @@ from covenants.models import (
     UnitAssessment,
     UnitPartnership,
 )
-from covenants.services.units import require_unit_visible
 from organizations.models import Organization
 
 
@@ -36,11 +35,10 @@ def _co_builds_with(unit: PartnerUnit, organization: Organization) -> bool:
 def liaison_log_record(
     *, actor, unit: PartnerUnit, organization: Organization, **data: Any
 ) -> LiaisonLog:
-    require_in_scope(actor, organization, f"“{organization}”不在您的管辖范围内。")
-    require_unit_visible(actor, unit)
+    log = LiaisonLog(unit=unit, organization=organization, **data)
+    check_links(actor=actor, instance=log)  # unit and organization in reach (core.links)
     if not _co_builds_with(unit, organization):
         raise ValidationError({"unit": f"单位“{unit}”与{organization}没有共建关系。"})
-    log = LiaisonLog(unit=unit, organization=organization, **data)
     if not log.liaison_name:
         log.liaison_name = unit.liaison_name
     if log.date and log.date > timezone.localdate():
@@ -69,10 +67,7 @@ def need_update(*, actor, need: Need, **data: Any) -> Need:
 
 @transaction.atomic
 def resource_create(*, actor, **data: Any) -> Resource:
-    resource = Resource(**data)
-    if resource.unit_id:
-        require_unit_visible(actor, resource.unit)
-    return scoped_save(actor=actor, instance=resource)
+    return scoped_save(actor=actor, instance=Resource(**data))  # unit checked there
 
 
 def resource_update(*, actor, resource: Resource, **data: Any) -> Resource:
@@ -85,7 +80,9 @@ def project_match(*, actor, need: Need, resource: Resource, **data: Any) -> Proj
     """项目清单: meet a need with a resource; the need becomes 已对接."""
     data.setdefault("organization", need.organization)
     project = Project(need=need, resource=resource, **data)
-    require_in_scope(actor, need.organization, f"需求所属“{need.organization}”不在您的管辖范围内。")
+    # The links first (need, resource, organization; core.links): a need or resource out of
+    # reach answers like an unknown one, before anything about it is looked at.
+    check_links(actor=actor, instance=project)
     if not resource.available:
         raise ValidationError({"resource": f"资源“{resource.title}”已标记为不可用。"})
     if need.status == NeedStatus.CLOSED:
@@ -237,8 +234,7 @@ def assessment_compute(
     Attendance comes from governance (``unit_meeting_attendance``) whenever the unit was invited
     to a held 共建联席会议 that year; only otherwise are hand-entered figures used, and with
     neither the other two parts are scaled to 100."""
-    require_in_scope(actor, organization, f"“{organization}”不在您的管辖范围内。")
-    require_unit_visible(actor, unit)
+    check_links(actor=actor, instance=UnitAssessment(unit=unit, organization=organization))
     if year > timezone.localdate().year:
         raise ValidationError({"year": f"{year} 年尚未开始，不能考核。"})
     if (meetings_held is None) != (meetings_attended is None):
@@ -255,6 +251,7 @@ def assessment_compute(
     ).first()
     if assessment is None:
         assessment = UnitAssessment(unit=unit, organization=organization, year=year)
+    derived(assessment, "unit", "organization")  # checked above
     for name, value in figures.items():
         setattr(assessment, name, value)
     assessment.meetings_held = meetings_held

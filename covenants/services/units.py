@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.links import check_links
 from core.scope import in_scope, require_in_scope
 from core.services import apply_changes, audit
 from covenants.models import PartnerUnit, UnitPartnership
@@ -18,18 +19,30 @@ def require_unit_visible(actor, unit: PartnerUnit) -> None:
         raise PermissionDenied(f"单位“{unit}”不在您的管辖范围内。")
 
 
-def _check_partner(actor, organization: Organization) -> None:
+def _partnership(
+    actor, unit: PartnerUnit, organization: Organization, since: date | None = None
+) -> tuple[UnitPartnership, bool]:
+    """The unit's partnership with ``organization``, created if missing: the organization is
+    checked first (``core.links``: out of reach answers like unknown), then its kind."""
+    partnership = UnitPartnership(unit=unit, organization=organization, since=since)
+    try:
+        check_links(actor=actor, instance=partnership)
+    except ValidationError as exc:
+        raise ValidationError({"partners": exc.message_dict["organization"]}) from None
     if organization.kind not in PARTY_A_KINDS:
         raise ValidationError(
             {"partners": f"共建对象应为街道党工委或社区大党委，“{organization}”不是。"}
         )
-    require_in_scope(actor, organization, f"共建组织“{organization}”不在您的管辖范围内。")
+    found = UnitPartnership.objects.filter(unit=unit, organization=organization).first()
+    if found is not None:
+        return found, False
+    partnership.save()
+    return partnership, True
 
 
 def _set_partners(actor, unit: PartnerUnit, partners) -> None:
     for organization in partners:
-        _check_partner(actor, organization)
-        UnitPartnership.objects.get_or_create(unit=unit, organization=organization)
+        _partnership(actor, unit, organization)
 
 
 def _sync_partners(actor, unit: PartnerUnit, partners) -> None:
@@ -44,8 +57,8 @@ def _sync_partners(actor, unit: PartnerUnit, partners) -> None:
 @transaction.atomic
 def unit_create(*, actor, partners=(), **data: Any) -> PartnerUnit:
     unit = PartnerUnit(**data)
+    check_links(actor=actor, instance=unit)  # the registering organization (core.links)
     unit.full_clean()
-    require_in_scope(actor, unit.organization, f"登记组织“{unit.organization}”不在您的管辖范围内。")
     unit.save()
     _set_partners(actor, unit, partners)
     audit(actor=actor, action="unit.create", target=unit, organization=unit.organization)
@@ -60,8 +73,8 @@ def unit_update(*, actor, unit: PartnerUnit, partners=None, **data: Any) -> Part
         actor, stored.organization, f"单位“{stored}”由{stored.organization}登记，您无权修改。"
     )
     apply_changes(unit, data)
+    check_links(actor=actor, instance=unit, stored=stored)
     unit.full_clean()
-    require_in_scope(actor, unit.organization, f"登记组织“{unit.organization}”不在您的管辖范围内。")
     unit.save()
     if partners is not None:
         _sync_partners(actor, unit, partners)
@@ -90,10 +103,7 @@ def unit_add_partner(
     require_in_scope(
         actor, unit.organization, f"单位“{unit}”由{unit.organization}登记，您无权修改。"
     )
-    _check_partner(actor, organization)
-    partnership, created = UnitPartnership.objects.get_or_create(
-        unit=unit, organization=organization, defaults={"since": since}
-    )
+    partnership, created = _partnership(actor, unit, organization, since)
     if created:
         audit(
             actor=actor,

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.links import check_links
 from core.scope import require_in_scope
 from core.services import apply_changes, audit, scoped_save
 from governance.choices import Attendance, MeetingStatus
@@ -22,7 +23,10 @@ from governance.models import (
 )
 
 
-def _save(instance) -> None:
+def _save(actor, instance) -> None:
+    """Every record of a meeting is saved with its links checked (``core.links``): a convenor,
+    member or series out of the actor's reach answers like an unknown one."""
+    check_links(actor=actor, instance=instance)
     instance.full_clean()
     instance.save()
 
@@ -30,8 +34,7 @@ def _save(instance) -> None:
 @transaction.atomic
 def series_create(*, actor, **data: Any) -> MeetingSeries:
     series = MeetingSeries(**data)
-    require_in_scope(actor, series.body)
-    _save(series)
+    _save(actor, series)  # the body and the convenor in reach
     audit(actor=actor, action="meeting_series.create", target=series, organization=series.body)
     return series
 
@@ -41,8 +44,7 @@ def series_update(*, actor, series: MeetingSeries, **data: Any) -> MeetingSeries
     series = MeetingSeries.objects.select_for_update().get(pk=series.pk)
     require_in_scope(actor, series.body)
     apply_changes(series, data)
-    require_in_scope(actor, series.body)
-    _save(series)
+    _save(actor, series)
     audit(
         actor=actor,
         action="meeting_series.update",
@@ -58,7 +60,7 @@ def member_add(*, actor, series: MeetingSeries, **data: Any) -> SeriesMember:
     series = MeetingSeries.objects.select_for_update().get(pk=series.pk)
     require_in_scope(actor, series.body)
     member = SeriesMember(series=series, **data)
-    _save(member)
+    _save(actor, member)
     if series.rotating_chair and series.current_chair_id is None and member.rotation_order:
         series.current_chair = member
         series.save(update_fields=["current_chair", "updated_at"])
@@ -100,9 +102,9 @@ def meeting_plan(
         place=place or series.default_place,
         chair=series.current_chair if series.rotating_chair else None,
     )
-    _save(meeting)
+    _save(actor, meeting)
     for position, item in enumerate(agenda or [], start=1):
-        _save(AgendaItem(meeting=meeting, position=position, title=item))
+        _save(actor, AgendaItem(meeting=meeting, position=position, title=item))
     if invite_members:
         invitations = [
             Invitation(meeting=meeting, member=m, name=m.name, unit_name=m.unit_name)
@@ -126,7 +128,7 @@ def meeting_update(*, actor, meeting: Meeting, **data: Any) -> Meeting:
     if "series" in data and data["series"] != meeting.series:
         raise ValidationError({"series": "会议不能改挂到其他会议制度。"})
     apply_changes(meeting, data)
-    _save(meeting)
+    _save(actor, meeting)
     audit(
         actor=actor,
         action="meeting.update",
@@ -143,7 +145,7 @@ def meeting_invite(
 ) -> Invitation:
     require_in_scope(actor, meeting.series.body)
     invitation = Invitation(meeting=meeting, member=member, name=name, unit_name=unit_name)
-    _save(invitation)
+    _save(actor, invitation)
     audit(actor=actor, action="meeting.invite", target=invitation, organization=meeting.series.body)
     return invitation
 
@@ -186,7 +188,7 @@ def meeting_hold(*, actor, meeting: Meeting, held_on: date, minutes: str = "") -
     if series.rotating_chair:
         meeting.chair = series.current_chair
         handover = _next_chair(series)
-    _save(meeting)
+    _save(actor, meeting)
     if series.rotating_chair:
         series.current_chair = handover
         series.save(update_fields=["current_chair", "updated_at"])
@@ -248,7 +250,7 @@ def resolution_pass(
     resolution = Resolution(
         code=f"{meeting.code}-R{number}", meeting=meeting, kind=kind, title=title, content=content
     )
-    _save(resolution)
+    _save(actor, resolution)
     audit(
         actor=actor,
         action="resolution.pass",
@@ -263,7 +265,7 @@ def resolution_pass(
 def attachment_add(*, actor, meeting: Meeting, title: str, file) -> MeetingAttachment:
     require_in_scope(actor, meeting.series.body)
     attachment = MeetingAttachment(meeting=meeting, title=title, file=file)
-    _save(attachment)
+    _save(actor, attachment)
     audit(
         actor=actor,
         action="meeting.attachment",

@@ -20,10 +20,10 @@ from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
-from core.links import LinkScope, linkable_targets
+from core.links import LinkScope, check_links, check_target, derived, linkable_targets
 from core.masking import mask_name
 from core.photos import photo_problems
-from core.scope import in_scope, require_in_scope, scope_anchor
+from core.scope import require_in_scope
 from core.services import audit
 from core.validators import normalize_phone
 from grids.choices import (
@@ -148,8 +148,6 @@ def case_report(
     if source in STAFF_SOURCES and not staff:
         raise PermissionDenied("巡查、走访和窗口代填的诉求必须由工作人员登记。")
     community, grid, building, household = location_of(community, grid, building, household)
-    if staff:
-        require_in_scope(actor, community, f"“{community}”不在您的管辖范围内，不能代为登记。")
     now = timezone.now()
     case = Case(
         source=source,
@@ -170,6 +168,12 @@ def case_report(
         reported_at=now,
         due_at=now,
     )
+    if staff:  # the place and the resident in the actor's reach (core.links), checked first
+        check_links(actor=actor, instance=case)
+    else:
+        # The portal offers the public places of the installation (portal selectors) and a
+        # signed-in resident's own record; no cadre's scope applies.
+        derived(case, "community", "grid", "building", "household", "reporter_resident")
     errors = {}
     try:
         case.due_at = now + case_deadline(category)
@@ -193,7 +197,7 @@ def case_report(
         case.tracking_code = new_tracking_code()
     case.save()
     for upload in photos:
-        photo = CasePhoto(case=case, file=upload)
+        photo = derived(CasePhoto(case=case, file=upload), "case")
         photo.full_clean(exclude=["case"])
         photo.save()
     name = actor_display(actor) if staff else f"居民 {mask_name(case.reporter_name)}"
@@ -336,12 +340,11 @@ def _check_target(actor, case: Case, kind: str, target) -> None:
         )
     if target is None or not isinstance(target, model):
         raise ValidationError({"target": [f"请选择一个{model._meta.verbose_name}作为派单对象。"]})
-    anchor = scope_anchor(target) if hasattr(model, "scope_path") else None
+    # core.links first: a target out of reach answers like an unknown one.
+    check_target(actor=actor, obj=target, field="target")
     if kind == DispatchKind.GRID_WORKER:
         if target.grid.community_id != case.community_id or not target.active:
             raise ValidationError({"target": ["只能派给本社区在岗的网格员。"]})
-    elif anchor is None or not in_scope(actor, anchor):
-        raise ValidationError({"target": ["派单对象不在您的管辖范围内。"]})
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 
+from core.links import check_links
 from core.scope import require_in_scope, scope_anchor
 from core.services import apply_changes, audit, scoped_delete, scoped_save
 from grids.models import Grid, Household, Resident
@@ -27,8 +28,8 @@ def grid_create(*, actor, **data: Any) -> Grid:
     grid = Grid(**data)
     if grid.parent_id and not grid.community_id:
         grid.community_id = grid.parent.community_id
+    check_links(actor=actor, instance=grid)  # parent and community in reach (core.links)
     grid.full_clean()
-    require_in_scope(actor, grid.community)
     grid.save()
     audit(actor=actor, action="grid.create", target=grid, organization=grid.community)
     return grid
@@ -40,8 +41,8 @@ def grid_update(*, actor, grid: Grid, **data: Any) -> Grid:
     grid.refresh_from_db()
     require_in_scope(actor, grid.community)
     apply_changes(grid, data)
+    check_links(actor=actor, instance=grid)
     grid.full_clean()
-    require_in_scope(actor, grid.community)
     if grid.children.exclude(community_id=grid.community_id).exists():
         raise ValidationError({"community": "下级网格属于原社区，不能只改本节点的所属社区。"})
     grid.save()

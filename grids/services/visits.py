@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.links import check_links, derived
 from core.scope import require_in_scope
 from core.services import audit
 from grids.choices import CENTRAL_HOUSEHOLD_MAX, CaseSource, VisitorKind
@@ -34,14 +35,13 @@ def central_link_create(
 ) -> CentralHouseholdLink:
     # Lock the central household's row so two links added at once cannot pass the limit.
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    require_in_scope(actor, organization)
-    require_in_scope(actor, household.grid.community)
     link = CentralHouseholdLink(
         organization=organization,
         household=household,
         since=since or timezone.localdate(),
         note=note,
     )
+    check_links(actor=actor, instance=link)  # both ends in reach (core.links)
     link.full_clean()
     _check_link_count(organization)
     link.save()
@@ -98,9 +98,6 @@ def visit_log_create(
     member without an account (recorded by the cadre who enters the diary), or the member
     themself (``organizations.Member``, which must lie in the actor's scope): the kind then
     defaults to 党员 and the name to the member's."""
-    require_in_scope(actor, household.grid.community)
-    if member is not None:
-        require_visit_member_in_scope(actor, member)
     default_kind = VisitorKind.MEMBER if member is not None else VisitorKind.GRID_WORKER
     default_name = member.name if member is not None else actor_display(actor)
     visit = VisitLog(
@@ -115,6 +112,8 @@ def visit_log_create(
         needs=needs,
         central_household=central_household,
     )
+    # The household, the member and the central household in reach (core.links), first.
+    check_links(actor=actor, instance=visit)
     visit.full_clean()
     if (
         central_household is not None
@@ -138,12 +137,10 @@ def visit_log_update(*, actor, visit: VisitLog, **data) -> VisitLog:
     }
     if fixed:  # refused, never silently ignored
         raise ValidationError(fixed)
-    member = data.get("member")
-    if member is not None and member.pk != visit.member_id:
-        require_visit_member_in_scope(actor, member)
     for name in ("content", "needs", "visited_on", "visitor_kind", "visitor_name", "member"):
         if name in data:
             setattr(visit, name, data[name])
+    check_links(actor=actor, instance=visit)  # a changed member in reach; a kept one may stay
     visit.full_clean()
     visit.save()
     audit(
@@ -183,6 +180,7 @@ def visit_to_case(
         household=household,
     )
     visit.case = case
+    derived(visit, "case")  # the case just filed from it
     visit.save(update_fields=["case"])
     audit(
         actor=actor,

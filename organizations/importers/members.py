@@ -291,11 +291,15 @@ class LinkedImporter(BaseImporter):
             self.build_extra(row, values, obj, errors)
         if not errors and not in_scope(self.user, scope_anchor(obj)):
             # A link may reach wider than the record's own scope (e.g. a member anywhere in
-            # the street): the record then lies outside; said on the link that anchors it.
+            # the street): the record then lies outside. Said on the link that anchors it in
+            # the words for an unknown code, so a row cannot tell that the code exists.
             head = (self.model.scope_path or "").split("__")[0]
             anchor = next((link for link in self.links if link.field == head), None)
-            header = self.link_header(anchor) if anchor else ""
-            errors.append((header, "该记录不在您的管辖范围内。"))
+            if anchor is not None and values.get(anchor.column):
+                raw = values[anchor.column]
+                errors.append((self.link_header(anchor), f"找不到“{raw}”。"))
+            else:
+                errors.append(("", "该记录不在您的管辖范围内。"))
         if errors:
             raise RowInvalid(errors)
         return obj

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from core.links import derived
 from core.scope import require_in_scope, scope_anchor
 from core.services import apply_changes, audit, scoped_delete, scoped_save
 from organizations.choices import Grade
@@ -174,6 +175,7 @@ def feedback_submit(
         .filter(member_id=registration.member_id, year=year)
         .first()
     ) or Appraisal(member=registration.member, year=year)
+    derived(appraisal, "member")  # the registration's own member (the registration is in scope)
     appraisal.feedback_community = registration.community
     appraisal.feedback_grade = grade
     appraisal.feedback_comment = comment

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
-from core.scope import in_scope, require_in_scope
+from core.links import check_links
+from core.scope import require_in_scope
 from core.services import apply_changes, audit
 from organizations.models import Organization
 
@@ -21,12 +22,14 @@ def lock_tree() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_ID])
 
 
-def _check_parent_scope(actor, parent: Organization | None) -> None:
-    if parent is None:
+def _check_parent_scope(actor, org: Organization) -> None:
+    """The parent through ``core.links`` (out of reach answers like unknown); only a
+    superuser makes a root."""
+    if org.parent_id is None:
         if not actor.is_superuser:
             raise PermissionDenied("只有系统管理员可以创建根节点。")
         return
-    require_in_scope(actor, parent, f"上级组织“{parent}”不在您的管辖范围内。")
+    check_links(actor=actor, instance=org)
 
 
 @transaction.atomic
@@ -35,7 +38,7 @@ def organization_create(*, actor, **data: Any) -> Organization:
     org = Organization(**data)
     if org.parent_id:
         org.parent = Organization.objects.get(pk=org.parent_id)
-    _check_parent_scope(actor, org.parent)
+    _check_parent_scope(actor, org)
     org.full_clean()
     org.save()
     audit(actor=actor, action="organization.create", target=org, organization=org)
@@ -52,9 +55,7 @@ def organization_update(*, actor, organization: Organization, **data: Any) -> Or
     if organization.parent_id != old_parent_id:
         if organization.parent_id:
             organization.parent = Organization.objects.get(pk=organization.parent_id)
-        _check_parent_scope(actor, organization.parent)
-        if not actor.is_superuser and not in_scope(actor, organization.parent):
-            raise PermissionDenied("不能把组织移出您的管辖范围。")
+        _check_parent_scope(actor, organization)
     organization.full_clean()
     organization.save()
     audit(

@@ -79,7 +79,7 @@ def test_other_community_cannot_touch_the_request(tree, users):
     a = file(users, tree, "ZR-1")
     with pytest.raises(PermissionDenied):
         admission_community_refuse(actor=users["cadre_b"], request=a)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):  # out of reach: like unknown
         admission_file(
             actor=users["cadre_b"],
             code="ZR-9",

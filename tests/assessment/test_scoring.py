@@ -108,7 +108,7 @@ def test_tally_needs_ballots_and_scope(tree, users, assessment):
             basically_satisfied=0,
             dissatisfied=0,
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):  # out of reach: like unknown
         tally_record(
             actor=users["cadre_b"],
             assessment=assessment,

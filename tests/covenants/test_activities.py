@@ -71,7 +71,7 @@ def test_activity_under_draft_agreement_refused(signed, users):
 
 
 def test_activity_in_other_community_refused(signed, users):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):  # out of reach: like unknown
         record(users["cadre_a"], signed["b"]["project"], date(2026, 3, 1))
 
 

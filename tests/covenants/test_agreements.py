@@ -75,14 +75,14 @@ def test_term_ending_before_start_refused(tree, units, users):
 
 
 def test_party_a_outside_scope_or_wrong_kind_refused(tree, units, users):
-    with pytest.raises(PermissionDenied) as exc:
+    with pytest.raises(ValidationError) as exc:  # out of reach: like an unknown party A
         draft(users["cadre_a"], tree["community_b"], units["shared"])
-    assert "不在您的管辖范围内" in str(exc.value)
+    assert exc.value.message_dict == {"party_a": ["对象不存在。"]}
     with pytest.raises(ValidationError) as exc:
         draft(users["street"], tree["branch_a"], units["a"])
     assert "甲方应为街道党工委或社区大党委" in exc.value.message_dict["party_a"][0]
-    # 乙方 must be visible too: A cannot draft with B's own unit.
-    with pytest.raises(PermissionDenied):
+    # 乙方 must be in reach too: A cannot draft with B's own unit.
+    with pytest.raises(ValidationError, match="对象不存在"):
         draft(users["cadre_a"], tree["community_a"], units["b"])
     assert Agreement.objects.count() == 0
 

@@ -1,7 +1,7 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from covenants.selectors import (
     activity_window_start,
@@ -115,7 +115,7 @@ def test_liaison_log_rules(units, users, tree):
         content="商议六一活动",
     )
     assert log.liaison_name == "王联络"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         liaison_log_record(
             actor=users["cadre_a"],
             unit=units["shared"],

@@ -1,7 +1,7 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from core.models import AuditLog
 from covenants.choices import NeedStatus
@@ -69,7 +69,7 @@ def test_a_street_resource_serves_its_communities_not_the_reverse(lists, users):
 
 
 def test_match_outside_scope_refused(lists, users):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         project_match(
             actor=users["cadre_a"],
             need=lists["need_b"],

@@ -304,7 +304,7 @@ def test_desk_files_on_behalf_of_a_resident(users, roster):
     )
     assert case.source == "desk" and case.reported_by == users["cadre_a"]
     assert case.events.get().actor == users["cadre_a"]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         case_file_at_desk(
             actor=users["cadre_b"],
             reporter_name="王五",

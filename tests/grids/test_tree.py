@@ -1,7 +1,7 @@
 """The grid tree: levels, communities, GeoJSON boundaries, rolled-up counts, oversize flags."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from grids.models import Grid
 from grids.selectors import grid_tree, grids_visible_to
@@ -61,7 +61,7 @@ def test_grid_cannot_hang_under_another_communitys_grid(users, grids, tree):
 
 
 def test_grid_outside_scope_is_refused(users, grids):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         grid_create(
             actor=users["cadre_b"], code="X3", name="x", level="grid", parent=grids["sector"]
         )

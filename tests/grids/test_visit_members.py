@@ -5,7 +5,7 @@ import csv
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 
 from grids.importers import VisitLogImporter
 from grids.models import VisitLog
@@ -37,13 +37,13 @@ def test_visit_by_a_member_in_scope(users, roster, members):
 
 def test_visit_by_a_member_outside_scope_is_refused(users, roster, members):
     household = roster["households"]["h2"]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         visit_log_create(
             actor=users["cadre_a"], household=household, content="x", member=members["b"]
         )
     assert not VisitLog.objects.exists()
     visit = visit_log_create(actor=users["cadre_a"], household=household, content="x")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         visit_log_update(actor=users["cadre_a"], visit=visit, member=members["b"])
     visit.refresh_from_db()
     assert visit.member is None

@@ -59,7 +59,7 @@ def test_household_of_another_community_is_refused(users, roster, central):
 
 
 def test_link_outside_scope_is_refused(users, roster, central):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         central_link_create(
             actor=users["cadre_b"], organization=central, household=roster["households"]["h1"]
         )
@@ -111,7 +111,7 @@ def test_visit_with_a_central_household_not_linked_is_refused(users, roster, cen
 
 
 def test_visit_outside_scope_is_refused(users, roster):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         visit_log_create(actor=users["grid_a"], household=roster["households"]["hb1"], content="x")
 
 

@@ -232,7 +232,7 @@ def test_services_audit_and_check_scope(users, tree):
     organization_delete(actor=users["cadre_a"], organization=node)
     actions = list(AuditLog.objects.filter(target_id=str(pk)).values_list("action", flat=True))
     assert sorted(actions) == ["organization.create", "organization.delete", "organization.update"]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="对象不存在"):
         organization_create(
             actor=users["cadre_a"],
             code="B-02",

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.links import check_links, derived
 from core.scope import in_scope, require_in_scope
 from core.services import apply_changes, audit
 from organizations.models import Organization
@@ -28,7 +29,12 @@ from volunteers.choices import (
     VolunteerStatus,
 )
 from volunteers.models import Activity, HoursEntry, SignUp, Skill, Team, Volunteer
-from volunteers.services._common import is_team_leader, lock, require_staff_or_self
+from volunteers.services._common import (
+    is_own_volunteer,
+    is_team_leader,
+    lock,
+    require_staff_or_self,
+)
 
 # Check-in may start this long before the activity and check-out end this long after it.
 ATTENDANCE_TOLERANCE = timedelta(hours=1)
@@ -67,7 +73,6 @@ def activity_create(
     required_skills: Iterable[Skill] = (),
     description: str = "",
 ) -> Activity:
-    require_in_scope(actor, organizer)
     activity = Activity(
         code=code,
         title=title,
@@ -79,6 +84,7 @@ def activity_create(
         capacity=capacity,
         description=description,
     )
+    check_links(actor=actor, instance=activity)  # organizer and team in reach (core.links)
     activity.full_clean()
     activity.save()
     activity.required_skills.set(list(required_skills))
@@ -97,8 +103,9 @@ def activity_update(
     if activity.status == ActivityStatus.CANCELLED:
         raise ValidationError("活动已取消，不能修改。")
     data.pop("status", None)
+    stored = Activity.objects.get(pk=activity.pk)
     apply_changes(activity, data)
-    require_in_scope(actor, activity.organizer)
+    check_links(actor=actor, instance=activity, stored=stored)
     confirmed = activity.sign_ups.filter(status=SignUpStatus.CONFIRMED).count()
     if activity.capacity is not None and activity.capacity < confirmed:
         raise ValidationError(
@@ -172,12 +179,19 @@ def sign_up_create(*, actor, activity: Activity, volunteer: Volunteer) -> SignUp
     are places, waitlisted after that."""
     activity = lock(Activity, activity.pk, "organizer")
     volunteer = lock(Volunteer, volunteer.pk, "community")
-    require_staff_or_self(
-        actor,
-        activity.organizer,
-        volunteer,
-        "您不能为该活动报名：活动不在您的管辖范围内。",
+    sign_up = SignUp(
+        activity=activity,
+        volunteer=volunteer,
+        signed_up_by=actor if getattr(actor, "pk", None) else None,
     )
+    if is_own_volunteer(actor, volunteer):
+        derived(sign_up, "activity", "volunteer")  # the portal: themself, to a public activity
+    elif getattr(actor, "is_staff", False):
+        # A cadre: the activity and the volunteer in reach as declared (core.links); out of
+        # reach answers like an unknown record.
+        check_links(actor=actor, instance=sign_up)
+    else:
+        raise PermissionDenied("您不能为该志愿者报名。")
     if activity.status == ActivityStatus.CANCELLED:
         raise ValidationError("活动已取消，不能报名。")
     if activity.starts_at <= timezone.now():
@@ -221,12 +235,7 @@ def sign_up_create(*, actor, activity: Activity, volunteer: Volunteer) -> SignUp
             raise ValidationError(f"该活动需要以下技能：{names}。")
     confirmed = SignUp.objects.filter(activity=activity, status=SignUpStatus.CONFIRMED).count()
     status = SignUpStatus.CONFIRMED if confirmed < activity.capacity else SignUpStatus.WAITLISTED
-    sign_up = SignUp(
-        activity=activity,
-        volunteer=volunteer,
-        status=status,
-        signed_up_by=actor if getattr(actor, "pk", None) else None,
-    )
+    sign_up.status = status
     sign_up.full_clean(validate_constraints=False)
     sign_up.save()
     audit(
@@ -344,6 +353,7 @@ def sign_up_check_out(*, actor, sign_up: SignUp, at: datetime | None = None) -> 
         reason=f"{activity.title} 签到签退",
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    derived(entry, "volunteer", "activity", "sign_up")  # the sign-up's own links
     entry.full_clean()
     entry.save()
     audit(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.links import check_links, derived
 from core.scope import require_in_scope
 from core.services import audit
 from volunteers.choices import HoursSource
@@ -72,7 +73,6 @@ def hours_award(
     """A manual award (人工认定), e.g. service recorded on paper; never more than 24 h per entry
     and never more than the activity window when tied to an activity."""
     volunteer = lock(Volunteer, volunteer.pk, "community")
-    require_in_scope(actor, volunteer.community)
     hours = Decimal(str(hours))
     errors = award_problems(hours=hours, served_on=served_on, activity=activity)
     if errors:
@@ -86,6 +86,13 @@ def hours_award(
         reason=reason.strip(),
         created_by=actor,
     )
+    # The volunteer and the activity in the actor's reach (core.links), before anything
+    # about them is looked at.
+    check_links(actor=actor, instance=entry)
+    limit = activity.window_hours if activity is not None else MAX_MANUAL_HOURS
+    if hours > limit:
+        where = f"活动时段 {activity.window_hours} 小时" if activity else "单条上限 24 小时"
+        raise ValidationError({"hours": [f"时长 {hours} 小时超过{where}。"]})
     entry.full_clean()
     entry.save()
     audit(
@@ -128,6 +135,7 @@ def hours_correct(*, actor, entry: HoursEntry, new_hours: Decimal, reason: str) 
         reason=reason.strip(),
         created_by=actor,
     )
+    derived(correction, "volunteer", "activity", "corrects")  # the entry's own, in scope above
     correction.full_clean()
     correction.save()
     audit(

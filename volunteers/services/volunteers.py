@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.links import check_links
+from core.links import check_links, check_many, derived
 from core.scope import require_in_scope
 from core.services import apply_changes, audit
 from organizations.models import Organization
@@ -70,7 +70,6 @@ def volunteer_create(
     **data: Any,
 ) -> Volunteer:
     """A cadre registers a volunteer of a community in their scope (number generated if blank)."""
-    require_in_scope(actor, community)
     unknown = set(data) - VOLUNTEER_FIELDS - {"user"}
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -78,13 +77,13 @@ def volunteer_create(
         community=community,
         name=name,
         phone=phone,
-        number=number or _new_number(community),
         status=status,
         **data,
     )
+    _check_links(actor, volunteer)  # the community first: out of reach answers like unknown
+    volunteer.number = number or _new_number(community)
     if status == VolunteerStatus.REGISTERED and not volunteer.registered_on:
         volunteer.registered_on = timezone.localdate()
-    _check_links(actor, volunteer)
     _save_volunteer(volunteer, skills)
     audit(actor=actor, action="volunteer.create", target=volunteer, organization=community)
     return volunteer
@@ -118,6 +117,7 @@ def volunteer_apply(
         status=VolunteerStatus.APPLIED,
         user=actor,
     )
+    derived(volunteer, "community")  # any community the portal lists; the resident applies
     _save_volunteer(volunteer, skills)
     audit(actor=actor, action="volunteer.apply", target=volunteer, organization=community)
     return volunteer
@@ -134,8 +134,7 @@ def volunteer_update(
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     apply_changes(volunteer, data)
-    require_in_scope(actor, volunteer.community)
-    _check_links(actor, volunteer)
+    _check_links(actor, volunteer)  # a changed community, resident, member, unit in reach
     _save_volunteer(volunteer, skills)
     audit(
         actor=actor,
@@ -179,8 +178,10 @@ def volunteer_set_status(
 # ---------------------------------------------------------------- teams
 
 
-def _check_members(team: Team, volunteers: Iterable[Volunteer]) -> list[Volunteer]:
+def _check_members(actor, team: Team, volunteers: Iterable[Volunteer]) -> list[Volunteer]:
     volunteers = list(volunteers)
+    # In the actor's reach first (core.links): out of reach answers like an unknown volunteer.
+    check_many(actor=actor, model=Team, field_name="members", values=volunteers)
     # Named by their numbers (what the caller sent), never by name: no other community's data.
     outside = [v.number for v in volunteers if v.community_id != team.community_id]
     if outside:
@@ -203,7 +204,6 @@ def team_create(
     ends_on: date | None = None,
     description: str = "",
 ) -> Team:
-    require_in_scope(actor, community)
     team = Team(
         code=code,
         name=name,
@@ -215,10 +215,12 @@ def team_create(
         ends_on=ends_on,
         description=description,
     )
+    check_links(actor=actor, instance=team)  # community and leader in reach (core.links)
     team.full_clean()
     team.save()
-    members = _check_members(team, members)
+    members = _check_members(actor, team, members)
     if leader is not None and leader not in members:
+        check_many(actor=actor, model=Team, field_name="members", values=[leader])
         members.append(leader)
     team.members.set(members)
     audit(actor=actor, action="team.create", target=team, organization=community)
@@ -231,16 +233,19 @@ def team_update(
 ) -> Team:
     team = lock(Team, team.pk, "community")
     require_in_scope(actor, team.community)
+    stored = Team.objects.get(pk=team.pk)
     apply_changes(team, data)
-    require_in_scope(actor, team.community)
+    check_links(actor=actor, instance=team, stored=stored)
     team.full_clean()
     team.save()
     if members is not None:
-        members = _check_members(team, members)
+        members = _check_members(actor, team, members)
         if team.leader_id and team.leader not in members:
+            check_many(actor=actor, model=Team, field_name="members", values=[team.leader])
             members.append(team.leader)
         team.members.set(members)
     elif team.leader_id:
+        check_many(actor=actor, model=Team, field_name="members", values=[team.leader])
         team.members.add(team.leader)
     audit(
         actor=actor,
@@ -256,7 +261,7 @@ def team_update(
 def team_add_member(*, actor, team: Team, volunteer: Volunteer) -> Team:
     team = lock(Team, team.pk, "community")
     require_in_scope(actor, team.community)
-    _check_members(team, [volunteer])
+    _check_members(actor, team, [volunteer])
     team.members.add(volunteer)
     audit(
         actor=actor,

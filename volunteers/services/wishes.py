@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.links import check_links, check_target, derived
 from core.scope import in_scope, require_in_scope
 from core.services import audit
 from covenants.models import PartnerUnit
@@ -46,15 +47,10 @@ def wish_post(
 ) -> Wish:
     """A cadre or grid worker records a wish for a resident, or a signed-in resident posts
     their own on the portal (``source="resident"``)."""
-    if source == WishSource.RESIDENT and not getattr(actor, "is_staff", False):
-        if not getattr(actor, "is_authenticated", False):
-            raise PermissionDenied("请先登录再提交心愿。")
-    else:
-        # Staff record wishes only for communities in their scope, whatever the source says.
-        require_in_scope(actor, community)
-    lock(Organization, community.pk)
+    resident = source == WishSource.RESIDENT and not getattr(actor, "is_staff", False)
+    if resident and not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("请先登录再提交心愿。")
     wish = Wish(
-        code=next_code(Wish, "code", f"{community.code}-W", width=5),
         community=community,
         title=title.strip(),
         description=description.strip(),
@@ -65,6 +61,14 @@ def wish_post(
         posted_by=actor if getattr(actor, "pk", None) else None,
         status=WishStatus.SUBMITTED,
     )
+    if resident:  # the portal posts to the resident's own community (their profile)
+        derived(wish, "community")
+    else:
+        # Staff record wishes only for communities in their reach, whatever the source says
+        # (core.links: out of reach answers like an unknown community).
+        check_links(actor=actor, instance=wish)
+    lock(Organization, community.pk)
+    wish.code = next_code(Wish, "code", f"{community.code}-W", width=5)
     wish.full_clean()
     wish.save()
     _step(actor, wish, "wish.post", source=source)
@@ -134,18 +138,17 @@ def wish_claim(
     _require_status(wish, WishStatus.PUBLISHED, message="该心愿尚未发布，不能认领")
     if volunteer is not None:
         volunteer = Volunteer.objects.select_related("community").get(pk=volunteer.pk)
-        if not (is_own_volunteer(actor, volunteer) or _is_cadre(actor, volunteer.community)):
-            raise PermissionDenied("您不能代表该志愿者认领。")
+        if not is_own_volunteer(actor, volunteer):  # a cadre: a volunteer in reach
+            check_target(actor=actor, obj=volunteer, field="volunteer")
         if volunteer.status != VolunteerStatus.REGISTERED:
             raise ValidationError(f"志愿者“{volunteer.name}”不是已注册状态，不能认领。")
     if team is not None:
         team = Team.objects.select_related("community", "leader").get(pk=team.pk)
-        if not (is_team_leader(actor, team) or _is_cadre(actor, team.community)):
-            raise PermissionDenied("您不能代表该服务队认领。")
+        if not is_team_leader(actor, team):  # a cadre: a team in reach
+            check_target(actor=actor, obj=team, field="team")
     if unit is not None:
         unit = PartnerUnit.objects.select_related("organization").get(pk=unit.pk)
-        if not _is_cadre(actor, unit.organization):
-            raise PermissionDenied("您不能代表该单位认领。")
+        check_target(actor=actor, obj=unit, field="unit")
     wish.claimed_by_volunteer, wish.claimed_by_team, wish.claimed_by_unit = volunteer, team, unit
     wish.status = WishStatus.CLAIMED
     wish.claimed_at = timezone.now()
@@ -220,6 +223,7 @@ def wish_confirm(*, actor, wish: Wish) -> Wish:
             reason=f"微心愿：{wish.title}",
             created_by=actor if getattr(actor, "pk", None) else None,
         )
+        derived(entry, "volunteer", "wish")  # the wish's own claimant, checked at the claim
         entry.full_clean()
         entry.save()
     _step(actor, wish, "wish.confirm", hours_entry=entry.pk if entry else None)

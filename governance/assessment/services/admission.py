@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.links import check_links
 from core.scope import in_scope, require_in_scope
 from core.services import audit
 from governance.assessment.choices import AdmissionStatus
@@ -32,8 +33,8 @@ def admission_file(*, actor, **data) -> AdmissionRequest:
     request.status = AdmissionStatus.PENDING
     request.filed_by = actor if getattr(actor, "pk", None) else None
     request.refusable = bool(request.missing_resources)
+    check_links(actor=actor, instance=request)  # the community in reach (core.links)
     request.full_clean()
-    require_in_scope(actor, request.community)
     request.save()
     audit(
         actor=actor,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.links import check_links, derived
 from core.outbox import enqueue
 from core.scope import require_in_scope
 from core.services import audit
@@ -39,6 +40,10 @@ def rollup_request(*, actor, assessment: Assessment, trigger: str = RunTrigger.M
         requested_by=actor if getattr(actor, "pk", None) else None,
         message="等待计算",
     )
+    if actor is not None:
+        check_links(actor=actor, instance=run)
+    else:  # the scheduler: no actor chose it
+        derived(run, "assessment")
     run.full_clean()
     run.save()
     audit(

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from core.scope import require_in_scope, scope_ranges
+from core.links import check_links, derived
+from core.scope import scope_ranges
 from core.services import audit
 from governance.assessment.choices import IndicatorSource, SetStatus
 from governance.assessment.models import (
@@ -114,10 +115,10 @@ def indicator_set_activate(*, actor, indicator_set: IndicatorSet) -> IndicatorSe
 @transaction.atomic
 def assessment_create(*, actor, **data) -> Assessment:
     assessment = Assessment(**data)
+    check_links(actor=actor, instance=assessment)  # the organizer in reach (core.links)
     assessment.full_clean()
     if assessment.indicator_set.status != SetStatus.ACTIVE:
         raise ValidationError({"indicator_set": "指标体系尚未启用（请先校验权重并启用）。"})
-    require_in_scope(actor, assessment.organizer)
     assessment.save()
     audit(
         actor=actor,
@@ -223,6 +224,8 @@ def score_enter(
     if evidence_file is not None:
         score.evidence_file = evidence_file
     score.scored_by = actor
+    # ``score_errors`` said who may score whom; the links themselves as declared (core.links).
+    check_links(actor=actor, instance=score)
     score.full_clean()
     score.save()
     audit(
@@ -254,7 +257,11 @@ def tally_record(
     note: str = "",
 ) -> SatisfactionTally:
     """下评: record (or correct) the counted ballots of members or residents on an organisation."""
-    require_in_scope(actor, organization)
+    # The assessment and the organisation in reach (core.links), before its kind is looked at.
+    check_links(
+        actor=actor,
+        instance=SatisfactionTally(assessment=assessment, organization=organization),
+    )
     if organization.kind not in assessment.indicator_set.assessed_kinds:
         raise ValidationError(
             {"organization": f"本次考核不评议{OrgKind(organization.kind).label}。"}
@@ -270,6 +277,7 @@ def tally_record(
     tally.held_on = held_on
     tally.note = note
     tally.recorded_by = actor
+    derived(tally, "assessment", "organization")  # checked above
     tally.full_clean()
     tally.save()
     audit(

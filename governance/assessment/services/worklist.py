@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.links import check_links
 from core.scope import require_in_scope
 from core.services import audit
 from governance.assessment.choices import ListStatus
@@ -16,8 +17,8 @@ from governance.assessment.models import WorkItem, WorkListVersion
 def worklist_version_create(*, actor, street, code: str, title: str, **extra) -> WorkListVersion:
     version = WorkListVersion(street=street, code=code, title=title, **extra)
     version.status = ListStatus.DRAFT
+    check_links(actor=actor, instance=version)  # the street in reach (core.links)
     version.full_clean()
-    require_in_scope(actor, street)
     version.save()
     audit(actor=actor, action="worklist.create", target=version, organization=street)
     return version
@@ -30,6 +31,7 @@ def work_item_save(*, actor, item: WorkItem) -> WorkItem:
     require_in_scope(actor, version.street)
     if version.status != ListStatus.DRAFT:
         raise ValidationError("清单已发布，不能再修改；请复制为新版本后修改并重新发布。")
+    check_links(actor=actor, instance=item)
     item.full_clean()
     item.save()
     return item
