@@ -61,8 +61,6 @@ ROSTERS: list[type[BaseImporter]] = [
 ]
 USERS = ["yuanlin", "street"]
 REFUSED_EDITS = {
-    (ActivityImporter, "yuanlin"): "已有活动请在系统中修改",
-    (ActivityImporter, "street"): "已有活动请在系统中修改",
     (WorkItemImporter, "street"): "清单已发布，只能导入到草稿版本",
     (IndicatorImporter, "yuanlin"): "指标体系已启用，不能再导入修改",
     (IndicatorImporter, "street"): "指标体系已启用，不能再导入修改",
@@ -146,7 +144,8 @@ def may_change(importer, header: list, row: list) -> bool:
     if where is None or not importer.key_is_field:
         return True
     stored = importer.load_stored([row[where]]).get(row[where])
-    return stored is None or importer.may_change(stored)
+    # Scope, and the record's workflow (a signed agreement, a cancelled activity).
+    return stored is None or (importer.may_change(stored) and not importer.edit_refusal(stored, []))
 
 
 def rank(column, value) -> int:
