@@ -19,9 +19,11 @@ from django.db import transaction
 from core.importing import BaseImporter, parse_bool, parse_date, parse_int
 from core.models import AuditLog
 from covenants.importers import (
+    AgreementImporter,
     LiaisonLogImporter,
     NeedImporter,
     PartnerUnitImporter,
+    ProjectImporter,
     ResourceImporter,
 )
 from governance.assessment.importers import IndicatorImporter, ScoreImporter, WorkItemImporter
@@ -49,6 +51,8 @@ ROSTERS: list[type[BaseImporter]] = [
     NeedImporter,
     ResourceImporter,
     LiaisonLogImporter,
+    AgreementImporter,
+    ProjectImporter,
     SkillImporter,
     VolunteerImporter,
     TeamImporter,
