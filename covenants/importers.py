@@ -745,7 +745,7 @@ class ProjectImporter(_CheckColumns, _OrgLookup, BaseImporter):
         Column("finished_on", "完成日期", parse=parse_date, help="不能早于开始日期"),
     ]
     plain_fields = ("title", "started_on", "finished_on")
-    links = ("organization", "need", "resource")
+    link_fields = ("organization", "need", "resource")
 
     def edit_refusal(self, stored: Project, changes) -> str | None:
         if _refused_columns(self, changes, Project.workflow_fields):
@@ -818,7 +818,7 @@ class ProjectImporter(_CheckColumns, _OrgLookup, BaseImporter):
                 )
             )
         for project in changed:
-            data = {name: getattr(project, name) for name in (*self.links, *self.plain_fields)}
+            data = {name: getattr(project, name) for name in (*self.link_fields, *self.plain_fields)}
             stored = Project.objects.get(pk=project.pk)
             _as_validation_error(
                 lambda p=stored, d=data: project_match_update(actor=self.user, project=p, **d)
