@@ -818,7 +818,9 @@ class ProjectImporter(_CheckColumns, _OrgLookup, BaseImporter):
                 )
             )
         for project in changed:
-            data = {name: getattr(project, name) for name in (*self.link_fields, *self.plain_fields)}
+            data = {
+                name: getattr(project, name) for name in (*self.link_fields, *self.plain_fields)
+            }
             stored = Project.objects.get(pk=project.pk)
             _as_validation_error(
                 lambda p=stored, d=data: project_match_update(actor=self.user, project=p, **d)
