@@ -575,8 +575,12 @@ class ActivityImporter(ScopedOrgMixin, BaseImporter):
         }
         obj.organizer = self.org(values["organizer_code"], "主办组织编码")
         for name in self.plain_fields:
-            if name in values:
-                setattr(obj, name, values[name] if values[name] is not None else "")
+            if name not in values:
+                continue
+            value = values[name] if values[name] is not None else ""
+            if name in ("starts_at", "ends_at") and _same_minute(getattr(obj, name), value):
+                continue  # the file shows minutes: an unchanged cell keeps the stored seconds
+            setattr(obj, name, value)
         if values.get("team_code"):
             team = self.teams.get(values["team_code"])
             if team is None:
@@ -617,6 +621,12 @@ class ActivityImporter(ScopedOrgMixin, BaseImporter):
 
     def export_queryset(self, queryset):
         return queryset.select_related("organizer", "team")
+
+
+def _same_minute(stored, value) -> bool:
+    if not (stored and value):
+        return False
+    return stored.replace(second=0, microsecond=0) == value.replace(second=0, microsecond=0)
 
 
 def _parse_datetime(value: str):
