@@ -658,10 +658,24 @@ class BaseImporter:
                     )
                 )
                 continue
+            refusal = self.edit_refusal(stored, changes)
+            if refusal:
+                result.errors.append(RowError(row, header, refusal))
+                continue
             self.row_stored[row] = stored
             self.row_changes[row] = changes
             out.append((row, values))
         return out
+
+    def edit_refusal(self, stored: models.Model, changes: list[dict[str, str]]) -> str | None:
+        """Why a record the user may change still cannot be changed by this row (its
+        workflow owns it or the changed columns, e.g. a signed agreement, an activity's
+        status), else ``None``. ``changes`` are the row's changed columns (old → new)."""
+        return None
+
+    @staticmethod
+    def changed_columns(changes: list[dict[str, str]]) -> set[str]:
+        return {c["column"] for c in changes}
 
     def diff_fields(self) -> list[models.Field]:
         if "_diff_fields" not in self.__dict__:

@@ -295,6 +295,28 @@ def _agreements(orgs, units, today) -> list[Agreement]:
             if agreement.status != AgreementStatus.DRAFT:
                 agreement.demo_unit = unit
                 live.append(agreement)
+    # The first unit's renewal with 园林, still a draft: a community edits (and re-imports)
+    # its drafts, while signed agreements change only by terminating and re-signing.
+    first, yuanlin = units[0], orgs["TD-ZQ-YL"]
+    renewal, created = Agreement.objects.get_or_create(
+        code=f"XY-{first.code[-3:]}-YL-R",
+        defaults=dict(
+            title="共驻共建协议书（续签）",
+            party_a=yuanlin,
+            unit=first,
+            starts_on=date(today.year + 2, 1, 1),
+            ends_on=date(today.year + 3, 12, 31),
+            status=AgreementStatus.DRAFT,
+            preamble=DEFAULT_PREAMBLE,
+            party_a_seal_label="社区党组织（盖章）",
+        ),
+    )
+    if created:
+        renewal.full_clean()
+        AgreementClause.objects.bulk_create(
+            AgreementClause(agreement=renewal, number=n, text=t)
+            for n, t in enumerate(DEFAULT_CLAUSES, start=1)
+        )
     return live
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from core.importing import (
@@ -28,6 +28,7 @@ from core.sensitive import mask
 from core.services import audit
 from core.validators import normalize_phone, validate_credit_code
 from covenants.choices import (
+    AgreementStatus,
     CoBuildCategory,
     ContactMode,
     Grade,
@@ -50,6 +51,8 @@ from covenants.models import (
 )
 from covenants.models.agreements import PARTY_A_KINDS
 from covenants.selectors import units_visible_to
+from covenants.services.agreements import agreement_draft, agreement_update
+from covenants.services.engagement import project_match, project_match_update
 from organizations.models import Organization
 
 _SPLIT = re.compile(r"[、,，;；\s]+")
@@ -398,24 +401,176 @@ class ExportOnly(BaseImporter):
         raise RowInvalid([("", "只支持导出。")])
 
 
-class AgreementExporter(ExportOnly):
+class _CheckColumns:
+    """Columns written for the reader to check (a name beside its code): ignored on import,
+    so editing one changes nothing and is not counted as a change."""
+
+    check_only: tuple[str, ...] = ()
+
+    def cell_changes(self, row, values, stored):
+        changes, errors = super().cell_changes(row, values, stored)
+        headers = {self.column_header(name) for name in self.check_only}
+        return [c for c in changes if c["column"] not in headers], errors
+
+
+_CHECK = "仅供核对，导入时忽略"
+
+
+def _refused_columns(importer, changes, fields) -> list[str]:
+    headers = {importer.column_header(name) for name in fields}
+    return [c["column"] for c in changes if c["column"] in headers]
+
+
+def _as_validation_error(call):
+    """A service's refusal during the write, as a row-less import error (never a 500)."""
+    try:
+        return call()
+    except PermissionDenied as exc:
+        raise ValidationError(str(exc) or "不在您的管辖范围内。") from exc
+
+
+class AgreementImporter(_CheckColumns, _OrgLookup, BaseImporter):
+    """共建协议 by 协议编号. A new row drafts an agreement (clauses, preamble and seal labels from
+    the street's template, as ``agreement_draft``); a row for a draft edits its title, 甲方,
+    乙方 and term (``agreement_update``). Signing and terminating are workflow steps
+    (``Agreement.workflow_fields``): a file never changes 状态, 签订日期, 终止日期 or 终止原因,
+    and a signed, expired or terminated agreement is not changed by a file at all."""
+
     model = Agreement
     title = "共建协议"
     sheet_name = "共建协议"
+    check_only = ("party_a_name", "unit_name")
     columns = [
-        Column("code", "协议编号"),
-        Column("title", "协议标题"),
-        Column("party_a", "甲方编码", export=lambda a: a.party_a.code),
-        Column("party_a_name", "甲方", export=lambda a: a.party_a.name),
-        Column("unit", "乙方单位编码", export=lambda a: a.unit.code),
-        Column("unit_name", "乙方", export=lambda a: a.unit.name),
-        Column("starts_on", "期限起"),
-        Column("ends_on", "期限止"),
-        Column("status", "状态", export=lambda a: a.get_status_display()),
-        Column("signed_on", "签订日期"),
-        Column("terminated_on", "终止日期"),
-        Column("termination_reason", "终止原因"),
+        Column("code", "协议编号", required=True, example="XY-001-YL"),
+        Column("title", "协议标题", help="留空为街道协议条款模板的标题"),
+        Column(
+            "party_a_code",
+            "甲方编码",
+            required=True,
+            help="街道党工委或社区大党委的组织编码",
+            export=lambda a: a.party_a.code,
+        ),
+        Column("party_a_name", "甲方", help=_CHECK, export=lambda a: a.party_a.name),
+        Column("unit_code", "乙方单位编码", required=True, export=lambda a: a.unit.code),
+        Column("unit_name", "乙方", help=_CHECK, export=lambda a: a.unit.name),
+        Column("starts_on", "期限起", required=True, parse=parse_date),
+        Column("ends_on", "期限止", required=True, parse=parse_date, help="不能早于期限起"),
+        Column(
+            "status",
+            "状态",
+            parse=choice_parser(AgreementStatus),
+            export=lambda a: a.get_status_display(),
+            help="留空为草稿；签订、终止在系统中办理，导入不能修改",
+        ),
+        Column("signed_on", "签订日期", parse=parse_date, help="由签订流程填写，导入不能修改"),
+        Column("terminated_on", "终止日期", parse=parse_date, help="由终止流程填写，导入不能修改"),
+        Column("termination_reason", "终止原因", help="由终止流程填写，导入不能修改"),
     ]
+    plain_fields = ("title", "starts_on", "ends_on")
+
+    def edit_refusal(self, stored: Agreement, changes) -> str | None:
+        workflow = _refused_columns(self, changes, Agreement.workflow_fields)
+        if workflow:
+            return (
+                f"{'、'.join(workflow)}由协议的签订、终止流程维护，不能通过导入修改；"
+                "请在系统中办理，并恢复原值或删除该行。"
+            )
+        if stored.status != AgreementStatus.DRAFT:
+            return (
+                f"协议“{stored.code}”已{stored.get_status_display()}，不能修改；"
+                "如需变更请终止后重新签订。请恢复原值或删除该行。"
+            )
+        return None
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        self.load_orgs({v["party_a_code"] for _, v in rows if v.get("party_a_code")})
+        codes = {v["unit_code"] for _, v in rows if v.get("unit_code")}
+        visible = PartnerUnit.objects.visible_to(self.user).values("pk")
+        self.units = {
+            u.code: u
+            for u in linkable(self.user, Agreement, "unit").filter(code__in=codes, pk__in=visible)
+        }
+        self.updates: dict[int, dict[str, Any]] = {}
+
+    def load_orgs(self, codes: set[str]) -> None:
+        allowed = linkable(self.user, Agreement, "party_a")
+        self.orgs = {o.code: o for o in allowed.filter(code__in=codes)}
+
+    def build(self, row, values):
+        errors: list[tuple[str, str]] = []
+        agreement = self.existing.get(values["code"])
+        adding = agreement is None
+        if adding:
+            agreement = Agreement(code=values["code"])
+            filled = [
+                self.column_header(name)
+                for name in ("signed_on", "terminated_on", "termination_reason")
+                if values.get(name)
+            ]
+            if values.get("status") not in (None, "", AgreementStatus.DRAFT) or filled:
+                errors.append(
+                    (
+                        "状态",
+                        "新增的协议为草稿：状态留空或填“草稿”，签订、终止日期和终止原因留空，"
+                        "签订请在系统中办理。",
+                    )
+                )
+        before = {
+            name: getattr(agreement, name) for name in (*self.plain_fields, "party_a_id", "unit_id")
+        }
+        party_a = self.org(values["party_a_code"], "甲方编码", errors, PARTY_A_KINDS)
+        unit = self.units.get(values["unit_code"])
+        if unit is None:
+            errors.append(("乙方单位编码", f"找不到单位“{values['unit_code']}”。"))
+        if errors:
+            raise RowInvalid(errors)
+        agreement.party_a, agreement.unit = party_a, unit
+        for name in self.plain_fields:
+            if name in values and (values[name] or name != "title"):
+                setattr(agreement, name, values[name])
+        self.given_title = getattr(self, "given_title", {})
+        self.given_title[agreement.code] = bool(values.get("title"))
+        if not adding:
+            self.updates[agreement.pk] = {
+                name.removesuffix("_id"): getattr(agreement, name.removesuffix("_id"))
+                for name, old in before.items()
+                if getattr(agreement, name) != old
+            }
+        return agreement
+
+    def save(self, new, changed):
+        # Through the services, one agreement at a time (they are few): the template's
+        # clauses for a draft, the draft-only rule and the row lock for an edit, audit rows.
+        for agreement in new:
+            data = {"title": agreement.title} if self.given_title.get(agreement.code) else {}
+            _as_validation_error(
+                lambda a=agreement, d=data: agreement_draft(
+                    actor=self.user,
+                    code=a.code,
+                    party_a=a.party_a,
+                    unit=a.unit,
+                    starts_on=a.starts_on,
+                    ends_on=a.ends_on,
+                    **d,
+                )
+            )
+        for agreement in changed:
+            _as_validation_error(
+                lambda a=agreement: agreement_update(
+                    actor=self.user, agreement=a, **self.updates.get(a.pk, {})
+                )
+            )
+
+    def column_header(self, field_name: str) -> str:
+        if field_name == "party_a":
+            return "甲方编码"
+        if field_name == "unit":
+            return "乙方单位编码"
+        return super().column_header(field_name)
+
+    def update_fields(self):
+        return ["title", "party_a", "unit", "starts_on", "ends_on", "updated_at"]
 
     def export_queryset(self, queryset):
         return queryset.select_related("party_a", "unit")
@@ -555,21 +710,137 @@ class LiaisonLogImporter(_OrgLookup, BaseImporter):
         return queryset.select_related("unit", "organization")
 
 
-class ProjectExporter(ExportOnly):
+class ProjectImporter(_CheckColumns, _OrgLookup, BaseImporter):
+    """项目清单 by 项目编码: a need met with a resource. A new row matches them as
+    ``project_match`` does (the resource must be available, the need not closed; an open need
+    becomes 已对接); a row for an existing project edits its name, community, need, resource
+    and dates. 状态 is moved by its workflow (``…/set-status/``): a file never changes it."""
+
     model = Project
     title = "项目清单"
     sheet_name = "项目清单"
+    check_only = ("need_title", "resource_title", "unit_name")
     columns = [
-        Column("code", "项目编码"),
-        Column("title", "项目名称"),
-        Column("organization", "所属社区", export=lambda p: p.organization.name),
-        Column("need", "需求", export=lambda p: f"{p.need.code} {p.need.title}"),
-        Column("resource", "资源", export=lambda p: f"{p.resource.code} {p.resource.title}"),
-        Column("unit", "提供单位", export=lambda p: p.resource.unit.name),
-        Column("status", "状态", export=lambda p: MatchStatus(p.status).label),
-        Column("started_on", "开始日期"),
-        Column("finished_on", "完成日期"),
+        Column("code", "项目编码", required=True, example="XM-YL-001"),
+        Column("title", "项目名称", required=True),
+        Column(
+            "organization_code",
+            "所属社区编码",
+            required=True,
+            export=lambda p: p.organization.code,
+        ),
+        Column("need_code", "需求编码", required=True, export=lambda p: p.need.code),
+        Column("need_title", "需求", help=_CHECK, export=lambda p: p.need.title),
+        Column("resource_code", "资源编码", required=True, export=lambda p: p.resource.code),
+        Column("resource_title", "资源", help=_CHECK, export=lambda p: p.resource.title),
+        Column("unit_name", "提供单位", help=_CHECK, export=lambda p: p.resource.unit.name),
+        Column(
+            "status",
+            "状态",
+            parse=choice_parser(MatchStatus),
+            export=lambda p: MatchStatus(p.status).label,
+            help="留空为拟实施；由项目流程维护，导入不能修改",
+        ),
+        Column("started_on", "开始日期", parse=parse_date),
+        Column("finished_on", "完成日期", parse=parse_date, help="不能早于开始日期"),
     ]
+    plain_fields = ("title", "started_on", "finished_on")
+    link_fields = ("organization", "need", "resource")
+
+    def edit_refusal(self, stored: Project, changes) -> str | None:
+        if _refused_columns(self, changes, Project.workflow_fields):
+            return "项目状态由项目流程维护（在系统中更改状态），不能通过导入修改。请恢复原值或删除该行。"
+        return None
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        self.load_orgs({v["organization_code"] for _, v in rows if v.get("organization_code")})
+        self.needs = {
+            n.code: n
+            for n in linkable(self.user, Project, "need")
+            .filter(code__in={v["need_code"] for _, v in rows if v.get("need_code")})
+            .select_related("organization")
+        }
+        self.resources = {
+            r.code: r
+            for r in linkable(self.user, Project, "resource")
+            .filter(code__in={v["resource_code"] for _, v in rows if v.get("resource_code")})
+            .select_related("organization", "unit")
+        }
+
+    def load_orgs(self, codes: set[str]) -> None:
+        allowed = linkable(self.user, Project, "organization")
+        self.orgs = {o.code: o for o in allowed.filter(code__in=codes)}
+
+    def build(self, row, values):
+        errors: list[tuple[str, str]] = []
+        project = self.existing.get(values["code"])
+        adding = project is None
+        if adding:
+            project = Project(code=values["code"])
+            if values.get("status") not in (None, "", MatchStatus.PLANNED):
+                errors.append(("状态", "新增的项目为拟实施（留空即可），状态在系统中更改。"))
+        organization = self.org(values["organization_code"], "所属社区编码", errors)
+        need = self.needs.get(values["need_code"])
+        if need is None:
+            errors.append(("需求编码", f"找不到需求“{values['need_code']}”。"))
+        resource = self.resources.get(values["resource_code"])
+        if resource is None:
+            errors.append(("资源编码", f"找不到资源“{values['resource_code']}”。"))
+        if adding or (need is not None and need.pk != project.need_id):
+            if need is not None and need.status == NeedStatus.CLOSED:
+                errors.append(("需求编码", f"需求“{need}”已关闭。"))
+        if adding or (resource is not None and resource.pk != project.resource_id):
+            if resource is not None and not resource.available:
+                errors.append(("资源编码", f"资源“{resource.title}”已标记为不可用。"))
+        if errors:
+            raise RowInvalid(errors)
+        project.organization, project.need, project.resource = organization, need, resource
+        for name in self.plain_fields:
+            if name in values:
+                setattr(project, name, values[name])
+        return project
+
+    def save(self, new, changed):
+        # Through the services (projects are few): a new match marks its open need 已对接
+        # and is audited; an edit is checked like any other (scoped_save).
+        for project in new:
+            _as_validation_error(
+                lambda p=project: project_match(
+                    actor=self.user,
+                    need=p.need,
+                    resource=p.resource,
+                    code=p.code,
+                    title=p.title,
+                    organization=p.organization,
+                    started_on=p.started_on,
+                    finished_on=p.finished_on,
+                )
+            )
+        for project in changed:
+            data = {
+                name: getattr(project, name) for name in (*self.link_fields, *self.plain_fields)
+            }
+            stored = Project.objects.get(pk=project.pk)
+            _as_validation_error(
+                lambda p=stored, d=data: project_match_update(actor=self.user, project=p, **d)
+            )
+
+    def column_header(self, field_name: str) -> str:
+        if field_name == "organization":
+            return "所属社区编码"
+        return super().column_header(field_name)
+
+    def update_fields(self):
+        return [
+            "title",
+            "organization",
+            "need",
+            "resource",
+            "started_on",
+            "finished_on",
+            "updated_at",
+        ]
 
     def export_queryset(self, queryset):
         return queryset.select_related("organization", "need", "resource", "resource__unit")
@@ -603,11 +874,11 @@ class UnitAssessmentExporter(ExportOnly):
 
 __all__ = [
     "ActivityExporter",
-    "AgreementExporter",
+    "AgreementImporter",
     "LiaisonLogImporter",
     "NeedImporter",
     "PartnerUnitImporter",
-    "ProjectExporter",
+    "ProjectImporter",
     "ResourceImporter",
     "UnitAssessmentExporter",
 ]

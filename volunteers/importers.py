@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -34,14 +34,17 @@ from covenants.models import PartnerUnit
 from organizations.models import Organization
 from volunteers.bulk import copy_history, copy_instances, copy_rows, is_postgresql
 from volunteers.choices import (
+    ActivityStatus,
     Availability,
     Gender,
     PersonKind,
+    SignUpStatus,
     TeamKind,
     VolunteerStatus,
 )
 from volunteers.models import Activity, HoursEntry, SignUp, Skill, Team, Volunteer, Wish
 from volunteers.selectors.records import HOURS_FIELD
+from volunteers.services.activities import activity_update
 
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 
@@ -486,6 +489,13 @@ class TeamImporter(ScopedOrgMixin, BaseImporter):
 
 
 class ActivityImporter(ScopedOrgMixin, BaseImporter):
+    """志愿活动 by 活动编码. A new row publishes an activity; a row for an existing activity
+    edits its plain fields (name, organiser, team, times, place, capacity, description) as
+    ``activity_update`` does (capacity not below the confirmed sign-ups, the waitlist moves up
+    when it grows). What the workflow owns (``Activity.workflow_fields``: the status and the
+    cancel reason) is never written by a file: a changed 状态 is a row error, and a cancelled
+    activity cannot be edited at all."""
+
     model = Activity
     title = "志愿活动"
     sheet_name = "志愿活动"
@@ -501,6 +511,7 @@ class ActivityImporter(ScopedOrgMixin, BaseImporter):
             parse=lambda v: _parse_datetime(v),
             export=lambda a: timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M"),
             help="YYYY-MM-DD HH:MM",
+            example="2026-01-05 09:00",
         ),
         Column(
             "ends_at",
@@ -508,46 +519,114 @@ class ActivityImporter(ScopedOrgMixin, BaseImporter):
             required=True,
             parse=lambda v: _parse_datetime(v),
             export=lambda a: timezone.localtime(a.ends_at).strftime("%Y-%m-%d %H:%M"),
+            help="YYYY-MM-DD HH:MM，须晚于开始时间",
+            example="2026-01-05 11:00",
         ),
         Column("place", "地点", required=True),
-        Column("capacity", "名额", required=True, parse=parse_int),
+        Column(
+            "capacity",
+            "名额",
+            required=True,
+            parse=parse_int,
+            help="至少 1；已有活动不能少于已报名成功的人数",
+        ),
         Column("description", "活动内容"),
-        Column("status", "状态", export=lambda a: a.get_status_display(), parse=lambda v: v),
+        Column(
+            "status",
+            "状态",
+            parse=choice_parser(ActivityStatus),
+            export=lambda a: a.get_status_display(),
+            help="留空为已发布；由活动流程维护（取消活动请在系统中办理），导入不能修改",
+        ),
     ]
+    plain_fields = ("title", "starts_at", "ends_at", "place", "capacity", "description")
+
+    def edit_refusal(self, stored: Activity, changes) -> str | None:
+        if stored.status == ActivityStatus.CANCELLED:
+            return f"活动“{stored.code}”已取消，不能修改。请恢复原值或删除该行。"
+        if self.column_header("status") in self.changed_columns(changes):
+            return (
+                "活动状态由活动流程维护（取消活动请在系统中办理并填写原因），不能通过导入修改。"
+                "请恢复原值或删除该行。"
+            )
+        return None
 
     def prepare(self, rows):
         super().prepare(rows)
         self.teams = CodeLookup(Team, queryset=linkable(self.user, Activity, "team"))
+        changed = [a.pk for a in self.existing.values()]
+        self.confirmed = dict(
+            SignUp.objects.filter(activity_id__in=changed, status=SignUpStatus.CONFIRMED)
+            .values("activity_id")
+            .annotate(n=Count("id"))
+            .values_list("activity_id", "n")
+        )
+        self.updates: dict[int, dict[str, Any]] = {}
 
     def build(self, row, values):
         obj = self.existing.get(values["code"])
-        if obj is not None:
-            raise RowInvalid([("活动编码", "已有活动请在系统中修改（名额、报名需经服务办理）。")])
-        obj = Activity(code=values["code"])
+        adding = obj is None
+        if adding:
+            obj = Activity(code=values["code"])
+            if values.get("status") not in (None, "", ActivityStatus.OPEN):
+                raise RowInvalid([("状态", "新增的活动只能是已发布（留空即可）。")])
+        before = {
+            name: getattr(obj, name) for name in (*self.plain_fields, "organizer_id", "team_id")
+        }
         obj.organizer = self.org(values["organizer_code"], "主办组织编码")
-        for name in ("title", "starts_at", "ends_at", "place", "capacity", "description"):
-            setattr(obj, name, values.get(name) or getattr(obj, name))
+        for name in self.plain_fields:
+            if name not in values:
+                continue
+            value = values[name] if values[name] is not None else ""
+            if name in ("starts_at", "ends_at") and _same_minute(getattr(obj, name), value):
+                continue  # the file shows minutes: an unchanged cell keeps the stored seconds
+            setattr(obj, name, value)
         if values.get("team_code"):
             team = self.teams.get(values["team_code"])
             if team is None:
                 raise RowInvalid([("承办服务队编码", f"找不到服务队“{values['team_code']}”。")])
             obj.team = team
+        elif "team_code" in values:
+            obj.team = None
+        if not adding:
+            confirmed = self.confirmed.get(obj.pk, 0)
+            if obj.capacity is not None and obj.capacity < confirmed:
+                raise RowInvalid(
+                    [("名额", f"已有 {confirmed} 人报名成功，名额不能少于 {confirmed}。")]
+                )
+            self.updates[obj.pk] = {
+                name.removesuffix("_id"): getattr(obj, name.removesuffix("_id"))
+                for name, old in before.items()
+                if getattr(obj, name) != old
+            }
         return obj
 
     def clean_instance(self, obj):
         obj.full_clean(exclude=["code"], validate_unique=False, validate_constraints=False)
+
+    def save(self, new, changed):
+        super().save(new, [])
+        # Edits go through the service: row lock, capacity re-checked, waitlist promoted.
+        for obj in changed:
+            activity_update(actor=self.user, activity=obj, **self.updates.get(obj.pk, {}))
 
     def after_save(self, result):
         audit(
             actor=self.user,
             action="activity.import",
             target_type="volunteers.activity",
-            target_repr=f"导入志愿活动 {result.created} 个",
-            detail={"created": result.created},
+            target_repr=f"导入志愿活动 新增 {result.created} 个，修改 {result.updated} 个",
+            detail={"created": result.created, "updated": result.updated},
         )
 
     def export_queryset(self, queryset):
         return queryset.select_related("organizer", "team")
+
+
+def _same_minute(stored, value) -> bool:
+    if not (stored and value):
+        return False
+    return stored.replace(second=0, microsecond=0) == value.replace(second=0, microsecond=0)
 
 
 def _parse_datetime(value: str):

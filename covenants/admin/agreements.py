@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import FileImportExportMixin
 from covenants.admin.base import CovenantsAdminMixin
 from covenants.choices import AgreementStatus
-from covenants.importers import AgreementExporter
+from covenants.importers import AgreementImporter
 from covenants.models import Agreement, AgreementClause, AgreementTemplate, TemplateClause
 from covenants.selectors import agreement_for_print, agreements_visible_to
 from covenants.services import (
@@ -69,7 +69,7 @@ class TerminateForm(forms.Form):
 
 @admin.register(Agreement)
 class AgreementAdmin(FileImportExportMixin, CovenantsAdminMixin, SimpleHistoryAdmin):
-    importer_class = AgreementExporter
+    importer_class = AgreementImporter
     list_display = ["code", "unit", "party_a", "starts_on", "ends_on", "status", "signed_on"]
     list_filter = ["status"]
     search_fields = ["code", "title", "unit__name", "party_a__name"]

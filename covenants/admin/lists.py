@@ -14,7 +14,7 @@ from covenants.admin.base import CovenantsAdminMixin
 from covenants.importers import (
     LiaisonLogImporter,
     NeedImporter,
-    ProjectExporter,
+    ProjectImporter,
     ResourceImporter,
     UnitAssessmentExporter,
 )
@@ -148,7 +148,7 @@ class ResourceAdmin(FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin
 
 @admin.register(Project)
 class ProjectAdmin(StatusAdminMixin, FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
-    importer_class = ProjectExporter
+    importer_class = ProjectImporter
     list_display = ["code", "title", "need", "resource", "organization", "status"]
     list_filter = ["status"]
     search_fields = ["code", "title", "need__title", "resource__title"]

@@ -46,11 +46,11 @@ from covenants.filtersets import (
 )
 from covenants.importers import (
     ActivityExporter,
-    AgreementExporter,
+    AgreementImporter,
     LiaisonLogImporter,
     NeedImporter,
     PartnerUnitImporter,
-    ProjectExporter,
+    ProjectImporter,
     ResourceImporter,
     UnitAssessmentExporter,
 )
@@ -241,7 +241,7 @@ class AgreementViewSet(ScopedModelViewSet):
 
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilterSet
-    importer_class = AgreementExporter
+    importer_class = AgreementImporter
     search_fields = ["code", "title", "unit__name"]
     ordering_fields = ["code", "starts_on", "ends_on"]
     ordering = ["-starts_on", "code"]
@@ -489,7 +489,7 @@ class ProjectViewSet(StatusActionMixin, ScopedModelViewSet):
     """项目清单：需求与资源的对接。"""
 
     serializer_class = MatchedProjectSerializer
-    importer_class = ProjectExporter
+    importer_class = ProjectImporter
     filterset_fields = ["status"]
     ordering = ["code"]
 

@@ -6,7 +6,16 @@ must not appear in URLs or logs). A blank code in a file or form gets one of the
 
 import secrets
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from core.scope import scope_anchor
+
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+# The random codes below are no longer given to new records (``ReadableCode`` is); they stay
+# because migrations name them as the fields' former defaults.
 
 
 def _token(prefix: str) -> str:
@@ -111,3 +120,46 @@ def readable_codes(model, organization, count: int) -> list[str]:
         if tail.isdigit():
             highest = max(highest, int(tail))
     return [f"{head}{number:04d}" for number in range(highest + 1, highest + 1 + count)]
+
+
+READABLE_CODE_ATTEMPTS = 20
+CODE_HELP = "留空由系统按所在社区生成（如 DY-YL-0607）。"
+
+
+class ReadableCode:
+    """For models in ``PREFIXES``: a record saved without a code gets the next readable one
+    (``readable_codes``) — the same rule as the file imports, for the admin, the API, the
+    services and any other ``save()``. Two writers that read the same highest number race
+    for the same code: the unique index lets one insert it, the other's insert fails inside
+    its savepoint, and it takes the next number (up to ``READABLE_CODE_ATTEMPTS`` tries).
+    An existing record's code may not be cleared."""
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not self._state.adding and not self.code and "code" not in (exclude or ()):
+            errors.setdefault("code", []).append("已有记录的编号不能清空。")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if not (self._state.adding and not self.code):
+            return super().save(*args, **kwargs)
+        model = type(self)
+        anchor = scope_anchor(self)
+        for _attempt in range(READABLE_CODE_ATTEMPTS):
+            self.code = readable_codes(model, anchor, 1)[0]
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                # Another writer took this number first (committed since we read): next one.
+                # Anything else (another constraint) is the caller's error.
+                if not model._default_manager.filter(code=self.code).exists():
+                    self.code = ""
+                    raise
+        self.code = ""
+        raise IntegrityError(f"{model._meta.verbose_name}编号生成冲突，请重试。")

@@ -17,7 +17,7 @@ from core.validators import (
     validate_phone,
 )
 from organizations.choices import Gender, MemberCategory, MemberStatus
-from organizations.models.codes import member_code
+from organizations.models.codes import CODE_HELP, ReadableCode
 
 MIN_JOIN_AGE = 18
 
@@ -49,16 +49,17 @@ def member_errors(
     return errors
 
 
-class Member(TimeStampedModel):
+class Member(ReadableCode, TimeStampedModel):
     """A party member (党员), kept by the branch they belong to."""
 
     code = models.CharField(
         "党员编号",
         max_length=64,
         unique=True,
-        default=member_code,
+        blank=True,
+        default="",
         validators=[validate_code],
-        help_text="系统内唯一；留空自动生成。",
+        help_text="系统内唯一；" + CODE_HELP,
     )
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=8, choices=Gender.choices)

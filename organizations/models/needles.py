@@ -9,18 +9,24 @@ from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
 from organizations.choices import SIX_HAVES, BodyKind, OrgKind
-from organizations.models.codes import body_code, disclosure_code
+from organizations.models.codes import CODE_HELP, ReadableCode
 
 # Bodies that serve one residential compound (and so count in the compound coverage).
 COMPOUND_BODY_KINDS = (BodyKind.PROPERTY_COMPANY, BodyKind.OWNERS_COMMITTEE)
 
 
-class Body(TimeStampedModel):
+class Body(ReadableCode, TimeStampedModel):
     """One of a community's six needles: work station, residents' committee, shareholding
     company, social organisation, property company or owners' committee."""
 
     code = models.CharField(
-        "主体编码", max_length=64, unique=True, default=body_code, validators=[validate_code]
+        "主体编码",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     community = TreeForeignKey(
         "organizations.Organization",
@@ -108,11 +114,17 @@ class Body(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class FinancialDisclosure(TimeStampedModel):
+class FinancialDisclosure(ReadableCode, TimeStampedModel):
     """信息公开 of a shareholding company: a period's accounts, public on the portal once marked."""
 
     code = models.CharField(
-        "公开编号", max_length=64, unique=True, default=disclosure_code, validators=[validate_code]
+        "公开编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     body = models.ForeignKey(
         Body,

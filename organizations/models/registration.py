@@ -17,13 +17,7 @@ from organizations.choices import (
     OrgKind,
     PostKind,
 )
-from organizations.models.codes import (
-    activity_code,
-    appraisal_code,
-    claim_code,
-    post_code,
-    registration_code,
-)
+from organizations.models.codes import CODE_HELP, ReadableCode
 
 
 def community_error(org) -> str | None:
@@ -32,11 +26,17 @@ def community_error(org) -> str | None:
     return None
 
 
-class Post(TimeStampedModel):
+class Post(ReadableCode, TimeStampedModel):
     """A post a community sets for registered members (设岗定责)."""
 
     code = models.CharField(
-        "岗位编码", max_length=64, unique=True, default=post_code, validators=[validate_code]
+        "岗位编码",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     community = TreeForeignKey(
         "organizations.Organization",
@@ -74,14 +74,16 @@ class Post(TimeStampedModel):
             raise ValidationError({"capacity": ["可认领人数至少为 1，不限人数请留空。"]})
 
 
-class CommunityRegistration(TimeStampedModel):
+class CommunityRegistration(ReadableCode, TimeStampedModel):
     """An in-service member's registration with the community where they live (双报到)."""
 
     code = models.CharField(
         "报到编号",
         max_length=64,
         unique=True,
-        default=registration_code,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
         validators=[validate_code],
     )
     member = models.OneToOneField(
@@ -144,11 +146,17 @@ class CommunityRegistration(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class PostClaim(TimeStampedModel):
+class PostClaim(ReadableCode, TimeStampedModel):
     """A registered member claims a post (认领岗位)."""
 
     code = models.CharField(
-        "认领编号", max_length=64, unique=True, default=claim_code, validators=[validate_code]
+        "认领编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     registration = models.ForeignKey(
         CommunityRegistration,
@@ -208,11 +216,17 @@ class PostClaim(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class MemberActivity(TimeStampedModel):
+class MemberActivity(ReadableCode, TimeStampedModel):
     """One line of a registered member's activity record card (活动记录卡)."""
 
     code = models.CharField(
-        "记录编号", max_length=64, unique=True, default=activity_code, validators=[validate_code]
+        "记录编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     registration = models.ForeignKey(
         CommunityRegistration,
@@ -261,12 +275,18 @@ class MemberActivity(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class Appraisal(TimeStampedModel):
+class Appraisal(ReadableCode, TimeStampedModel):
     """A member's yearly democratic appraisal (民主评议), fed by the community's feedback form
     to the work unit (报到社区反馈表)."""
 
     code = models.CharField(
-        "评议编号", max_length=64, unique=True, default=appraisal_code, validators=[validate_code]
+        "评议编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     member = models.ForeignKey(
         "organizations.Member",

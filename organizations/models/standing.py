@@ -10,7 +10,7 @@ from core.models import TimeStampedModel
 from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
 from organizations.choices import AppointmentKind, OrgKind, SeatType, Weekday
-from organizations.models.codes import appointment_code, cadre_code, seat_code
+from organizations.models.codes import CODE_HELP, ReadableCode
 
 COMMITTEE_KINDS = (OrgKind.COMMUNITY_COMMITTEE, OrgKind.STREET_COMMITTEE)
 
@@ -21,11 +21,17 @@ def term_errors(start, end, end_field: str = "term_end") -> dict[str, list[str]]
     return {}
 
 
-class CommitteeSeat(TimeStampedModel):
+class CommitteeSeat(ReadableCode, TimeStampedModel):
     """A part-time seat on a community 大党委 or the street 大工委."""
 
     code = models.CharField(
-        "委员编号", max_length=64, unique=True, default=seat_code, validators=[validate_code]
+        "委员编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     committee = TreeForeignKey(
         "organizations.Organization",
@@ -83,11 +89,17 @@ class CommitteeSeat(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class StandingAppointment(TimeStampedModel):
+class StandingAppointment(ReadableCode, TimeStampedModel):
     """第一书记 / 党建专员 appointed to a community, with dates and the sending unit."""
 
     code = models.CharField(
-        "任职编号", max_length=64, unique=True, default=appointment_code, validators=[validate_code]
+        "任职编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     community = TreeForeignKey(
         "organizations.Organization",
@@ -133,11 +145,17 @@ class StandingAppointment(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class SentDownCadre(TimeStampedModel):
+class SentDownCadre(ReadableCode, TimeStampedModel):
     """A cadre sent down to a community (下沉党员) and the weekdays they are on duty."""
 
     code = models.CharField(
-        "下沉编号", max_length=64, unique=True, default=cadre_code, validators=[validate_code]
+        "下沉编号",
+        max_length=64,
+        unique=True,
+        blank=True,
+        default="",
+        help_text=CODE_HELP,
+        validators=[validate_code],
     )
     community = TreeForeignKey(
         "organizations.Organization",
