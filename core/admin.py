@@ -14,14 +14,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from core.history_admin import HistoryDisplayMixin
 from core.import_jobs import (
     drop_stale_staged_files,
+    duration_text,
     find_staged,
+    import_job_cancel,
     import_job_confirm,
     import_job_give_up_if_stale,
     import_job_latest,
+    import_job_waiting,
+    import_jobs_give_up_overdue,
     import_jobs_visible_to,
     importer_path,
     runs_on_worker,
@@ -31,7 +36,7 @@ from core.import_jobs import (
 )
 from core.importing import CONTENT_TYPES
 from core.links import check_links, linkable, service_fields
-from core.models import ApiToken, AuditLog, SensitiveAccessLog, TaskOutbox
+from core.models import ApiToken, AuditLog, ImportJob, SensitiveAccessLog, TaskOutbox
 from core.scope import restrict
 from core.sensitive import mask, masked_value, sensitive_fields, sensitive_reveal
 from core.services import scoped_delete, scoped_save, scoped_set_status
@@ -182,6 +187,11 @@ class FileImportExportMixin:
                 "import/jobs/<int:job_id>/",
                 wrap(self.import_job_view),
                 name=f"{prefix}_import_job",
+            ),
+            path(
+                "import/jobs/<int:job_id>/cancel/",
+                wrap(self.import_job_cancel_view),
+                name=f"{prefix}_import_job_cancel",
             ),
             path("export/", wrap(self.export_view), name=f"{prefix}_export"),
             path("import-template/", wrap(self.template_view), name=f"{prefix}_import_template"),
@@ -338,18 +348,154 @@ class FileImportExportMixin:
         importer = self.importer_class(request.user)
         context = self._import_context(request, importer)
         token = staged_token(job)
+        meta = self.model._meta
         context.update(
             title=f"导入{self.model._meta.verbose_name}：{job.get_status_display()}",
             job=job,
-            refresh_seconds=2 if job.active else None,
+            waiting=import_job_waiting(job),
+            cancel_url=reverse(
+                f"admin:{meta.app_label}_{meta.model_name}_import_job_cancel", args=[job.pk]
+            )
+            if job.status == job.Status.QUEUED and job.user_id == request.user.pk
+            else "",
+            # Queued: every 5 s is plenty (it may wait for minutes); running: every 2 s.
+            refresh_seconds=(5 if job.status == job.Status.QUEUED else 2) if job.active else None,
             # A failed job can be confirmed again while its staged file is still there.
             retry_token=token
-            if job.status == job.Status.FAILED
+            if job.status in (job.Status.FAILED, job.Status.CANCELLED)
             and job.user_id == request.user.pk
             and find_staged(user=request.user, token=token)
             else "",
         )
         return TemplateResponse(request, "admin/core/import_job.html", context)
+
+    def import_job_cancel_view(self, request, job_id):
+        """POST: the job's owner cancels it while it is still queued; back to its page."""
+        if request.method != "POST":
+            return HttpResponseRedirect(self._job_url_by_id(job_id))
+        job = import_jobs_visible_to(request.user).filter(pk=job_id).first()
+        if job is None or job.importer != importer_path(self.importer_class):
+            raise Http404
+        job = import_job_give_up_if_stale(job)
+        if import_job_cancel(actor=request.user, job=job):
+            messages.success(request, "已取消本次导入，未写入任何数据。")
+        else:
+            messages.warning(request, "该导入已开始或已结束，不能再取消。")
+        return HttpResponseRedirect(self._job_url(job))
+
+    def _job_url_by_id(self, job_id) -> str:
+        meta = self.model._meta
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_import_job", args=[job_id])
+
+
+def _importer_admins(site) -> dict[str, admin.ModelAdmin]:
+    """Importer path → the model admin that imports with it (its job pages live there)."""
+    found: dict[str, admin.ModelAdmin] = {}
+    for model_admin in site._registry.values():
+        importer = getattr(model_admin, "importer_class", None)
+        if isinstance(model_admin, FileImportExportMixin) and importer is not None:
+            found.setdefault(importer_path(importer), model_admin)
+    return found
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Every confirmed import, read-only: each user sees their own; street admins
+    (``core.view_importjob``) and superusers see all. Each row links to the job's progress or
+    result page under the admin of the list it imported into. Jobs queued past their timeout
+    (or running with a stopped heartbeat) are given up when the list is opened."""
+
+    list_display = ["kind", "file_link", "status", "progress", "initiator", "time"]
+    list_display_links = None
+    list_filter = ["status"]
+    list_select_related = ["user"]
+    search_fields = ["filename"]
+    date_hierarchy = None
+    readonly_fields = [
+        "kind",
+        "file_link",
+        "status",
+        "progress",
+        "user",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return import_jobs_visible_to(request.user).order_by("-created_at", "-id")
+
+    # Any staff user opens the list (their own jobs); nobody adds, changes or deletes here.
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        import_jobs_give_up_overdue(self.get_queryset(request))
+        return super().changelist_view(request, extra_context)
+
+    def _importer_admin(self, job):
+        if "_importer_admins" not in self.__dict__:
+            self._importer_admins = _importer_admins(self.admin_site)
+        return self._importer_admins.get(job.importer)
+
+    @admin.display(description="导入类型", ordering="importer")
+    def kind(self, job):
+        model_admin = self._importer_admin(job)
+        if model_admin is not None:
+            return model_admin.model._meta.verbose_name
+        return job.importer.rpartition(".")[2]
+
+    @admin.display(description="文件", ordering="filename")
+    def file_link(self, job):
+        from django.utils.html import format_html
+
+        model_admin = self._importer_admin(job)
+        name = job.filename or job.digest[:12]
+        if model_admin is None:
+            return name
+        return format_html('<a href="{}">{}</a>', model_admin._job_url(job), name)
+
+    @admin.display(description="发起人", ordering="user__username")
+    def initiator(self, job):
+        return job.user
+
+    @admin.display(description="时间", ordering="created_at")
+    def time(self, job):
+        from django.utils.formats import date_format
+
+        return date_format(timezone.localtime(job.created_at), "Y-m-d H:i")
+
+    @admin.display(description="进度")
+    def progress(self, job):
+        if job.status == ImportJob.Status.QUEUED:
+            # No query per row: the reason (outbox or no worker) is on the job's own page.
+            waited = (timezone.now() - job.created_at).total_seconds()
+            return f"排队中，已等待{duration_text(waited)}"
+        if job.status == ImportJob.Status.RUNNING:
+            return f"{job.rows_done} / {job.rows_total} 行（{job.percent}%）"
+        if job.status == ImportJob.Status.DONE:
+            result = job.result or {}
+            return (
+                f"{result.get('total', job.rows_total)} 行：新增 {result.get('created', 0)}，"
+                f"更新 {result.get('updated', 0)}，未变 {result.get('unchanged', 0)}"
+            )
+        return job.error
 
 
 @admin.register(AuditLog)

@@ -7,6 +7,13 @@ mode), run at once in the same process. Either way the importer writes in one tr
 the job is marked done in that same transaction, so a job is done exactly when its rows are
 written. A worker that dies leaves its job ``running`` with a heartbeat that stops moving; after
 ``IMPORT_JOB_STALE_SECONDS`` the job counts as failed and the file can be confirmed again.
+
+A job that no worker takes (none running, or its task kept in the outbox while the broker is
+down) stays ``queued``; its pages say so and for how long, its owner may cancel it, and after
+``IMPORT_JOB_QUEUE_TIMEOUT_SECONDS`` it is given up (failed, nothing written). Giving up, cancelling
+and a worker's claim each change the row only while it is still ``queued`` (a conditional
+UPDATE against the claim's ``SELECT … FOR UPDATE``), so a job is either run once or given up,
+never both.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -93,12 +101,22 @@ def importer_path(importer_class: type[BaseImporter]) -> str:
     return f"{importer_class.__module__}.{importer_class.__qualname__}"
 
 
+def sees_all_import_jobs(user) -> bool:
+    """Superusers and holders of ``core.view_importjob`` (the street admin role) see every
+    user's jobs; everybody else only their own."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_superuser or user.has_perm("core.view_importjob"))
+    )
+
+
 def import_jobs_visible_to(user):
-    """A job is its owner's (and superusers'); nobody else learns that it exists."""
+    """A job is its owner's (and the street admins' and superusers'); nobody else learns that
+    it exists."""
     jobs = ImportJob.objects.select_related("user")
     if not getattr(user, "is_authenticated", False):
         return jobs.none()
-    return jobs if user.is_superuser else jobs.filter(user=user)
+    return jobs if sees_all_import_jobs(user) else jobs.filter(user=user)
 
 
 def import_job_latest(*, user, importer: str, digest: str) -> ImportJob | None:
@@ -131,22 +149,147 @@ def broker_configured() -> bool:
     return not app.conf.task_always_eager
 
 
+def duration_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return "不到 1 分钟"
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours:
+        return f"{hours} 小时 {minutes} 分钟" if minutes else f"{hours} 小时"
+    return f"{minutes} 分钟"
+
+
+def queue_timeout_error() -> str:
+    limit = duration_text(settings.IMPORT_JOB_QUEUE_TIMEOUT_SECONDS)
+    return f"排队超过 {limit} 仍没有后台进程开始导入，已放弃，未写入任何数据；请重新确认导入。"
+
+
+CANCELLED_ERROR = "导入人已取消本次导入，未写入任何数据。"
+
+
+def _queue_cutoff():
+    return timezone.now() - timedelta(seconds=settings.IMPORT_JOB_QUEUE_TIMEOUT_SECONDS)
+
+
+def _stale_cutoff():
+    return timezone.now() - timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS)
+
+
+def _stale_error() -> str:
+    minutes = max(1, settings.IMPORT_JOB_STALE_SECONDS // 60)
+    return f"导入进程中断（超过 {minutes} 分钟没有进展），未写入任何数据；请重新确认导入。"
+
+
+def _drop_kept_task(job_ids) -> None:
+    """A job that will never run needs no task kept for it in the outbox."""
+    from core.models import TaskOutbox
+
+    for job_id in job_ids:
+        TaskOutbox.objects.filter(task_name=RUN_TASK, args=[job_id]).delete()
+
+
+def import_jobs_give_up_overdue(jobs=None) -> int:
+    """Fail, in one statement each, the jobs among ``jobs`` (default all) that waited in the
+    queue past ``IMPORT_JOB_QUEUE_TIMEOUT_SECONDS`` or whose running heartbeat is stale.
+    Each UPDATE re-checks its condition on the row a concurrent claim may just have changed,
+    so a job a worker took meanwhile is left alone."""
+    jobs = ImportJob.objects.all() if jobs is None else jobs
+    now = timezone.now()
+    overdue = list(
+        jobs.filter(status=ImportJob.Status.QUEUED, created_at__lt=_queue_cutoff()).values_list(
+            "pk", flat=True
+        )
+    )
+    count = 0
+    if overdue:
+        count += ImportJob.objects.filter(
+            pk__in=overdue, status=ImportJob.Status.QUEUED, created_at__lt=_queue_cutoff()
+        ).update(status=ImportJob.Status.FAILED, error=queue_timeout_error(), finished_at=now)
+        _drop_kept_task(overdue)
+    stale = list(
+        jobs.filter(status=ImportJob.Status.RUNNING, heartbeat_at__lt=_stale_cutoff()).values_list(
+            "pk", flat=True
+        )
+    )
+    if stale:
+        count += ImportJob.objects.filter(
+            pk__in=stale, status=ImportJob.Status.RUNNING, heartbeat_at__lt=_stale_cutoff()
+        ).update(status=ImportJob.Status.FAILED, error=_stale_error(), finished_at=now)
+    return count
+
+
 def import_job_give_up_if_stale(job: ImportJob) -> ImportJob:
     """A running job whose heartbeat stopped (its worker died) is failed; nothing was written,
-    since the import's transaction died with the worker's database connection."""
-    if job.status != ImportJob.Status.RUNNING:
+    since the import's transaction died with the worker's database connection. A queued job
+    that no worker took within ``IMPORT_JOB_QUEUE_TIMEOUT_SECONDS`` is failed too (race-safe
+    against a worker claiming it at the same moment: whichever commits first wins)."""
+    if job.status == ImportJob.Status.QUEUED:
+        if job.created_at >= _queue_cutoff():
+            return job
+        given_up = ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.QUEUED, created_at__lt=_queue_cutoff()
+        ).update(
+            status=ImportJob.Status.FAILED,
+            error=queue_timeout_error(),
+            finished_at=timezone.now(),
+        )
+        if given_up:
+            _drop_kept_task([job.pk])
+    elif job.status == ImportJob.Status.RUNNING:
+        ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.RUNNING, heartbeat_at__lt=_stale_cutoff()
+        ).update(
+            status=ImportJob.Status.FAILED,
+            error=_stale_error(),
+            finished_at=timezone.now(),
+        )
+    else:
         return job
-    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS)
-    minutes = max(1, settings.IMPORT_JOB_STALE_SECONDS // 60)
-    ImportJob.objects.filter(
-        pk=job.pk, status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff
-    ).update(
-        status=ImportJob.Status.FAILED,
-        error=f"导入进程中断（超过 {minutes} 分钟没有进展），未写入任何数据；请重新确认导入。",
-        finished_at=timezone.now(),
-    )
     job.refresh_from_db()
     return job
+
+
+def import_job_cancel(*, actor, job: ImportJob) -> bool:
+    """The owner cancels a job that no worker has started; False when it is no longer queued
+    (a worker took it, or it ended). Race-safe against a claim like the give-up."""
+    if job.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied("只有发起导入的人可以取消。")
+    cancelled = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.CANCELLED, error=CANCELLED_ERROR, finished_at=timezone.now()
+    )
+    if cancelled:
+        _drop_kept_task([job.pk])
+    job.refresh_from_db()
+    return bool(cancelled)
+
+
+def import_job_waiting(job: ImportJob) -> dict[str, Any] | None:
+    """For a queued job: how long it has waited, why (kept in the outbox, or no worker has
+    taken it yet), when it will be given up, and all of that said in one plain sentence."""
+    if job.status != ImportJob.Status.QUEUED:
+        return None
+    from core.models import TaskOutbox
+
+    now = timezone.now()
+    waited = (now - job.created_at).total_seconds()
+    deadline = job.created_at + timedelta(seconds=settings.IMPORT_JOB_QUEUE_TIMEOUT_SECONDS)
+    kept = job.background and TaskOutbox.objects.filter(task_name=RUN_TASK, args=[job.pk]).exists()
+    why = (
+        "消息队列暂不可用，任务已暂存，恢复后自动发出"
+        if kept
+        else "还没有后台导入进程开始处理（进程可能都在忙，或没有运行）"
+    )
+    message = (
+        f"排队中，已等待{duration_text(waited)}：{why}。"
+        f"超过 {duration_text(settings.IMPORT_JOB_QUEUE_TIMEOUT_SECONDS)} 仍未开始将自动放弃"
+        f"（不写入任何数据，届时请重新确认导入）；也可以现在取消。"
+    )
+    return {
+        "waiting_seconds": int(waited),
+        "gives_up_at": deadline,
+        "kept_in_outbox": bool(kept),
+        "message": message,
+    }
 
 
 def import_job_confirm(
@@ -202,6 +345,9 @@ def import_job_confirm(
     return job, None
 
 
+RUN_TASK = "core.run_import_job"
+
+
 def _enqueue(job: ImportJob) -> None:
     # By its registered name through the project's app (core.tasks imports this module; no
     # import circle, and no need for core.tasks to be imported in this process). With the
@@ -209,7 +355,7 @@ def _enqueue(job: ImportJob) -> None:
     from core.outbox import publish
 
     try:
-        publish("core.run_import_job", [job.pk], {})
+        publish(RUN_TASK, [job.pk], {})
     except Exception:
         logger.exception("import job %s could not be queued", job.pk)
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
@@ -221,8 +367,9 @@ def _enqueue(job: ImportJob) -> None:
 
 def _claim(job_id: int) -> ImportJob | None:
     """Take the job for this process: queued, or running with a stopped heartbeat (a worker
-    died and the broker handed the task out again)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS)
+    died and the broker handed the task out again). A job queued past its timeout is given
+    up here instead (never started late, after its owner was told it was given up)."""
+    cutoff = _stale_cutoff()
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
@@ -233,6 +380,12 @@ def _claim(job_id: int) -> ImportJob | None:
         if job.status != ImportJob.Status.QUEUED and not stale:
             return None
         now = timezone.now()
+        if job.status == ImportJob.Status.QUEUED and job.created_at < _queue_cutoff():
+            job.status = ImportJob.Status.FAILED
+            job.error = queue_timeout_error()
+            job.finished_at = now
+            job.save(update_fields=["status", "error", "finished_at"])
+            return None
         job.status = ImportJob.Status.RUNNING
         job.attempt += 1
         job.rows_done = 0

@@ -409,34 +409,45 @@ class BaseImporter:
         self.file_columns = list(mapping.values())
         maskable = {c.field: self.masked_columns.get(c.field) for c in self.file_columns}
         cells = self.cells = {}
+        masked_rows = self.masked_rows = set()  # rows holding a masked cell (few, or none)
         example = self.example_line(mapping)
         rows: list[tuple[int, dict[str, Any]]] = []
+        # Per column, everything the cell loop needs, looked up once per file (not per cell).
+        plan = [
+            (index, column.field, column.header, column.required, maskable[column.field], parse)
+            for index, column in mapping.items()
+            for parse in (parsers[index],)
+        ]
+        width = max(mapping) + 1 if mapping else 0
         for line, (values, formulas) in enumerate(iterator, start=2):
             if not any(v.strip() for v in values) or self.is_example(values, example):
                 continue
+            if len(values) < width:
+                values = [*values, *([""] * (width - len(values)))]
+            flagged = any(formulas)
             parsed: dict[str, Any] = {}
             raw_cells: dict[str, str] = {}
             row_errors: list[RowError] = []
-            for index, column in mapping.items():
-                raw = values[index] if index < len(values) else ""
-                raw_cells[column.field] = raw
-                if index < len(formulas) and formulas[index]:
-                    row_errors.append(RowError(line, column.header, "不接受公式，请填写值本身。"))
+            for index, name, header, required, kind, parse in plan:
+                raw = values[index]
+                raw_cells[name] = raw
+                if flagged and index < len(formulas) and formulas[index]:
+                    row_errors.append(RowError(line, header, "不接受公式，请填写值本身。"))
                     continue
-                if column.required and not raw.strip():
-                    row_errors.append(RowError(line, column.header, "必填，不能为空。"))
+                if required and not raw.strip():
+                    row_errors.append(RowError(line, header, "必填，不能为空。"))
                     continue
-                kind = maskable[column.field]
                 if kind and looks_masked(raw):
                     # Resolved against the stored record (keep) before anything else uses it.
-                    parsed[column.field] = Masked(raw.strip(), kind)
+                    parsed[name] = Masked(raw.strip(), kind)
+                    masked_rows.add(line)
                     continue
                 try:
-                    parsed[column.field] = parsers[index](raw)
+                    parsed[name] = parse(raw)
                 except ValidationError as exc:
-                    row_errors.append(RowError(line, column.header, " ".join(exc.messages)))
+                    row_errors.append(RowError(line, header, " ".join(exc.messages)))
                 except (ValueError, TypeError) as exc:
-                    row_errors.append(RowError(line, column.header, str(exc)))
+                    row_errors.append(RowError(line, header, str(exc)))
             if row_errors:
                 result.errors.extend(row_errors)
             else:
@@ -617,6 +628,7 @@ class BaseImporter:
         self.row_changes: dict[int, list[dict[str, str]]] = {}
         seen: dict[Any, int] = {}
         out: list[tuple[int, dict[str, Any]]] = []
+        masked_rows = getattr(self, "masked_rows", None)  # None: not parsed by parse_rows
         for row, values in rows:
             key = values.get(key_name)
             if isinstance(key, Masked):
@@ -629,9 +641,11 @@ class BaseImporter:
                 seen[key] = row
             stored = self.stored.get(key) if key else None
             if stored is None:
-                masked = [
-                    c.header for c in self.file_columns if isinstance(values.get(c.field), Masked)
-                ]
+                masked = (
+                    [c.header for c in self.file_columns if isinstance(values.get(c.field), Masked)]
+                    if masked_rows is None or row in masked_rows
+                    else []
+                )
                 if masked:
                     result.errors.extend(
                         RowError(row, name, _MASKED_NEW.format(name)) for name in masked

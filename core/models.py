@@ -133,7 +133,8 @@ class ImportJob(models.Model):
 
     Small files run in the request; large ones (``IMPORT_BACKGROUND_ROWS``) on a Celery worker,
     which reports ``rows_done`` and a heartbeat as it goes. At most one queued or running job per
-    user, importer and file: a second confirm of the same file finds the first job.
+    user, importer and file: a second confirm of the same file finds the first job. A queued job
+    may be cancelled by its owner, and is given up after ``IMPORT_JOB_QUEUE_TIMEOUT_SECONDS``.
     """
 
     class Status(models.TextChoices):
@@ -141,6 +142,7 @@ class ImportJob(models.Model):
         RUNNING = "running", "导入中"
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 

@@ -11,12 +11,16 @@ import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import reduce
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -251,12 +255,42 @@ class LinkedImporter(BaseImporter):
             return target.pk in self._units_ok
         return in_scope(self.user, scope_anchor(target))
 
+    def new_instance(self, code: str) -> models.Model:
+        """``self.model(code=code)`` for many rows: when nothing listens to the model's init
+        signals and no field but the code has a callable default, a copy of one instance's
+        defaults (evaluated once, immutable values only) instead of ``Model.__init__``'s
+        per-field work on every row."""
+        proto = self.__dict__.get("_prototype", False)
+        if proto is False:
+            proto = self._prototype = self._make_prototype()
+        if proto is None:
+            return self.model(code=code)
+        obj = self.model.__new__(self.model)
+        obj.__dict__.update(proto)
+        obj._state = ModelState()
+        obj.code = code
+        return obj
+
+    def _make_prototype(self) -> dict[str, Any] | None:
+        model = self.model
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            return None
+        for field in model._meta.concrete_fields:
+            if field.name != "code" and field.has_default() and callable(field.default):
+                return None
+        values = dict(model(code="").__dict__)
+        values.pop("_state")
+        immutable = (str, int, float, bool, type(None), date, Decimal)
+        if not all(isinstance(v, immutable) for v in values.values()):
+            return None
+        return values
+
     def build(self, row: int, values: dict[str, Any]) -> models.Model:
         code = values["code"]
         obj = self.existing.get(code) if code else None
         code_header = self.column_header("code")
         if obj is None:
-            obj = self.model(code=code)
+            obj = self.new_instance(code)
         elif not in_scope(self.user, scope_anchor(obj)):
             # Stored but not visible: the base refuses it before build (编码已被使用); kept
             # for records visible yet not anchored in scope, answered the same way.
@@ -266,11 +300,10 @@ class LinkedImporter(BaseImporter):
             if name in values:
                 setattr(obj, name, values[name])
         for link in self.links:
-            header = self.link_header(link)
             raw = values.get(link.column)
             if not raw:
                 if link.required:
-                    errors.append((header, "必填，不能为空。"))
+                    errors.append((self.link_header(link), "必填，不能为空。"))
                 elif link.column in values:
                     setattr(obj, link.field, None)
                 continue
@@ -281,15 +314,20 @@ class LinkedImporter(BaseImporter):
                 and not self.link_target_in_scope(link, target)
             ):
                 # Out of reach answers like unknown: nothing about a record one may not see.
-                errors.append((header, f"找不到“{raw}”。"))
+                errors.append((self.link_header(link), f"找不到“{raw}”。"))
             elif link.kinds and target.kind not in link.kinds:
                 allowed = "、".join(OrgKind(k).label for k in link.kinds)
-                errors.append((header, f"“{raw}”是{target.get_kind_display()}，应为{allowed}。"))
+                errors.append(
+                    (
+                        self.link_header(link),
+                        f"“{raw}”是{target.get_kind_display()}，应为{allowed}。",
+                    )
+                )
             else:
                 setattr(obj, link.field, target)
         if not errors:
             self.build_extra(row, values, obj, errors)
-        if not errors and not in_scope(self.user, scope_anchor(obj)):
+        if not errors and not self.anchor_in_scope(scope_anchor(obj)):
             # A link may reach wider than the record's own scope (e.g. a member anywhere in
             # the street): the record then lies outside. Said on the link that anchors it in
             # the words for an unknown code, so a row cannot tell that the code exists.
@@ -303,6 +341,16 @@ class LinkedImporter(BaseImporter):
         if errors:
             raise RowInvalid(errors)
         return obj
+
+    def anchor_in_scope(self, anchor) -> bool:
+        """``in_scope(user, anchor)``, answered once per anchor organisation of the file."""
+        if anchor is None:
+            return in_scope(self.user, anchor)
+        cache = self.__dict__.setdefault("_anchors_in_scope", {})
+        key = (anchor.pk, anchor.tree_id, anchor.lft)
+        if key not in cache:
+            cache[key] = in_scope(self.user, anchor)
+        return cache[key]
 
     def build_extra(self, row: int, values: dict[str, Any], obj, errors) -> None:
         """Per-row checks beyond the links (append (column, message) to ``errors``)."""
@@ -462,19 +510,33 @@ class MemberImporter(LinkedImporter):
     )
 
     def clean_instance(self, obj: Member) -> None:
-        """Full validation without checking twice what the cell parsers already checked."""
-        if "_exclude" not in self.__dict__:
-            self._exclude = [
-                f.name
-                for f in Member._meta.fields
-                if f.name in self.PARSED_FIELDS or f.name in self.skip_clean_fields
-            ]
-        exclude = self._exclude
+        """Full validation without checking twice what the cell parsers already checked: the
+        fields ``clean_fields`` would look at, in its order, except a text value that is
+        blank-allowed-and-blank or plainly within its ``max_length`` with no other validator
+        and no choices (which ``Field.clean`` would pass as is)."""
+        if "_clean_plan" not in self.__dict__:
+            plan = []
+            for f in Member._meta.fields:
+                if f.name in self.PARSED_FIELDS or f.name in self.skip_clean_fields:
+                    continue
+                plain_text = (
+                    isinstance(f, models.CharField)
+                    and not f.choices
+                    and all(isinstance(v, MaxLengthValidator) for v in f.validators)
+                )
+                plan.append((f, f.attname, plain_text, f.max_length or 0))
+            self._clean_plan = plan
         errors: dict[str, list[str]] = {}
-        try:
-            obj.clean_fields(exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.message_dict
+        for field, attname, plain_text, max_length in self._clean_plan:
+            raw = getattr(obj, attname)
+            if field.blank and raw in field.empty_values:
+                continue
+            if plain_text and type(raw) is str and raw and len(raw) <= max_length:
+                continue
+            try:
+                setattr(obj, attname, field.clean(raw, obj))
+            except ValidationError as exc:
+                errors[field.name] = list(exc.messages)
         try:
             obj.clean()
         except ValidationError as exc:
@@ -557,7 +619,16 @@ def copy_with_history(objs: list[models.Model], model: type[models.Model], *, us
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
         names = [f.attname for f in fields]
-        rows = [[_cell(getattr(obj, name)) for name in names] for obj in objs]
+        # One C-level attrgetter per row; only the nullable columns are looked at for None
+        # (spelled \N). A NOT NULL column holding None still fails as NULL, as before.
+        getter = operator.attrgetter(*names)
+        nullable = [i for i, f in enumerate(fields) if f.null]
+        rows = [list(getter(obj)) for obj in objs]
+        if nullable:
+            for row in rows:
+                for i in nullable:
+                    if row[i] is None:
+                        row[i] = "\\N"
         _copy(
             cursor,
             model._meta.db_table,
@@ -565,19 +636,29 @@ def copy_with_history(objs: list[models.Model], model: type[models.Model], *, us
             [f.column for f in fields if isinstance(f, text_types) and not f.null],
             rows,
         )
+        # History rows: the member's values followed by the fixed ones, picked by position.
         position = {name: i for i, name in enumerate(names)}
-        plan = [position.get(f.attname) for f in tracked]
-        fixed = [_cell(extra.get(f.attname)) for f in tracked]
+        fixed = [_cell(extra.get(f.attname)) for f in tracked if f.attname not in position]
+        plan, extra_at = [], len(names)
+        for f in tracked:
+            if f.attname in position:
+                plan.append(position[f.attname])
+            else:
+                plan.append(extra_at)
+                extra_at += 1
+        pick = operator.itemgetter(*plan)
         _copy(
             cursor,
             history._meta.db_table,
             [f.column for f in tracked],
             [f.column for f in tracked if isinstance(f, text_types) and not f.null],
-            ([fixed[i] if at is None else row[at] for i, at in enumerate(plan)] for row in rows),
+            (pick(row + fixed) for row in rows),
         )
+    alias = connection.alias  # the proxy's attribute lookup is not free: once, not per row
     for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        state = obj._state
+        state.adding = False
+        state.db = alias
 
 
 @dataclass(frozen=True)

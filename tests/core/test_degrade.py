@@ -495,3 +495,33 @@ def test_kept_tasks_are_visible_to_superusers_only(admin_client_for, users):
     street = Client()
     street.force_login(users["street"])
     assert street.get("/admin/core/taskoutbox/").status_code == 403
+
+
+def test_a_large_import_confirmed_with_the_broker_down_stays_queued_and_says_why(
+    users, api, redis_down, settings, django_capture_on_commit_callbacks
+):
+    """The confirm answers fast (202); the run is kept in the outbox, the job stays queued and
+    its page says so — nothing is written until a worker takes it (or it is given up)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import ImportJob
+    from tests.core.test_import_jobs import skills_file
+    from volunteers.models import Skill
+
+    settings.IMPORT_BACKGROUND_ROWS = 3
+    client = api(users["cadre_a"])
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/volunteer-skills/import/",
+            {"file": SimpleUploadedFile("s.csv", skills_file(5)), "dry_run": "false"},
+            format="multipart",
+        )
+    assert time.monotonic() - started <= 5.0
+    assert response.status_code == 202, response.json()
+    job = ImportJob.objects.get()
+    row = TaskOutbox.objects.get()
+    assert row.task_name == "core.run_import_job" and row.args == [job.pk]
+    body = client.get(response.json()["url"]).json()
+    assert body["status"] == "queued" and "消息队列暂不可用" in body["message"]
+    assert not Skill.objects.exists()
