@@ -504,11 +504,13 @@ def build(households: int, members: int) -> None:
 
 
 def tokens() -> dict[str, str]:
+    """A fresh API token (core.tokens, as clients obtain them) for each bench user."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+
+    from core.tokens import token_issue
 
     users = get_user_model().objects.filter(username__in=["bench-street", "bench-community"])
-    return {u.username: Token.objects.get_or_create(user=u)[0].key for u in users}
+    return {u.username: token_issue(user=u, name="bench")[1] for u in users}
 
 
 def start_server(workers: int, app_dir: Path = ROOT) -> subprocess.Popen:

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
+from core import authz
+
 ScopeRange = tuple[int, int, int]  # (tree_id, lft, rght)
 _CACHE_ATTR = "_scope_ranges_cache"
 
@@ -29,7 +31,8 @@ def scope_assignment_model() -> type[models.Model]:
 def scope_ranges(user) -> list[ScopeRange] | None:
     """The user's subtrees as (tree_id, lft, rght); ``None`` means unrestricted.
 
-    Computed with one query and kept on the user object for the rest of the request.
+    Computed with one query (shared with the permission set, ``core.authz``) and kept on the
+    user object for the rest of the request.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return []
@@ -38,25 +41,17 @@ def scope_ranges(user) -> list[ScopeRange] | None:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    rows = sorted(
-        scope_assignment_model()
-        .objects.filter(user_id=user.pk)
-        .values_list("organization__tree_id", "organization__lft", "organization__rght")
-    )
-    ranges: list[ScopeRange] = []
-    for tree_id, lft, rght in rows:
-        # Drop a range nested inside one already kept (rows are sorted by tree, lft).
-        if ranges and ranges[-1][0] == tree_id and ranges[-1][1] <= lft <= ranges[-1][2]:
-            continue
-        ranges.append((tree_id, lft, rght))
-    setattr(user, _CACHE_ATTR, ranges)
+    # One statement for the scope and the permission set (core.authz), kept on the user.
+    authz.load(user)
+    ranges = getattr(user, _CACHE_ATTR)
     return ranges
 
 
 def forget_scope(user) -> None:
     """Drop the cached scope, e.g. after changing a user's assignments."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, authz.PERM_CACHE):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def scope_q(user, path: str) -> Q | None:

@@ -92,7 +92,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     stale (password changed, user deactivated) tokens all answer 401."""
 
     def authenticate_credentials(self, key):
-        token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key or "")).first()
+        # One indexed query (key_hash is unique): no ORDER BY for first(), nothing else.
+        found = list(ApiToken.objects.select_related("user").filter(key_hash=_hash(key or ""))[:1])
+        token = found[0] if found else None
         if token is None:
             raise exceptions.AuthenticationFailed("令牌无效。")
         if not token_is_live(token):

@@ -65,7 +65,15 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.serializer_class.Meta.model.objects.none()
-        return type(self).selector(self.request.user)
+        # Built once per request: DRF's model permission asks for it (for the model) before
+        # the list or detail does, and a selector's queryset is not free to build.
+        built = self.__dict__.get("_selector_queryset")
+        if built is None or built[0] is not self.request.user:
+            built = self._selector_queryset = (
+                self.request.user,
+                type(self).selector(self.request.user),
+            )
+        return built[1].all()
 
     def create_service(self, *, actor, data):
         return scoped_create(actor=actor, model=self.get_serializer_class().Meta.model, data=data)

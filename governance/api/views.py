@@ -11,6 +11,7 @@ from rest_framework.decorators import action, api_view, authentication_classes, 
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.pagination import LargeTablePagination
 from core.api.permissions import ScopedModelPermissions
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
@@ -297,6 +298,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = s.NotificationSerializer
     permission_classes = [IsAuthenticated]
+    pagination_class = LargeTablePagination
+    cursor_ordering = ("-created_at", "-id")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

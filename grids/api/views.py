@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.response import Response
 
+from core.api.pagination import LargeTablePagination
 from core.api.permissions import ViewModelPermission
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import restrict
@@ -143,6 +144,8 @@ class HouseholdViewSet(RosterViewSet):
     importer_class = RosterImporter
     search_fields = ["code", "door_number", "head_name"]
     ordering = ["code"]
+    pagination_class = LargeTablePagination
+    cursor_ordering = ("code", "id")
     selector = staticmethod(households_visible_to)
 
     @action(detail=True, methods=["get"], url_path="contacts")
@@ -165,6 +168,8 @@ class ResidentViewSet(RosterViewSet):
     importer_class = ResidentImporter
     search_fields = ["name", "code"]
     ordering = ["household__code", "id"]
+    pagination_class = LargeTablePagination
+    cursor_ordering = ("household__code", "id")
     selector = staticmethod(residents_visible_to)
 
 
@@ -236,6 +241,8 @@ class CaseViewSet(ScopedModelViewSet):
     search_fields = ["tracking_code", "description", "reporter_name"]
     ordering_fields = ["reported_at", "due_at", "status"]
     ordering = ["-reported_at", "-id"]
+    pagination_class = LargeTablePagination
+    cursor_ordering = ("-reported_at", "-id")
     http_method_names = ["get", "post", "head", "options"]
 
     @staticmethod

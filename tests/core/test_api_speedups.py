@@ -167,3 +167,74 @@ def test_get_attribute_on_a_model_and_a_callable_that_fails():
         speedups.get_attribute(_Broken(), ["fails"])
     with pytest.raises(KeyError):
         speedups.get_attribute({}, ["missing"])
+
+
+# Field maps built once per serializer class (core.api.serializers.ScopedModelSerializer).
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def _signature(field):
+    """What a field is: its class, the arguments it was made with (nested fields and querysets
+    by what they are) and the attributes DRF derives from them."""
+    from django.db.models import Manager, QuerySet
+
+    def value(v):
+        if isinstance(v, serializers.Field):
+            return _signature(v)
+        if isinstance(v, (QuerySet, Manager)):
+            return ("queryset", v.model)
+        if isinstance(v, (list, tuple)):
+            return [value(x) for x in v]
+        return v
+
+    derived = {
+        name: getattr(field, name, None)
+        for name in ("read_only", "write_only", "required", "allow_null", "source", "label")
+    }
+    return (
+        type(field),
+        [value(a) for a in field._args],
+        {k: value(v) for k, v in field._kwargs.items()},
+        derived,
+    )
+
+
+@pytest.mark.django_db
+def test_every_api_serializer_copies_the_same_fields_a_fresh_build_gives():
+    from django.urls import get_resolver
+
+    from core.api import serializers as scoped
+
+    assert get_resolver().url_patterns  # imports every API module
+    classes = [c for c in _all_subclasses(scoped.ScopedModelSerializer) if hasattr(c, "Meta")]
+    assert len(classes) >= 40, classes
+    for cls in classes:
+        fresh = cls().scope_fields(serializers.ModelSerializer.get_fields(cls()))
+        for _ in range(2):  # the first use builds the template, the second copies it
+            copied = cls().get_fields()
+            assert list(copied) == list(fresh), cls
+            for name, field in copied.items():
+                assert _signature(field) == _signature(fresh[name]), (cls, name)
+                assert field is not scoped._field_templates[cls][name]
+
+
+@pytest.mark.django_db
+def test_copies_are_independent(users):
+    from rest_framework.test import APIRequestFactory
+
+    from organizations.api.serializers.members import MemberSerializer
+
+    request = APIRequestFactory().get("/")
+    request.user = users["cadre_a"]
+    first = MemberSerializer(context={"request": request}).fields
+    second = MemberSerializer(context={"request": request}).fields
+    assert first["branch"] is not second["branch"]
+    assert first["branch"].parent is not second["branch"].parent
+    first["name"].read_only = True
+    assert not second["name"].read_only
+    assert not MemberSerializer().fields["name"].read_only

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api.pagination import LargeTablePagination
 from core.api.viewsets import ScopedModelViewSet, StatusActionMixin
 from organizations import selectors, services
 from organizations.api import serializers as s
@@ -52,6 +53,8 @@ class MemberViewSet(StatusActionMixin, ScopedModelViewSet):
     search_fields = ["name", "code"]
     ordering_fields = ["name", "code", "join_date", "birth_date"]
     ordering = ["name", "id"]
+    pagination_class = LargeTablePagination
+    cursor_ordering = ("name", "id")
 
     @staticmethod
     def selector(user):
