@@ -13,12 +13,19 @@ such as 429 on the token endpoint):
 - 405 where the path names a record: a code that spells a collection route (``export``,
   ``import``) reaches that route, which has other methods;
 - 409 on DELETE: a record still referenced by others (``ProtectedError``).
+
+Examples: a generated code never names a record, so the central records' codes from the demo
+data (``EXAMPLE_CODES``) are given as examples where a request names one — the path of their
+own detail routes and every link field to them. Docs readers see a real-looking code; test
+generators (schemathesis) reach the records instead of 404/400 only.
 """
 
 from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_view_model
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.relations import ManyRelatedField, RelatedField
 
 
 class ErrorResponseSerializer(serializers.Serializer):
@@ -39,6 +46,15 @@ ERROR_DESCRIPTIONS = {
     "404": "记录不存在或不在您的管辖范围内；或页码无效",
     "405": "该地址不支持此请求方法",
     "409": "记录仍被其他数据引用，不能删除",
+}
+
+
+# Model label → a code of the demo data (``seed_demo``), in 园林社区 where it has a place.
+EXAMPLE_CODES = {
+    "organizations.Organization": "TD-ZQ-YL",
+    "organizations.Member": "DY-YL-0101",
+    "covenants.PartnerUnit": "TD-ZQ-U01",
+    "grids.Grid": "G-YL-P1-01",
 }
 
 
@@ -71,10 +87,28 @@ class ProjectAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        model = get_view_model(self.view, emit_warnings=False)
+        example = EXAMPLE_CODES.get(model._meta.label) if model is not None else None
+        lookup = getattr(self.view, "lookup_url_kwarg", None) or getattr(
+            self.view, "lookup_field", None
+        )
+        for parameter in operation.get("parameters", []):
+            if example and parameter.get("in") == "path" and parameter.get("name") == lookup:
+                parameter.setdefault("example", example)
         reference = self.resolve_serializer(ErrorResponseSerializer, "response").ref
         for status in self._error_statuses(operation):
             _add_error(responses, status, reference, ERROR_DESCRIPTIONS[status])
         return operation
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        relation = field.child_relation if isinstance(field, ManyRelatedField) else field
+        queryset = getattr(relation, "queryset", None)
+        if isinstance(relation, RelatedField) and queryset is not None and "example" not in schema:
+            code = EXAMPLE_CODES.get(queryset.model._meta.label)
+            if code is not None:
+                schema["example"] = [code] if relation is not field else code
+        return schema
 
     def _error_statuses(self, operation) -> list[str]:
         parameters = operation.get("parameters", [])
