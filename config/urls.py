@@ -10,6 +10,8 @@ from core.views import healthz
 
 # Database down → 503 (core/middleware.py); any other error → Django's plain 500.
 handler500 = "core.middleware.server_error"
+# An /api/ address no route matches → the API's 404 in its error shape; elsewhere Django's page.
+handler404 = "core.middleware.page_not_found"
 
 admin.site.site_header = "一核多元共治 管理后台"
 admin.site.site_title = "一核多元共治"

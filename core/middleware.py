@@ -6,6 +6,10 @@ plain-Chinese page for the portal and the admin, the API's error shape
 (``{"status", "code", "detail", "errors"}``) under ``/api/``. ``server_error`` (the project's
 ``handler500``) does the same for such an error raised by another middleware, and is Django's
 plain 500 otherwise. One warning line a minute is logged instead of a traceback per request.
+
+``page_not_found`` (the project's ``handler404``) answers an address under ``/api/`` that no
+route matches (a code with a dot or a slash, a non-numeric id) in the API's error shape, as the
+API's own 404s are, and is Django's page otherwise.
 """
 
 from __future__ import annotations
@@ -66,3 +70,13 @@ def server_error(request, *args, **kwargs):
     if isinstance(exc, UNAVAILABLE_ERRORS):
         return unavailable_response(request, exc)
     return defaults.server_error(request, *args, **kwargs)
+
+
+def page_not_found(request, exception=None, *args, **kwargs):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"status": 404, "code": "not_found", "detail": "未找到。", "errors": {}},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return defaults.page_not_found(request, exception, *args, **kwargs)

@@ -8,12 +8,13 @@ a locked account or IP gets 429, even with the right password.
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from core.api.schema import ErrorResponseSerializer
 from core.api.serializers import ScopedModelSerializer
 from core.lockout import lockout_message
 from core.models import ApiToken
@@ -49,7 +50,8 @@ class ApiTokenSerializer(ScopedModelSerializer):
                 "expires_at": serializers.DateTimeField(),
                 "id": serializers.IntegerField(),
             },
-        )
+        ),
+        429: OpenApiResponse(ErrorResponseSerializer, description="账号或 IP 已被暂时锁定"),
     },
     summary="用用户名和密码换取 API 令牌（有效期见 API_TOKEN_TTL_DAYS，默认 30 天）",
 )

@@ -143,7 +143,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
             ),
             OpenApiParameter("purpose", str, description="未脱敏导出的用途"),
         ],
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, CONTENT_TYPES["xlsx"]): bytes, (200, "text/csv"): bytes},
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request, *args, **kwargs):

@@ -70,3 +70,59 @@ def test_swagger_ui_is_served_without_any_cdn(client):
     assert any(r.endswith("swagger-ui-bundle.js") for r in local), local
     for ref in local:
         assert finders.find(ref.removeprefix(settings.STATIC_URL)), ref
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield method, path, operation
+
+
+def _schemas(response):
+    for media in response.get("content", {}).values():
+        schema = media["schema"]
+        yield from schema.get("anyOf", [schema])
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_error_answers_in_the_error_shape(client):
+    """One place (core.api.schema.ProjectAutoSchema) documents the errors every operation can
+    give; an operation that declared its own 400 body (imports) accepts either."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    error = {"$ref": "#/components/schemas/ErrorResponse"}
+    assert set(schema["components"]["schemas"]["ErrorResponse"]["required"]) == {
+        "status",
+        "code",
+        "detail",
+        "errors",
+    }
+    for method, path, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = set()
+        if "requestBody" in operation or any(
+            p["in"] == "query" for p in operation.get("parameters", [])
+        ):
+            expected.add("400")
+        if {} not in operation.get("security", []):  # no anonymous access
+            expected |= {"401", "403"}
+        if "{" in path:
+            expected |= {"404", "405"}
+        if method == "delete":
+            expected.add("409")
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for status in expected:
+            assert error in list(_schemas(responses[status])), (method, path, status)
+    imported = schema["paths"]["/api/v1/organizations/import/"]["post"]["responses"]["400"]
+    assert list(_schemas(imported)) == [{"$ref": "#/components/schemas/ImportResult"}, error]
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert error in list(_schemas(token["429"]))
+
+
+@pytest.mark.django_db
+def test_demo_codes_are_examples_where_a_request_names_a_central_record(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    detail = schema["paths"]["/api/v1/organizations/{code}/"]["get"]["parameters"]
+    assert [p["example"] for p in detail if p["in"] == "path"] == ["TD-ZQ-YL"]
+    member = schema["components"]["schemas"]["MemberRequest"]["properties"]
+    assert member["branch"]["example"].startswith("TD-ZQ-YL")
