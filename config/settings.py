@@ -225,6 +225,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "grids-retry-case-sms": {"task": "grids.retry_case_sms", "schedule": 600.0},
     # core: queue the tasks kept in the database while the broker was down.
     "core-outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
+    # portal: photos kept across a form error that nobody came back for.
+    "portal-sweep-pending-photos": {"task": "portal.sweep_pending_photos", "schedule": 3600.0},
     # covenants: signed agreements past their term become expired.
     "covenants-expire-agreements": {
         "task": "covenants.expire_agreements",

@@ -11,9 +11,11 @@ replaces or drops them. An expired or forged token keeps nothing and says so.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.core import signing
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from core.media import PENDING_PREFIX, signed_url
 
@@ -71,3 +73,24 @@ def discard(names: list[str]) -> None:
     for name in names:
         if name.startswith(PENDING_PREFIX):
             default_storage.delete(name)
+
+
+def sweep(*, older_than: timedelta = timedelta(seconds=2 * MAX_AGE)) -> int:
+    """Delete kept photos nobody came back for (their token expired long ago); beat runs it
+    every hour (``portal.sweep_pending_photos``). Returns how many files went."""
+    prefix = PENDING_PREFIX.rstrip("/")
+    try:
+        _, files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - older_than
+    removed = 0
+    for name in files:
+        path = f"{PENDING_PREFIX}{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

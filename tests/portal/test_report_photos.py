@@ -106,3 +106,18 @@ def test_an_oversized_photo_is_not_kept(client, place, monkeypatch):
         "/report/", form_data(client, place, description="", photos=[_photo()])
     ).content.decode()
     assert 'id="kept-photos"' not in html and "上限" in html
+
+
+def test_abandoned_kept_photos_are_swept(client, place):
+    import os
+    import time
+
+    client.post("/report/", form_data(client, place, description="", photos=[_photo()]))
+    files = _pending_files()
+    assert files
+    assert pending_photos.sweep() == 0  # still within its hour
+    old = time.time() - 3 * pending_photos.MAX_AGE
+    for f in files:
+        os.utime(f, (old, old))
+    assert pending_photos.sweep() == len(files)
+    assert _pending_files() == []
