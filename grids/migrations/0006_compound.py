@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=120, verbose_name="小区名称")),
                 ("aliases", models.CharField(blank=True, help_text="居民常用的其他叫法，用顿号或逗号隔开，例如：园林花园、老园林。", max_length=300, verbose_name="别名")),
                 ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
-                ("community", mptt.fields.TreeForeignKey(limit_choices_to={"kind": "community_committee"}, on_delete=django.db.models.deletion.PROTECT, related_name="compounds", to="organizations.organization", verbose_name="所属社区")),
+                ("community", mptt.fields.TreeForeignKey(limit_choices_to={"kind": "community_committee"}, on_delete=django.db.models.deletion.PROTECT, related_name="residential_compounds", to="organizations.organization", verbose_name="所属社区")),
             ],
             options={
                 "verbose_name": "小区",

@@ -35,7 +35,7 @@ class Compound(TimeStampedModel):
         "organizations.Organization",
         verbose_name="所属社区",
         on_delete=models.PROTECT,
-        related_name="compounds",
+        related_name="residential_compounds",
         limit_choices_to={"kind": "community_committee"},
     )
     address = models.CharField("地址", max_length=200, blank=True)
