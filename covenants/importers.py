@@ -492,6 +492,7 @@ class AgreementImporter(_CheckColumns, _OrgLookup, BaseImporter):
             for u in linkable(self.user, Agreement, "unit").filter(code__in=codes, pk__in=visible)
         }
         self.updates: dict[int, dict[str, Any]] = {}
+        self.given_title: dict[str, bool] = {}  # a blank 协议标题 takes the template's
 
     def load_orgs(self, codes: set[str]) -> None:
         allowed = linkable(self.user, Agreement, "party_a")
@@ -529,7 +530,6 @@ class AgreementImporter(_CheckColumns, _OrgLookup, BaseImporter):
         for name in self.plain_fields:
             if name in values and (values[name] or name != "title"):
                 setattr(agreement, name, values[name])
-        self.given_title = getattr(self, "given_title", {})
         self.given_title[agreement.code] = bool(values.get("title"))
         if not adding:
             self.updates[agreement.pk] = {
