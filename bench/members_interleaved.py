@@ -6,7 +6,9 @@ measured between the runs (the ratio the issue asks for: import ÷ COPY, goal �
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gz_bench_members \\
         .venv/bin/python bench/members_interleaved.py --before /tmp/base --rounds 3
 
-The named database is used as it is (it must be migrated); the first run fills it with the
+The named database is used as it is (it must be migrated; members, their history and the
+tables that refer to members are emptied before every run — use a database for benchmarks
+only); the first run fills it with the
 Tiedong tree (OrganizationImporter) and writes the member XLSX next to it (``--data``). Prints,
 per run: wall seconds, the importing process's CPU seconds, the 1-minute load average, and the
 ratio to the COPY measured in the same round; then the medians.
@@ -35,6 +37,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django; django.setup()
 from django.contrib.auth import get_user_model
 from organizations.importers import MemberImporter
+import organizations.importers.members as loaded
+assert Path(loaded.__file__).is_relative_to(root), loaded.__file__  # the tree asked for
 cadre = get_user_model().objects.get(username="bench-district")
 data = Path(sys.argv[2]).read_bytes()
 before = resource.getrusage(resource.RUSAGE_SELF); started = time.perf_counter()
@@ -96,7 +100,9 @@ def clear() -> None:
     from organizations.models import Member
 
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {Member._meta.db_table}, {Member.history.model._meta.db_table}")
+        cursor.execute(
+            f"TRUNCATE {Member._meta.db_table}, {Member.history.model._meta.db_table} CASCADE"
+        )
 
 
 def copy_seconds() -> float:
@@ -151,7 +157,7 @@ def main() -> int:
             load = os.getloadavg()[0]
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, tree, str(data_path)],
-                capture_output=True, text=True, check=True, env=os.environ,
+                capture_output=True, text=True, check=True, env=os.environ, cwd=tree,
             )  # fmt: skip
             figures = json.loads(out.stdout.strip().splitlines()[-1])
             copy_s = copy_seconds()
