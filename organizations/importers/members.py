@@ -596,15 +596,18 @@ def copy_with_history(objs: list[models.Model], model: type[models.Model], *, us
     ``created_at``/``updated_at``/``history_date`` one timestamp for the whole file; history
     user the importer, no change reason), without Django's per-field SQL compilation."""
     now = timezone.now()
+    now_text = str(now)  # what the CSV writer would make of it, once instead of per cell
     fields = model._meta.concrete_fields
-    for field in fields:
+    stamped = []
+    for position, field in enumerate(fields):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            stamped.append(position)
             for obj in objs:
                 setattr(obj, field.attname, now)
     history = model.history.model
     tracked = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
     extra = {
-        "history_date": now,
+        "history_date": now_text,
         "history_change_reason": None,
         "history_type": "+",
         "history_user_id": getattr(user, "pk", None),
@@ -624,11 +627,13 @@ def copy_with_history(objs: list[models.Model], model: type[models.Model], *, us
         getter = operator.attrgetter(*names)
         nullable = [i for i, f in enumerate(fields) if f.null]
         rows = [list(getter(obj)) for obj in objs]
-        if nullable:
+        if nullable or stamped:
             for row in rows:
                 for i in nullable:
                     if row[i] is None:
                         row[i] = "\\N"
+                for i in stamped:
+                    row[i] = now_text
         _copy(
             cursor,
             model._meta.db_table,
