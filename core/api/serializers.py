@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
@@ -28,8 +30,9 @@ def _model_link(model, source: str):
 OWNED_MESSAGE = "该字段由业务流程维护，请使用相应的操作接口更改。"
 
 
-# Serializer class → the field map ModelSerializer built for it the first time (never bound).
-_field_templates: dict[type, dict[str, serializers.Field]] = {}
+# Serializer class → the field map ModelSerializer built for it the first time (never bound);
+# weak, so a serializer class made at run time does not stay for ever.
+_field_templates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fresh(field: serializers.Field) -> serializers.Field:
