@@ -19,6 +19,7 @@ class FilterBackend(DjangoFilterBackend):
             "page",
             "page_size",
             "count",
+            "cursor",
             api_settings.URL_FORMAT_OVERRIDE,
             api_settings.SEARCH_PARAM,
             api_settings.ORDERING_PARAM,

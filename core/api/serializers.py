@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
@@ -81,8 +83,9 @@ class LinkSerializer(serializers.Serializer):
         return fields
 
 
-# Serializer class → the field map ModelSerializer built for it the first time (never bound).
-_field_templates: dict[type, dict[str, serializers.Field]] = {}
+# Serializer class → the field map ModelSerializer built for it the first time (never bound);
+# weak, so a serializer class made at run time does not stay for ever.
+_field_templates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fresh(field: serializers.Field) -> serializers.Field:

@@ -50,7 +50,7 @@ def test_series_list_is_scoped_and_constant_in_queries(
         )
     for size in (2, 8):
         street = fresh(api, users["street"])
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             response = street.get(f"/api/v1/meeting-series/?page_size={size}")
         assert response.status_code == 200
         assert len(response.json()["results"]) == size
@@ -63,7 +63,7 @@ def test_meeting_list_constant_queries_and_other_community_sees_nothing(
     client = api(users["cadre_a"])
     for size in (3, 10):
         client = fresh(api, users["cadre_a"])
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             response = client.get(f"/api/v1/meetings/?page_size={size}")
         assert len(response.json()["results"]) == size
     assert api(users["cadre_b"]).get("/api/v1/meetings/").json()["count"] == 0
@@ -169,7 +169,7 @@ def test_task_list_constant_queries(users, tree, api, django_assert_num_queries)
     client = api(users["cadre_a"])
     for size in (2, 8):
         client = fresh(api, users["cadre_a"])
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             response = client.get(f"/api/v1/tasks/?page_size={size}")
         assert len(response.json()["results"]) == size
     assert api(users["cadre_b"]).get("/api/v1/tasks/").json()["count"] == 0
@@ -391,7 +391,7 @@ def test_resolution_list_counts_tasks_without_n_plus_one(
     client = api(users["cadre_a"])
     for size in (2, 6):
         client = fresh(api, users["cadre_a"])
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             response = client.get(f"/api/v1/resolutions/?page_size={size}")
         assert [r["task_count"] for r in response.json()["results"]] == [1] * size
     assert Resolution.objects.count() == 6

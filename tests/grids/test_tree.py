@@ -199,8 +199,8 @@ def test_grid_api_list_constant_queries(
     api, users, grids, roster, django_assert_num_queries, page_size
 ):
     client = api(users["street"])
-    # session-less token auth: permissions (2) + scope (1) + count (1) + page (1)
-    with django_assert_num_queries(5):
+    # session-less token auth: permissions and scope (1, core.authz) + count (1) + page (1)
+    with django_assert_num_queries(3):
         response = client.get(f"/api/v1/grids/?page_size={page_size}")
     assert response.status_code == 200
     assert len(response.json()["results"]) == page_size

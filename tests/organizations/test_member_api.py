@@ -83,9 +83,9 @@ def test_list_query_count_is_constant(api, users, tree, unit, page_size, django_
     for i in range(45):
         MemberFactory(branch=tree["branch_a"], work_unit=unit if i % 2 else None)
     client = api(users["cadre_a"])
-    # session/auth are forced; the scope, the count, the page (with branch and unit joined)
-    # and the permission check (groups + user perms) are all fixed.
-    with django_assert_num_queries(5):
+    # session/auth are forced; the permissions and the scope (one statement, core.authz), the
+    # count and the page (with branch and unit joined) are all fixed.
+    with django_assert_num_queries(3):
         response = client.get(URL, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
 

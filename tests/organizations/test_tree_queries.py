@@ -13,9 +13,9 @@ from organizations.models import Organization
 from organizations.services import lock_tree
 from organizations.tree import load_nodes, rebuild_tree_fields
 
-# auth-free APIClient (force_authenticate): user permissions, group permissions, the scope
-# ranges, the subtree root, the page count, the page rows.
-SUBTREE_LIST_QUERIES = 6
+# auth-free APIClient (force_authenticate): the permissions and the scope ranges (one
+# statement, core.authz), the subtree root, the page count, the page rows.
+SUBTREE_LIST_QUERIES = 4
 
 
 @pytest.fixture
