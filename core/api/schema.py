@@ -7,6 +7,7 @@ with that shape — views declare only their successful answers (and answers pec
 such as 429 on the token endpoint):
 
 - 400 where the request carries input (a body or query parameters): validation, parse errors;
+  and on DELETE: a deletion the business rules refuse (an organisation with children);
 - 401 and 403 where the view requires a signed-in user: no or an expired token, no permission;
 - 404 where the path names a record (unknown or out of scope, the same answer) or the list is
   paginated (a page that is not a positive number or lies past the end);
@@ -40,7 +41,7 @@ class ErrorResponseSerializer(serializers.Serializer):
 
 
 ERROR_DESCRIPTIONS = {
-    "400": "提交的数据或查询参数有误（errors 按字段列出）",
+    "400": "提交的数据或查询参数有误（errors 按字段列出），或业务规则不允许此操作",
     "401": "未登录，或令牌无效、已过期",
     "403": "没有权限执行此操作",
     "404": "记录不存在或不在您的管辖范围内；或页码无效",
@@ -115,7 +116,7 @@ class ProjectAutoSchema(AutoSchema):
         in_path = any(p.get("in") == "path" for p in parameters)
         in_query = [p.get("name") for p in parameters if p.get("in") == "query"]
         statuses = []
-        if "requestBody" in operation or in_query:
+        if "requestBody" in operation or in_query or self.method == "DELETE":
             statuses.append("400")
         permissions = getattr(self.view, "permission_classes", None) or []
         if not all(isinstance(p, type) and issubclass(p, AllowAny) for p in permissions):
