@@ -5,8 +5,9 @@
   out-of-scope code then reads "does not exist" (400), exactly like an unknown one.
 - Every link field's errors name the record the way people know it — by its code and the
   target's Chinese label ("找不到编码为“A-W9”的网格员。") — never by database id
-  (``name_links``, also used by plain action serializers through ``LinkSerializer``). A code
-  that exists but does not fit the model field's ``limit_choices_to`` reads the same.
+  (``name_links``, also used by plain action serializers through ``LinkSerializer``). A record
+  of the wrong kind (the model field's ``limit_choices_to``) is refused by the model's own
+  check, which the exception handler words without the id.
 - Fields a workflow service owns (the model's ``workflow_fields`` and its ``SERVICE`` links)
   are read-only, so they cannot be mass-assigned on create or update; the OpenAPI schema marks
   them ``readOnly``. They change through the action endpoints.
@@ -99,16 +100,12 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             relation = field.child_relation if isinstance(field, ManyRelatedField) else field
             if not isinstance(relation, RelatedField) or relation.queryset is None:
                 continue
-            link = _model_link(model, source)
-            if link is None:
+            if _model_link(model, source) is None:
                 continue
             request = self.context.get("request")
             if request is not None:
                 relation.queryset = linkable(request.user, model, source)
                 relation.linkable = True
-            limit = link.get_limit_choices_to()
-            if limit:  # a wrong kind reads like an unknown code, not "instance with id 87"
-                relation.queryset = relation.queryset.complex_filter(limit)
         name_links(fields)
         return fields
 
