@@ -82,6 +82,8 @@ class HistoryDisplayMixin:
         return columns
 
     def history_view(self, request, object_id, extra_context=None):
+        if not hasattr(self, "get_history_list_display"):  # Django's own history page
+            return super().history_view(request, object_id, extra_context)
         extra_context = {
             **(extra_context or {}),
             "history_columns": [label for _, label in self._history_columns(request)],

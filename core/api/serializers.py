@@ -5,8 +5,9 @@
   out-of-scope code then reads "does not exist" (400), exactly like an unknown one.
 - Every link field's errors name the record the way people know it — by its code and the
   target's Chinese label ("找不到编码为“A-W9”的网格员。") — never by database id
-  (``name_links``, also used by plain action serializers through ``LinkSerializer``). A code
-  that exists but does not fit the model field's ``limit_choices_to`` reads the same.
+  (``name_links``, also used by plain action serializers through ``LinkSerializer``). A record
+  of the wrong kind (the model field's ``limit_choices_to``) is refused by the model's own
+  check, which the exception handler words without the id.
 - Fields a workflow service owns (the model's ``workflow_fields`` and its ``SERVICE`` links)
   are read-only, so they cannot be mass-assigned on create or update; the OpenAPI schema marks
   them ``readOnly``. They change through the action endpoints.
@@ -132,15 +133,11 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             relation = field.child_relation if isinstance(field, ManyRelatedField) else field
             if not isinstance(relation, RelatedField) or relation.queryset is None:
                 continue
-            link = _model_link(model, source)
-            if link is None:
+            if _model_link(model, source) is None:
                 continue
             request = self.context.get("request")
-            limit = link.get_limit_choices_to()  # a wrong kind reads like an unknown code
             if request is not None:
-                _defer_linkable(relation, request.user, model, source, limit)
-            elif limit:
-                relation.queryset = relation.queryset.complex_filter(limit)
+                _defer_linkable(relation, request.user, model, source)
         name_links(fields)
         return fields
 
@@ -166,7 +163,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         return value
 
 
-def _defer_linkable(relation: RelatedField, user, model, source: str, limit=None) -> None:
+def _defer_linkable(relation: RelatedField, user, model, source: str) -> None:
     """Give ``relation`` the writer's ``core.links`` choices, built on first use.
 
     Building the linkable queryset (scope look-ups, subqueries) cost ≈ 20% of the CPU of a list
@@ -180,8 +177,7 @@ def _defer_linkable(relation: RelatedField, user, model, source: str, limit=None
 
     def get_queryset():
         if not built:
-            choices = linkable(user, model, source)
-            built.append(choices.complex_filter(limit) if limit else choices)
+            built.append(linkable(user, model, source))
         return built[0].all()
 
     relation.queryset = relation.queryset.none()
