@@ -69,6 +69,7 @@ def _unknown_message(context, name: str) -> str | None:
     if not isinstance(field, RelatedField) or getattr(field, "queryset", None) is None:
         return None
     probe = copy.copy(field)
+    probe.__dict__.pop("get_queryset", None)  # the deferred link choices (core.api.serializers)
     probe.queryset = field.queryset.none()
     try:
         probe.to_internal_value(value)

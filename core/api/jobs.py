@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -126,8 +126,6 @@ class ImportJobCancelView(generics.GenericAPIView):
         request=None,
         responses={
             200: ImportJobSerializer,
-            403: OpenApiResponse(description="不是导入人本人"),
-            404: OpenApiResponse(description="没有该任务"),
             409: ImportJobSerializer,
         },
     )

@@ -121,13 +121,18 @@ class ProjectAutoSchema(AutoSchema):
         permissions = getattr(self.view, "permission_classes", None) or []
         if not all(isinstance(p, type) and issubclass(p, AllowAny) for p in permissions):
             statuses += ["401", "403"]
-        if in_path or "page" in in_query:
+        if in_path or "page" in in_query or RECORD_QUERY_PARAMETERS.intersection(in_query):
             statuses.append("404")
         if in_path:
             statuses.append("405")
         if self.method == "DELETE":
             statuses.append("409")
         return statuses
+
+
+# Query parameters that name a record by its code: a report for an unknown (or out-of-scope)
+# organisation answers 404, as a path code does.
+RECORD_QUERY_PARAMETERS = {"organization", "root"}
 
 
 def _add_error(responses: dict, status: str, reference: dict, description: str) -> None:

@@ -102,6 +102,25 @@ def _fresh(field: serializers.Field) -> serializers.Field:
     return type(field)(*args, **kwargs)
 
 
+def _describe_empty(model, source: str, field: serializers.Field) -> None:
+    """A read-only field answers what the model holds: DRF drops ``allow_null`` and
+    ``allow_blank`` from read-only fields it builds, so the schema said a link that may be empty
+    (a case's household, a meeting's chair) is always a string and a blank choice is not one of
+    the choices. Say what the column allows."""
+    if "." in source or source == "*":
+        return
+    try:
+        column = model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return
+    if not getattr(column, "concrete", False):
+        return
+    if column.null:
+        field.allow_null = True
+    if column.blank and isinstance(field, serializers.ChoiceField):
+        field.allow_blank = True
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     def get_fields(self):
         """ModelSerializer's field map, built (model introspection, ``build_field``, extra
@@ -127,8 +146,8 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 field.read_only = True
                 field.required = False
                 self._owned.append(name)
-                continue
             if field.read_only:
+                _describe_empty(model, source, field)
                 continue
             relation = field.child_relation if isinstance(field, ManyRelatedField) else field
             if not isinstance(relation, RelatedField) or relation.queryset is None:

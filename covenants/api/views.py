@@ -188,7 +188,7 @@ class PartnerUnitViewSet(ScopedModelViewSet):
         return Response(data)
 
     @extend_schema(responses=UnitMemberSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def members(self, request, *args, **kwargs):
         """本单位在职党员在社区的双报到情况及最近一次社区反馈等次（按报到社区限定范围）。"""
         unit = self.get_object()
@@ -514,6 +514,7 @@ class UnitAssessmentViewSet(ScopedModelViewSet):
     ordering = ["-year", "unit__code"]
     http_method_names = ["get", "post", "head", "options"]
 
+    @extend_schema(exclude=True)  # not an operation: answers 405 with where to go instead
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed("POST", detail="考核结果由 compute/ 计算生成，不能直接新建。")
 

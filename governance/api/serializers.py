@@ -37,8 +37,15 @@ class MeetingSeriesSerializer(ScopedModelSerializer):
     )
     convenor = UserField(queryset=User.objects.all(), allow_null=True, required=False)
     current_chair = serializers.StringRelatedField(read_only=True)
-    member_count = serializers.IntegerField(read_only=True)
+    member_count = serializers.SerializerMethodField()
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    def get_member_count(self, series) -> int:
+        # Lists annotate it (one query); a created or updated series counts its own.
+        count = getattr(series, "member_count", None)
+        if count is None:
+            count = series.members.filter(active=True).count()
+        return count
 
     class Meta:
         model = MeetingSeries

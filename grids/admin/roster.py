@@ -42,7 +42,7 @@ class BuildingAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, a
 
     def get_queryset(self, request):
         # str(building) names its compound (autocomplete lists, household pages).
-        return super().get_queryset(request).select_related("compound")
+        return super().get_queryset(request).select_related("compound", "community", "grid")
 
 
 @admin.register(Household)
@@ -65,7 +65,9 @@ class HouseholdAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, 
 
     def get_queryset(self, request):
         # str(household) names its building and compound (autocomplete lists).
-        return super().get_queryset(request).select_related("building__compound")
+        return (
+            super().get_queryset(request).select_related("building__compound", "grid", "micro_grid")
+        )
 
     @admin.display(description="党员中心户和网格员")
     def contacts(self, obj):
@@ -137,7 +139,7 @@ class ResidentAdmin(
         "left_behind_child",
     ]
     search_fields = ["name", "code", "household__code"]
-    list_select_related = ["household", "household__building"]
+    list_select_related = ["household", "household__building__compound"]
     autocomplete_fields = ["household"]
     readonly_fields = ["code", "gender", "birth_date"]
     fieldsets = [

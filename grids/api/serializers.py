@@ -326,8 +326,8 @@ class GridTreeNodeSerializer(serializers.Serializer):
     level = serializers.CharField()
     households = serializers.IntegerField()
     people = serializers.IntegerField()
-    oversized = serializers.BooleanField()
-    children = serializers.ListField(child=serializers.DictField())
+    oversized = serializers.BooleanField(required=False)  # grid levels only
+    children = serializers.ListField(child=serializers.DictField(), required=False)  # not on leaves
 
 
 class CaseFiguresSerializer(serializers.Serializer):

@@ -571,7 +571,7 @@ def case_reopen(
         ],
     )
     for upload in photos:
-        photo = CasePhoto(case=case, file=upload)
+        photo = derived(CasePhoto(case=case, file=upload), "case")
         photo.full_clean(exclude=["case"])
         photo.save()
     if photos:

@@ -92,20 +92,20 @@ def build(kind, tree, unit, root):
                 SixHaves.objects.create(branch=compound, has_members=True)
 
 
-# endpoint → queries per list request (auth forced: scope, permissions ×2, count, page
-# [, prefetch]); the same for both page sizes.
+# endpoint → queries per list request (auth forced: scope and permissions in one statement,
+# count, page [, prefetch]); the same for both page sizes.
 ENDPOINTS = {
-    "posts": 5,
-    "registrations": 5,
-    "post-claims": 5,
-    "member-activities": 5,
-    "appraisals": 5,
-    "committee-seats": 5,
-    "standing-appointments": 5,
-    "sent-down-cadres": 6,
-    "bodies": 5,
-    "financial-disclosures": 5,
-    "six-haves": 5,
+    "posts": 3,
+    "registrations": 3,
+    "post-claims": 3,
+    "member-activities": 3,
+    "appraisals": 3,
+    "committee-seats": 3,
+    "standing-appointments": 3,
+    "sent-down-cadres": 4,
+    "bodies": 3,
+    "financial-disclosures": 3,
+    "six-haves": 3,
 }
 
 

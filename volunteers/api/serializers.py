@@ -216,7 +216,7 @@ class WishSerializer(ScopedModelSerializer):
     claimed_by_team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     claimed_by_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    days_to_fulfil = serializers.FloatField(read_only=True)
+    days_to_fulfil = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = Wish

@@ -223,6 +223,7 @@ class SignUpViewSet(ScopedModelViewSet):
     def selector(user):
         return selectors.sign_ups_visible_to(user)
 
+    @extend_schema(exclude=True)  # not an operation: answers 405 with where to go instead
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed("POST", detail="请通过活动的 sign-ups 接口报名。")
 

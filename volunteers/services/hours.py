@@ -74,9 +74,6 @@ def hours_award(
     and never more than the activity window when tied to an activity."""
     volunteer = lock(Volunteer, volunteer.pk, "community")
     hours = Decimal(str(hours))
-    errors = award_problems(hours=hours, served_on=served_on, activity=activity)
-    if errors:
-        raise ValidationError(errors)
     entry = HoursEntry(
         volunteer=volunteer,
         hours=hours,
@@ -89,6 +86,9 @@ def hours_award(
     # The volunteer and the activity in the actor's reach (core.links), before anything
     # about them is looked at.
     check_links(actor=actor, instance=entry)
+    errors = award_problems(hours=hours, served_on=served_on, activity=activity)
+    if errors:
+        raise ValidationError(errors)
     limit = activity.window_hours if activity is not None else MAX_MANUAL_HOURS
     if hours > limit:
         where = f"活动时段 {activity.window_hours} 小时" if activity else "单条上限 24 小时"

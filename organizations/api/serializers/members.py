@@ -99,7 +99,12 @@ class MemberCountSerializer(ScopedModelSerializer):
 
 class PostSerializer(CodedSerializer):
     community = org_link(help_text="设岗社区编码")
-    claim_count = serializers.IntegerField(read_only=True)
+    claim_count = serializers.SerializerMethodField()
+
+    def get_claim_count(self, post) -> int:
+        # Lists annotate it (one query); a created or updated post counts its own.
+        count = getattr(post, "claim_count", None)
+        return post.claims.count() if count is None else count
 
     class Meta:
         model = Post
