@@ -68,7 +68,12 @@ class GridWorkerSerializer(ScopedModelSerializer):
 
 class CompoundSerializer(ScopedModelSerializer):
     community = code_field(Organization, help_text="所属社区组织编码")
-    building_count = serializers.IntegerField(read_only=True)
+    building_count = serializers.SerializerMethodField()
+
+    def get_building_count(self, compound) -> int:
+        # Lists annotate it (one query); a created or updated compound counts its own.
+        count = getattr(compound, "building_count", None)
+        return compound.buildings.count() if count is None else count
 
     class Meta:
         model = Compound
