@@ -407,8 +407,11 @@ class AuditTableHeld:
 
     def waiting_pid(self) -> int | None:
         with self.conn.cursor() as cursor:
+            # Only a writer: autovacuum's SHARE UPDATE EXCLUSIVE waits on this lock too. (Not
+            # pg_stat_activity: it is read once per transaction, and this one holds the lock.)
             cursor.execute(
-                "SELECT pid FROM pg_locks WHERE NOT granted AND relation = 'core_auditlog'::regclass"
+                "SELECT pid FROM pg_locks WHERE NOT granted"
+                " AND relation = 'core_auditlog'::regclass AND mode = 'RowExclusiveLock'"
             )
             row = cursor.fetchone()
         return row[0] if row else None
@@ -420,6 +423,8 @@ class AuditTableHeld:
 
     def release(self):
         self.conn.rollback()
+        # pg_stat_activity is read once per transaction: poll it afterwards one statement at a time.
+        self.conn.autocommit = True
 
     def close(self):
         self.conn.close()
