@@ -331,6 +331,8 @@ IMPORT_MAX_FILE_SIZE = env_int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
 # job whose progress has not moved for IMPORT_JOB_STALE_SECONDS counts as failed.
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", default=5000)
 IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", default=600)
+# Calendar subscription URLs (core/ics.py) carry a signed token valid this many days.
+ICS_FEED_TOKEN_MAX_AGE_DAYS = env_int("ICS_FEED_TOKEN_MAX_AGE_DAYS", default=365)
 # A background import that no worker has started this long after its confirm (no worker, or
 # kept in the task outbox while the broker is down) is given up: nothing written, re-confirm.
 IMPORT_JOB_QUEUE_TIMEOUT_SECONDS = env_int("IMPORT_JOB_QUEUE_TIMEOUT_SECONDS", default=1800)

@@ -1,103 +1,92 @@
-"""iCalendar (RFC 5545) feed of one body's meetings, and the signed subscription token.
+"""Governance calendar feeds (built by ``core.ics``): meetings of one body, meetings of one
+series, and one user's task deadlines.
 
-A subscription URL carries a signed token naming the user and the body; it grants nothing but
-this feed, and the user's scope is checked again at every fetch (losing the scope ends the feed).
+Meetings keep their historical UID ``<code>@<host>``; tasks are ``task-<code>@<host>``.
+A cancelled meeting stays in the feed as ``STATUS:CANCELLED``; a rejected (退回) task too.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core import signing
-from django.utils import timezone
 
-from governance.choices import MeetingStatus
+from core import ics
+from governance.choices import MeetingStatus, TaskStatus
 
-SALT = "governance.ics"
+LEGACY_SALT = "governance.ics"  # the tokens issued before core.ics: {"u": user, "b": body}
 
+MEETINGS_OF_BODY = "meetings"
+MEETINGS_OF_SERIES = "series"
+TASKS = "tasks"
+TASK_WINDOW_DAYS = 90  # a task feed holds deadlines from this many days ago on
+TASK_LIMIT = 2000  # at most this many tasks (the earliest deadlines) per feed
 
-def feed_token(user, body) -> str:
-    return signing.dumps({"u": user.pk, "b": body.code}, salt=SALT, compress=True)
-
-
-def read_feed_token(token: str) -> dict | None:
-    try:
-        return signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        return None
-
-
-def _escape(text: str) -> str:
-    return (
-        (text or "")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+MEETING_STATUS = {
+    MeetingStatus.PLANNED: "TENTATIVE",
+    MeetingStatus.HELD: "CONFIRMED",
+    MeetingStatus.CANCELLED: "CANCELLED",
+}
 
 
-def _fold(line: str) -> list[str]:
-    """Lines longer than 75 octets are folded (RFC 5545 §3.1), never inside a character."""
-    out, current = [], ""
-    for char in line:
-        limit = 75 if not out else 74
-        if len((current + char).encode()) > limit:
-            out.append(current)
-            current = char
-        else:
-            current += char
-    out.append(current)
-    return [out[0], *(" " + part for part in out[1:])]
+def legacy_body_user(body_code: str):
+    """``core.ics.feed_user(legacy=…)`` for subscriptions made before the shared tokens."""
+
+    def read(token: str):
+        try:
+            payload = signing.loads(token, salt=LEGACY_SALT, max_age=ics.max_age())
+        except signing.BadSignature:
+            return None
+        return payload.get("u") if payload.get("b") == body_code else None
+
+    return read
 
 
-def render_calendar(body, meetings, *, host: str = "gongzhi") -> str:
-    dtstamp = timezone.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//一核多元共治//联席会议//ZH",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(body.name)}联席会议",
-        "X-WR-TIMEZONE:Asia/Shanghai",
-        "BEGIN:VTIMEZONE",
-        "TZID:Asia/Shanghai",
-        "BEGIN:STANDARD",
-        "DTSTART:19700101T000000",
-        "TZOFFSETFROM:+0800",
-        "TZOFFSETTO:+0800",
-        "TZNAME:CST",
-        "END:STANDARD",
-        "END:VTIMEZONE",
-    ]
+def meetings_calendar(name: str, meetings, *, host: str):
+    cal = ics.calendar(name)
     for m in meetings:
         day = m.held_on if m.status == MeetingStatus.HELD and m.held_on else m.planned_on
-        lines += ["BEGIN:VEVENT", f"UID:{m.code}@{host}", f"DTSTAMP:{dtstamp}"]
-        if m.starts_at:
-            start = datetime.combine(day, m.starts_at)
-            end = start + timedelta(hours=2)
-            lines += [
-                f"DTSTART;TZID=Asia/Shanghai:{start:%Y%m%dT%H%M%S}",
-                f"DTEND;TZID=Asia/Shanghai:{end:%Y%m%dT%H%M%S}",
-            ]
-        else:
-            lines += [
-                f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-                f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-            ]
-        status = {"planned": "TENTATIVE", "held": "CONFIRMED", "cancelled": "CANCELLED"}
+        start = datetime.combine(day, m.starts_at) if m.starts_at else day
         description = [f"{m.series.name}（{m.period.label}）"]
         if m.chair_id:
             description.append(f"轮值主席：{m.chair}")
-        lines += [
-            f"SUMMARY:{_escape(m.title)}",
-            f"LOCATION:{_escape(m.place)}",
-            "DESCRIPTION:" + "\\n".join(_escape(part) for part in description),
-            f"STATUS:{status.get(m.status, 'TENTATIVE')}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    folded = [part for line in lines for part in _fold(line)]
-    return "\r\n".join(folded) + "\r\n"
+        ics.add_event(
+            cal,
+            uid=f"{m.code}@{host}",
+            summary=m.title,
+            start=start,
+            end=start + timedelta(hours=2) if m.starts_at else None,
+            location=m.place,
+            description="\n".join(description),
+            status=MEETING_STATUS.get(m.status, "TENTATIVE"),
+            sequence_=ics.sequence(m.updated_at),
+            last_modified=m.updated_at,
+        )
+    return cal
+
+
+def render_calendar(body, meetings, *, host: str = "gongzhi") -> bytes:
+    return meetings_calendar(f"{body.name}联席会议", meetings, host=host).to_ical()
+
+
+def tasks_calendar(name: str, tasks, *, host: str):
+    cal = ics.calendar(name)
+    for t in tasks:
+        status = {TaskStatus.REJECTED: "CANCELLED", TaskStatus.DISPATCHED: "TENTATIVE"}
+        label = t.get_status_display()
+        description = [f"派单组织：{t.organization.name}", f"承办方：{t.assignee_label}"]
+        if t.source_label:
+            description.append(f"来源：{t.source_label}")
+        if t.description:
+            description.append(t.description)
+        ics.add_event(
+            cal,
+            uid=f"task-{t.code}@{host}",
+            summary=f"【{label}】{t.title} 办结期限",
+            start=t.deadline,
+            description="\n".join(description),
+            status=status.get(t.status, "CONFIRMED"),
+            sequence_=ics.sequence(t.updated_at),
+            last_modified=t.updated_at,
+        )
+    return cal

@@ -9,6 +9,8 @@ from governance.api.views import (
     TaskViewSet,
     calendar_ics,
     figures,
+    series_calendar_ics,
+    task_calendar_ics,
 )
 
 router = SimpleRouter()
@@ -21,8 +23,16 @@ router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     path("governance/figures/", figures, name="governance-figures"),
     path(
+        "governance/calendars/series/<str:code>.ics",
+        series_calendar_ics,
+        name="governance-series-calendar",
+    ),
+    path("governance/calendars/tasks/mine.ics", task_calendar_ics, name="governance-task-calendar"),
+    path(
         "governance/calendars/<str:body>.ics",
         calendar_ics,
+        series_calendar_ics,
+        task_calendar_ics,
         name="governance-calendar",
     ),
     *router.urls,

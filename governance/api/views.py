@@ -1,8 +1,7 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -11,16 +10,17 @@ from rest_framework.decorators import action, api_view, authentication_classes, 
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from core import ics
 from core.api.pagination import LargeTablePagination
 from core.api.permissions import ScopedModelPermissions
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
 from core.tokens import ExpiringTokenAuthentication
+from governance import ics as feeds
 from governance import selectors, services
 from governance.api import serializers as s
 from governance.cadence import shanghai_today
 from governance.filtersets import MeetingFilterSet, MeetingSeriesFilterSet, TaskFilterSet
-from governance.ics import feed_token, read_feed_token, render_calendar
 from governance.importers import MeetingImporter, MeetingSeriesImporter
 from governance.models import Resolution
 from governance.references import ASSIGNEE_MODELS, SOURCE_MODELS, resolve_visible
@@ -38,6 +38,9 @@ class WorkflowPermission(ScopedModelPermissions):
 
 def _resolve_visible(user, ref: dict, labels):
     return resolve_visible(user, ref["type"], ref["code"], labels)
+
+
+FEED_URL = inline_serializer("FeedUrl", {"url": serializers.URLField()})
 
 
 class MeetingSeriesViewSet(ScopedModelViewSet):
@@ -71,15 +74,22 @@ class MeetingSeriesViewSet(ScopedModelViewSet):
         members = series.members.select_related("user")
         return Response(s.SeriesMemberSerializer(members, many=True).data)
 
-    @extend_schema(
-        responses=inline_serializer("FeedUrl", {"url": serializers.URLField()}),
-    )
+    @extend_schema(responses=FEED_URL)
     @action(detail=False, methods=["get"], url_path=r"calendar-feed/(?P<body>[^/]+)")
     def calendar_feed(self, request, body=None):
         """某召集组织的会议日历订阅地址（iCalendar，带只读签名令牌，可加入手机/Outlook 日历）。"""
         organization = get_object_or_404(Organization.objects.visible_to(request.user), code=body)
         path = reverse("governance-calendar", kwargs={"body": organization.code})
-        url = request.build_absolute_uri(f"{path}?token={feed_token(request.user, organization)}")
+        url = ics.feed_url(request, path, request.user, feeds.MEETINGS_OF_BODY, organization.code)
+        return Response({"url": url})
+
+    @extend_schema(responses=FEED_URL)
+    @action(detail=True, methods=["get"], url_path="calendar-feed")
+    def series_calendar_feed(self, request, code=None):
+        """本联席会议制度的会议计划日历订阅地址（iCalendar，带只读签名令牌）。"""
+        series = self.get_object()
+        path = reverse("governance-series-calendar", kwargs={"code": series.code})
+        url = ics.feed_url(request, path, request.user, feeds.MEETINGS_OF_SERIES, series.code)
         return Response({"url": url})
 
 
@@ -257,6 +267,15 @@ class TaskViewSet(ScopedModelViewSet):
         service(actor=request.user, task=task, **kwargs)
         return Response(s.TaskSerializer(self.get_queryset().get(pk=task.pk)).data)
 
+    @extend_schema(responses=FEED_URL)
+    @action(detail=False, methods=["get"], url_path="calendar-feed")
+    def calendar_feed(self, request):
+        """我的派单办结期限日历订阅地址（iCalendar，带只读签名令牌）：我能看到的派单，
+        办结期限在 90 天前以后的；被退回的派单标为已取消。"""
+        path = reverse("governance-task-calendar")
+        url = ics.feed_url(request, path, request.user, feeds.TASKS, "")
+        return Response({"url": url})
+
     @extend_schema(request=None, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"], permission_classes=[WorkflowPermission])
     def accept(self, request, code=None):
@@ -378,36 +397,61 @@ def figures(request):
     )
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("token", str, description="订阅令牌（见 calendar-feed）")],
-    responses={(200, "text/calendar"): bytes},
-)
+FEED_PARAMETERS = [OpenApiParameter("token", str, description="订阅令牌（见 calendar-feed）")]
+FEED_RESPONSES = {(200, "text/calendar"): bytes}
+
+
+@extend_schema(parameters=FEED_PARAMETERS, responses=FEED_RESPONSES)
 @api_view(["GET"])
 @authentication_classes([ExpiringTokenAuthentication])
 @permission_classes([AllowAny])
 def calendar_ics(request, body):
-    """某召集组织的会议日历（iCalendar）。用订阅地址里的 ?token=…，或 API 令牌（Authorization: Token …）。"""
-    user = request.user if request.user.is_authenticated else None
-    token = request.query_params.get("token")
-    if user is None and token:
-        payload = read_feed_token(token)
-        if payload is None or payload.get("b") != body:
-            raise Http404
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
-    if user is None:
-        raise Http404
+    """某召集组织的会议日历（iCalendar）。用订阅地址里的 ?token=…，或 API 令牌（Authorization: Token …）。
+    已取消的会议仍在日历中（STATUS:CANCELLED）。"""
+    user = ics.feed_user(request, feeds.MEETINGS_OF_BODY, body, legacy=feeds.legacy_body_user(body))
     organization = Organization.objects.filter(code=body).first()
     if organization is None or not in_scope(user, organization):
-        raise Http404
+        raise ics.not_found()
     meetings = (
         selectors.meetings_visible_to(user)
         .filter(series__body=organization)
-        .exclude(status="cancelled")
-        .order_by("planned_on")
+        .order_by("planned_on", "code")
     )
-    content = render_calendar(organization, meetings, host=request.get_host())
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{organization.code}.ics"'
-    return response
+    cal = feeds.meetings_calendar(f"{organization.name}联席会议", meetings, host=request.get_host())
+    return ics.ics_response(cal, organization.code)
+
+
+@extend_schema(parameters=FEED_PARAMETERS, responses=FEED_RESPONSES)
+@api_view(["GET"])
+@authentication_classes([ExpiringTokenAuthentication])
+@permission_classes([AllowAny])
+def series_calendar_ics(request, code):
+    """某联席会议制度的会议计划日历（iCalendar）：?token=… 或 API 令牌；已取消的会议标为 CANCELLED。"""
+    user = ics.feed_user(request, feeds.MEETINGS_OF_SERIES, code)
+    series = selectors.series_visible_to(user).filter(code=code).first()
+    if series is None:
+        raise ics.not_found()
+    meetings = (
+        selectors.meetings_visible_to(user).filter(series=series).order_by("planned_on", "code")
+    )
+    cal = feeds.meetings_calendar(f"{series.name}会议计划", meetings, host=request.get_host())
+    return ics.ics_response(cal, series.code)
+
+
+@extend_schema(parameters=FEED_PARAMETERS, responses=FEED_RESPONSES)
+@api_view(["GET"])
+@authentication_classes([ExpiringTokenAuthentication])
+@permission_classes([AllowAny])
+def task_calendar_ics(request):
+    """我的派单办结期限日历（iCalendar）：?token=… 或 API 令牌。"""
+    user = ics.feed_user(request, feeds.TASKS, "")
+    since = shanghai_today() - timedelta(days=feeds.TASK_WINDOW_DAYS)
+    tasks = (
+        selectors.tasks_visible_to(user)
+        .filter(deadline__gte=since)
+        .order_by("deadline", "code")[: feeds.TASK_LIMIT]
+    )
+    cal = feeds.tasks_calendar(
+        f"{user.get_full_name() or user.get_username()}的派单期限", tasks, host=request.get_host()
+    )
+    return ics.ics_response(cal, "tasks")

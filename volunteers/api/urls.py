@@ -13,6 +13,16 @@ router.register("volunteer-hours", views.HoursEntryViewSet, basename="volunteer-
 router.register("wishes", views.WishViewSet, basename="wish")
 
 urlpatterns = [
+    path(
+        "volunteers/calendars/communities/<str:code>.ics",
+        views.community_calendar_ics,
+        name="volunteer-community-calendar",
+    ),
+    path(
+        "volunteers/calendars/volunteers/<str:number>.ics",
+        views.volunteer_calendar_ics,
+        name="volunteer-calendar",
+    ),
     path("volunteer-figures/", views.VolunteerFiguresView.as_view(), name="volunteer-figures"),
     *router.urls,
 ]

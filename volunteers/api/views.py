@@ -5,20 +5,29 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import ics
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import require_in_scope
 from core.services import scoped_update
+from core.tokens import ExpiringTokenAuthentication
 from covenants.models import PartnerUnit
 from organizations.models import Organization
+from volunteers import ics as feeds
 from volunteers import selectors, services
 from volunteers.api import serializers as s
 from volunteers.filtersets import (
@@ -38,6 +47,10 @@ from volunteers.importers import (
     VolunteerImporter,
     WishExporter,
 )
+
+FEED_URL = inline_serializer("VolunteerFeedUrl", {"url": drf_serializers.URLField()})
+FEED_PARAMETERS = [OpenApiParameter("token", str, description="订阅令牌（见 calendar-feed）")]
+FEED_RESPONSES = {(200, "text/calendar"): bytes}
 
 
 def _visible_volunteer(user, number: str):
@@ -111,6 +124,15 @@ class VolunteerViewSet(ScopedModelViewSet):
         parameters=[OpenApiParameter("year", int)],
         responses=s.HoursEntrySerializer(many=True),
     )
+    @extend_schema(responses=FEED_URL)
+    @action(detail=True, methods=["get"], url_path="calendar-feed")
+    def calendar_feed(self, request, number=None):
+        """该志愿者所报名活动的日历订阅地址（iCalendar，带只读签名令牌）；已取消的报名标为 CANCELLED。"""
+        volunteer = self.get_object()
+        path = feeds.volunteer_feed_path(volunteer)
+        url = ics.feed_url(request, path, request.user, feeds.VOLUNTEER, volunteer.number)
+        return Response({"url": url})
+
     @action(detail=True, methods=["get"], url_path="hours")
     def hours(self, request, number=None):
         """服务时长证明：合计（全部台账记录之和）、星级、距下一星级、按来源小计和台账明细。"""
@@ -180,6 +202,17 @@ class ActivityViewSet(ScopedModelViewSet):
         raise MethodNotAllowed("DELETE", detail="活动不能删除，请使用“取消活动”。")
 
     @extend_schema(request=s.ReasonSerializer, responses=s.ActivitySerializer)
+    @extend_schema(responses=FEED_URL)
+    @action(detail=False, methods=["get"], url_path=r"calendar-feed/(?P<community>[^/]+)")
+    def calendar_feed(self, request, community=None):
+        """某社区（含所属街道主办）志愿活动的日历订阅地址（iCalendar，带只读签名令牌）。"""
+        node = feeds.community_for(request.user, community)
+        if node is None:
+            raise ics.not_found()
+        path = feeds.community_feed_path(node)
+        url = ics.feed_url(request, path, request.user, feeds.COMMUNITY, node.code)
+        return Response({"url": url})
+
     @action(detail=True, methods=["post"])
     def cancel(self, request, code=None):
         payload = s.ReasonSerializer(data=request.data)
@@ -407,3 +440,33 @@ def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+@extend_schema(parameters=FEED_PARAMETERS, responses=FEED_RESPONSES)
+@api_view(["GET"])
+@authentication_classes([ExpiringTokenAuthentication])
+@permission_classes([AllowAny])
+def community_calendar_ics(request, code):
+    """某社区志愿活动日历（iCalendar）：?token=… 或 API 令牌；已取消的活动标为 CANCELLED。"""
+    user = ics.feed_user(request, feeds.COMMUNITY, code)
+    community = feeds.community_for(user, code)
+    if community is None:
+        raise ics.not_found()
+    activities = selectors.community_activities(community, feeds.since())
+    cal = feeds.community_calendar(community, activities, host=request.get_host())
+    return ics.ics_response(cal, community.code)
+
+
+@extend_schema(parameters=FEED_PARAMETERS, responses=FEED_RESPONSES)
+@api_view(["GET"])
+@authentication_classes([ExpiringTokenAuthentication])
+@permission_classes([AllowAny])
+def volunteer_calendar_ics(request, number):
+    """某志愿者的报名活动日历（iCalendar）：?token=… 或 API 令牌；取消的报名标为 CANCELLED。"""
+    user = ics.feed_user(request, feeds.VOLUNTEER, number)
+    volunteer = feeds.volunteer_for(user, number)
+    if volunteer is None:
+        raise ics.not_found()
+    sign_ups = selectors.volunteer_calendar_sign_ups(volunteer, feeds.since())
+    cal = feeds.volunteer_calendar(volunteer, sign_ups, host=request.get_host())
+    return ics.ics_response(cal, volunteer.number)

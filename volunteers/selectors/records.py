@@ -9,6 +9,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -133,6 +134,36 @@ def sign_ups_of_volunteer(volunteer: Volunteer) -> QuerySet[SignUp]:
     return volunteer.sign_ups.select_related("activity", "activity__organizer").order_by(
         "-activity__starts_at"
     )
+
+
+def community_activities(community, since) -> QuerySet[Activity]:
+    """Calendar feed: activities of a community's subtree and of its street (cancelled ones
+    too), starting from ``since`` on."""
+    inside = Q(
+        organizer__tree_id=community.tree_id,
+        organizer__lft__gte=community.lft,
+        organizer__lft__lte=community.rght,
+    )
+    above = Q(organizer_id=community.parent_id) if community.parent_id else Q(pk__in=[])
+    return (
+        Activity.objects.filter(inside | above, starts_at__gte=since)
+        .select_related("organizer", "team")
+        .order_by("starts_at", "code")
+    )
+
+
+def volunteer_calendar_sign_ups(volunteer: Volunteer, since) -> list[SignUp]:
+    """Calendar feed: one sign-up per activity (the latest: a cancelled one stays when it was
+    not followed by a new sign-up), activities starting from ``since`` on."""
+    rows = (
+        volunteer.sign_ups.filter(activity__starts_at__gte=since)
+        .select_related("activity", "activity__organizer")
+        .order_by("activity__starts_at", "activity__code", "created_at", "id")
+    )
+    latest: dict[int, SignUp] = {}
+    for row in rows:
+        latest[row.activity_id] = row
+    return list(latest.values())
 
 
 def hours_entries_visible_to(user) -> QuerySet[HoursEntry]:
