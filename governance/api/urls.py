@@ -31,8 +31,6 @@ urlpatterns = [
     path(
         "governance/calendars/<str:body>.ics",
         calendar_ics,
-        series_calendar_ics,
-        task_calendar_ics,
         name="governance-calendar",
     ),
     *router.urls,

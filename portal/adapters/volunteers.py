@@ -39,6 +39,15 @@ def volunteer_summary(user) -> dict | None:
     }
 
 
+def calendar_feed_url(request, volunteer) -> str:
+    """The signed iCalendar subscription URL of my sign-ups (``volunteers/ics.py``)."""
+    from core.ics import feed_url
+    from volunteers import ics
+
+    path = ics.volunteer_feed_path(volunteer)
+    return feed_url(request, path, request.user, ics.VOLUNTEER, volunteer.number)
+
+
 def volunteer_register(*, user, community, name: str, phone: str, availability: list[str]):
     from volunteers.services.volunteers import volunteer_apply
 

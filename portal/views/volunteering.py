@@ -92,6 +92,9 @@ def volunteer_home(request):
             "form": form,
             "rows": rows,
             "community": community,
+            "calendar_url": vol.calendar_feed_url(request, summary["volunteer"])
+            if summary
+            else None,
         },
     )
 
