@@ -130,3 +130,26 @@ def test_wish_form_keeps_text_and_names_missing_fields(client, tree):
     html = client.post("/wishes/new/", data).content.decode()
     assert "这一项必须填写" in html and "手机号格式不对" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+
+
+def test_my_sign_ups_calendar_link(client, users, tree):
+    """The volunteer page links my sign-ups as a calendar feed; the link opens it (no scope)."""
+    import html as html_lib
+    import re
+
+    from icalendar import Calendar
+
+    profile = register_volunteer(client, users, tree)
+    approve_volunteer(users["cadre_a"], profile.user)
+    make_activity(users["cadre_a"], tree["community_a"])
+    client.post("/volunteer/activities/ACT1/sign-up/")
+    page = client.get("/volunteer/").content.decode()
+    match = re.search(r'id="calendar-feed">[^<]*<a href="([^"]+)"', page)
+    assert match, page[:3000]
+    url = html_lib.unescape(match.group(1)).replace("http://testserver", "")
+    anonymous = Client()
+    response = anonymous.get(url)
+    assert response.status_code == 200
+    cal = Calendar.from_ical(response.content)
+    assert [str(e["UID"]) for e in cal.walk("VEVENT")] == ["activity-ACT1@testserver"]
+    assert anonymous.get(url + "x").status_code == 404
