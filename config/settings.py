@@ -321,6 +321,41 @@ SPECTACULAR_SETTINGS = {
     # `check --deploy` about deployment settings only.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "ENUM_NAME_OVERRIDES": ProjectEnumNames(),
+    # One tag per app (core.api.schema.ProjectAutoSchema.get_tags: the view's module), in this
+    # order in Swagger / Redoc. A new API app adds its tag here (tests/core/test_schema_cache.py
+    # checks that every tag in use has a description).
+    "TAGS": [
+        {"name": "core", "description": "平台基础：API 令牌（登录换取、吊销）、后台导入任务进度"},
+        {
+            "name": "organizations",
+            "description": "组织与党员：党组织树、党员、岗位认领、报到登记、班子与委员、"
+            "下派干部、评议与财务公开",
+        },
+        {
+            "name": "grids",
+            "description": "网格化管理：网格、小区与楼栋、住户与居民、中心户联系、网格员、"
+            "走访记录、居民诉求（案件）",
+        },
+        {
+            "name": "covenants",
+            "description": "共驻共建：驻区单位、共建协议与模板、需求 / 资源 / 项目清单与对接、"
+            "联络记录、单位考评",
+        },
+        {
+            "name": "volunteers",
+            "description": "志愿服务：志愿者、技能、服务队、活动与报名、服务时长、微心愿；"
+            "活动日历订阅（calendar-feed）",
+        },
+        {
+            "name": "governance",
+            "description": "联席会议与派单：会议制度、会议、决议、派单与双向评价、提醒通知；"
+            "会议与派单期限日历订阅（calendar-feed）",
+        },
+        {
+            "name": "assessment",
+            "description": "考核评价：指标体系、考核与评分、工作清单、准入申请、满意度、汇总运行",
+        },
+    ],
 }
 
 MPTT_ADMIN_LEVEL_INDENT = 20

@@ -59,10 +59,30 @@ EXAMPLE_CODES = {
 }
 
 
+def app_of_module(module: str) -> str | None:
+    """The project app a module belongs to (the longest match: ``governance.assessment``)."""
+    best = None
+    for app in settings.PROJECT_APPS:
+        if (module == app or module.startswith(f"{app}.")) and len(app) > len(best or ""):
+            best = app
+    return best
+
+
+def app_tag(app: str) -> str:
+    return app.split(".")[-1]
+
+
 class ProjectAutoSchema(AutoSchema):
     """Action-input serializers (plain ``Serializer``s such as ``ReasonSerializer``) get their app
     as a prefix in the component name, so two apps' "Reason" requests never collide; every
     operation documents the error answers it can give (see the module's docstring)."""
+
+    def get_tags(self) -> list[str]:
+        """One tag per app (from the view's module), described in Chinese by
+        ``SPECTACULAR_SETTINGS["TAGS"]``: Swagger and Redoc group operations by app."""
+        view = getattr(self.view, "cls", None) or type(self.view)
+        app = app_of_module(view.__module__)
+        return [app_tag(app)] if app else super().get_tags()
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False) -> str:
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)

@@ -83,7 +83,7 @@ class MeetingSeriesViewSet(ScopedModelViewSet):
         url = ics.feed_url(request, path, request.user, feeds.MEETINGS_OF_BODY, organization.code)
         return Response({"url": url})
 
-    @extend_schema(responses=FEED_URL)
+    @extend_schema(responses=FEED_URL, operation_id="v1_meeting_series_series_calendar_feed")
     @action(detail=True, methods=["get"], url_path="calendar-feed")
     def series_calendar_feed(self, request, code=None):
         """本联席会议制度的会议计划日历订阅地址（iCalendar，带只读签名令牌）。"""
