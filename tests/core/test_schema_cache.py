@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def builds(monkeypatch):
+    from django.core.cache import cache
+
+    cache.clear()
     schema_view._SCHEMA_CACHE.clear()
     calls = []
     original = SchemaGenerator.get_schema
@@ -72,3 +75,50 @@ def test_the_key_follows_the_routes(settings):
         settings.ROOT_URLCONF = "config.urls"
         clear_url_caches()
     assert schema_view.schema_version_key() == before
+
+
+def test_another_worker_takes_the_schema_from_the_django_cache(client, builds):
+    first = client.get("/api/schema/", {"format": "json"})
+    assert len(builds) == 1
+    schema_view._SCHEMA_CACHE.clear()  # another worker, or this one restarted
+    started = time.perf_counter()
+    second = client.get("/api/schema/", {"format": "json"})
+    elapsed = time.perf_counter() - started
+    assert second.status_code == 200 and len(builds) == 1
+    assert second.content == first.content
+    assert elapsed < 1.0
+
+
+def test_the_key_follows_the_source_code(monkeypatch):
+    before = schema_view.schema_version_key()
+    monkeypatch.setattr(schema_view, "code_digest", lambda: "edited-serializer")
+    assert schema_view.schema_version_key() != before
+    monkeypatch.undo()
+    assert schema_view.schema_version_key() == before
+    assert len(schema_view.code_digest()) == 64
+
+
+def test_operations_are_grouped_by_app_with_chinese_descriptions(client, builds, settings):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    described = {tag["name"]: tag["description"] for tag in schema["tags"]}
+    used = {tag for ops in schema["paths"].values() for op in ops.values() for tag in op["tags"]}
+    assert {"core", "organizations", "grids", "covenants", "volunteers", "governance"} <= used
+    assert "v1" not in used
+    # Every tag in use is described (in Chinese) in SPECTACULAR_SETTINGS["TAGS"].
+    assert used <= set(described), used - set(described)
+    for name in used:
+        assert any("\u4e00" <= char <= "\u9fff" for char in described[name]), name
+    paths = schema["paths"]
+    assert paths["/api/v1/volunteers/"]["get"]["tags"] == ["volunteers"]
+    assert paths["/api/v1/meeting-series/"]["get"]["tags"] == ["governance"]
+    assert paths["/api/v1/governance/calendars/{body}.ics"]["get"]["tags"] == ["governance"]
+    assert paths["/api/v1/indicators/"]["get"]["tags"] == ["assessment"]
+    assert paths["/api/v1/import-jobs/{id}/"]["get"]["tags"] == ["core"]
+
+
+def test_swagger_and_redoc_pages_say_chinese(client):
+    for url in ("/api/docs/", "/api/redoc/"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert '<html lang="zh-CN">' in page.content.decode(), url
+    assert "fonts.googleapis.com" not in client.get("/api/redoc/").content.decode()
