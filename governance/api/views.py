@@ -4,7 +4,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -13,6 +18,7 @@ from rest_framework.response import Response
 from core import ics
 from core.api.pagination import LargeTablePagination
 from core.api.permissions import ScopedModelPermissions
+from core.api.schema import ErrorResponseSerializer
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import in_scope
 from core.tokens import ExpiringTokenAuthentication
@@ -398,7 +404,11 @@ def figures(request):
 
 
 FEED_PARAMETERS = [OpenApiParameter("token", str, description="订阅令牌（见 calendar-feed）")]
-FEED_RESPONSES = {(200, "text/calendar"): bytes}
+FEED_RESPONSES = {
+    (200, "text/calendar"): bytes,
+    404: OpenApiResponse(ErrorResponseSerializer, description=ics.INVALID),
+    410: OpenApiResponse(ErrorResponseSerializer, description=ics.EXPIRED),
+}
 
 
 @extend_schema(parameters=FEED_PARAMETERS, responses=FEED_RESPONSES)

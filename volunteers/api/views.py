@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import (
@@ -21,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import ics
+from core.api.schema import ErrorResponseSerializer
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import require_in_scope
 from core.services import scoped_update
@@ -50,7 +56,11 @@ from volunteers.importers import (
 
 FEED_URL = inline_serializer("VolunteerFeedUrl", {"url": drf_serializers.URLField()})
 FEED_PARAMETERS = [OpenApiParameter("token", str, description="订阅令牌（见 calendar-feed）")]
-FEED_RESPONSES = {(200, "text/calendar"): bytes}
+FEED_RESPONSES = {
+    (200, "text/calendar"): bytes,
+    404: OpenApiResponse(ErrorResponseSerializer, description=ics.INVALID),
+    410: OpenApiResponse(ErrorResponseSerializer, description=ics.EXPIRED),
+}
 
 
 def _visible_volunteer(user, number: str):
