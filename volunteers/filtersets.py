@@ -1,5 +1,6 @@
 import django_filters
 
+from core.api.filters import UtcIsoDateTimeFilter
 from volunteers.choices import (
     ActivityStatus,
     HoursSource,
@@ -36,8 +37,8 @@ class ActivityFilterSet(django_filters.FilterSet):
     organizer = django_filters.CharFilter(field_name="organizer__code", label="主办组织编码")
     team = django_filters.CharFilter(field_name="team__code", label="服务队编码")
     status = django_filters.ChoiceFilter(choices=ActivityStatus.choices)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Activity

@@ -187,3 +187,20 @@ def test_task_deadline_feed_per_user(held_meeting, users, api, client, tree):
     # Old deadlines fall out of the feed window.
     Task.objects.filter(pk=task.pk).update(deadline=timezone.localdate() - dt.timedelta(days=200))
     assert events(parse(client.get(url))) == {}
+
+
+def test_feed_queries_do_not_grow_with_events(
+    series_a, users, client, django_assert_max_num_queries
+):
+    from core.ics import feed_token
+
+    for month in range(1, 7):
+        meeting_plan(actor=users["cadre_a"], series=series_a, planned_on=dt.date(2024, month, 9))
+    token = feed_token(users["cadre_a"], "series", series_a.code)
+    with django_assert_max_num_queries(8):
+        cal = parse(client.get(f"/api/v1/governance/calendars/series/A-SF.ics?token={token}"))
+    assert len(events(cal)) == 6
+    token = feed_token(users["cadre_a"], "meetings", "A")
+    with django_assert_max_num_queries(8):
+        cal = parse(client.get(f"/api/v1/governance/calendars/A.ics?token={token}"))
+    assert len(events(cal)) == 6

@@ -163,3 +163,20 @@ def test_feed_queries_do_not_grow_with_events(
     with django_assert_max_num_queries(8):
         events = parse(client.get(f"/api/v1/volunteers/calendars/communities/A.ics?token={token}"))
     assert len(events) == 8
+
+
+def test_activity_time_filters_take_any_offset_python_accepts(users, api, activity_a):
+    """PostgreSQL refuses offsets beyond ±15:59; the filter sends UTC (found by schemathesis)."""
+    client = api(users["cadre_a"])
+    for value, status in (
+        ("0671-02-19T12:34:06+21:21", 200),
+        ("2020-01-01T00:00:00-23:59", 200),
+        ("0001-01-01T00:00:00+05:00", 400),
+    ):
+        response = client.get("/api/v1/volunteer-activities/", {"starts_after": value})
+        assert response.status_code == status, (value, response.content[:300])
+    response = client.get(
+        f"/api/v1/volunteer-activities/{activity_a.code}/sign-ups/",
+        {"starts_after": "0671-02-19T12:34:06+21:21"},
+    )
+    assert response.status_code == 200
