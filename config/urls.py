@@ -2,7 +2,7 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from core.api.schema_view import CachedSpectacularAPIView
 from core.media import protected_file, protected_thumbnail, signed_file
@@ -27,7 +27,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 if find_spec("portal.urls"):
     urlpatterns.append(path("", include("portal.urls")))
