@@ -288,7 +288,9 @@ def visits_visible_to(user) -> QuerySet[VisitLog]:
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    return restrict(
+    """Through ``Case.objects.visible_to``: staff by scope, department / member accounts by
+    what was dispatched to them."""
+    return (
         Case.objects.select_related(
             "community",
             "grid",
@@ -297,9 +299,11 @@ def cases_visible_to(user) -> QuerySet[Case]:
             "reported_by",
             "target_content_type",
             "same_problem_as",
-        ),
-        user,
-    )
+            "department",
+            "registration",
+            "cadre",
+        )
+    ).visible_to(user)
 
 
 def case_with_history(user) -> QuerySet[Case]:

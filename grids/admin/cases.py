@@ -443,6 +443,11 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def satisfaction_score(self, obj):
         return f"{obj.satisfaction} 分" if obj.satisfaction is not None else "-"
 
+    def get_queryset(self, request):
+        # Case.objects.visible_to: staff by scope, a department or member account by what was
+        # dispatched to it (its queue) — not the plain scope restriction of the mixin.
+        return super(ScopedAdminMixin, self).get_queryset(request).visible_to(request.user)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
