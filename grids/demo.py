@@ -27,6 +27,7 @@ from grids.models import (
     Resident,
     VisitLog,
 )
+from grids.roles import DEPARTMENT_ROLE, MEMBER_ROLE
 from grids.sample import id_number, mobile, person_name
 from grids.services.cases import (
     case_accept,
@@ -44,7 +45,6 @@ from grids.services.cases import (
 from grids.services.departments import desk_account_save
 from grids.services.grid import lock_grid_tree
 from grids.services.visits import central_link_create, visit_log_create, visit_to_case
-from grids.roles import DEPARTMENT_ROLE, MEMBER_ROLE
 from organizations.models import CommunityRegistration, Organization
 
 COMMUNITIES = ["YL", "SL", "DM"]
