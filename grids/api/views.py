@@ -297,9 +297,9 @@ class CaseViewSet(ScopedModelViewSet):
         case = self.get_object()
         data = _valid(serializer_class, request) if serializer_class else {}
         case = service(actor=request.user, case=case, **data, **extra)
-        return Response(
-            s.CaseDetailSerializer(case_with_history(request.user).get(pk=case.pk)).data
-        )
+        # a department that returned the case no longer sees it: the case as the step left it
+        fresh = case_with_history(request.user).filter(pk=case.pk).first() or case
+        return Response(s.CaseDetailSerializer(fresh).data)
 
     @extend_schema(request=s.AcceptSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
