@@ -359,7 +359,7 @@ def seed_cases(actor, rng: random.Random) -> None:
         if triage == "major":
             majors += 1
             department = departments[majors % len(departments)]
-            case_dispatch(actor=actor, case=case, kind="department", target=department)
+            case = case_dispatch(actor=actor, case=case, kind="department", target=department)
             if stage == 4:
                 whistled.append(case)  # the states of 吹哨报到 are played out below
                 continue
@@ -369,7 +369,7 @@ def seed_cases(actor, rng: random.Random) -> None:
             # 社区吹哨、党员报到: a small errand for a registered in-service member
             reg = registrations[i % len(registrations)]
             case_retriage(actor=actor, case=case, triage="minor", reason="小事，请报到党员协助")
-            case_dispatch(actor=actor, case=case, kind="member", target=reg)
+            case = case_dispatch(actor=actor, case=case, kind="member", target=reg)
             member_cases.append(case)
             continue
         else:

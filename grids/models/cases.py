@@ -60,13 +60,14 @@ class CaseQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         """Staff see the cases of their subtrees; a department account sees only the cases
         whistled to its department, a member's or cadre's account only the cases dispatched to
-        that person (``DeskAccount``). The one place this is decided."""
-        from core.scope import scope_q
+        that person (``DeskAccount``). The one place this is decided. An account is looked up
+        only for a user with no scope of their own (staff lists cost no extra query)."""
+        from core.scope import scope_q, scope_ranges
 
         q = scope_q(user, self.model.scope_path)
         if q is None:
             return self
-        account = desk_account_of(user)
+        account = desk_account_of(user) if not scope_ranges(user) else None
         if account is not None:
             if account.department_id:
                 q |= Q(department_id=account.department_id)
