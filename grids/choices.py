@@ -102,11 +102,6 @@ def case_deadline(category: str) -> timedelta:
     return timedelta(days=days[category])
 
 
-def escalation_ack_deadline() -> timedelta:
-    """吹哨报到: the department must acknowledge a whistle within this time."""
-    return timedelta(hours=getattr(settings, "GRIDS_ESCALATION_ACK_HOURS", 24))
-
-
 class Triage(models.TextChoices):
     MAJOR = "major", "大事（政府部门）"
     MINOR = "minor", "小事（社区和网格）"
