@@ -456,7 +456,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def get_fields(self, request, obj=None):
         if obj is None:
             return [*CaseAddForm.Meta.fields, "photos"]
-        return [
+        fields = [
             "tracking_code",
             "status",
             "source",
@@ -492,6 +492,15 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "same_problem_as",
             "same_problem_reports",
         ]
+        return self.get_fields_for_account(request, fields)
+
+    def get_fields_for_account(self, request, fields):
+        """A department's or member's account sees the case itself, not the community's other
+        cases (possible duplicates, same-problem reports)."""
+        if desk_account_of(request.user) is None:
+            return fields
+        hidden = {"duplicates", "same_problem_as", "same_problem_reports"}
+        return [f for f in fields if f not in hidden]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

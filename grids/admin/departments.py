@@ -37,7 +37,6 @@ class DeskAccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "department__name", "registration__member__name"]
     fields = ["user", "department", "registration", "cadre"]
     autocomplete_fields = ["department"]
-    raw_id_fields = []
 
     def save_model(self, request, obj, form, change):
         desk_account_save(actor=request.user, account=obj)

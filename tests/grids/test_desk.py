@@ -273,6 +273,7 @@ def test_admin_department_queue_and_steps(admin_client_for, users, roster, desk)
     assert mine.tracking_code in body and other.tracking_code not in body
     assert client.get(reverse("admin:grids_case_change", args=[other.pk])).status_code == 404
     change = client.get(reverse("admin:grids_case_change", args=[mine.pk])).content.decode()
+    assert "疑似重复" not in change  # not the community's other cases
     for step in ("acknowledge", "extend", "return", "resolve"):
         assert reverse("admin:grids_case_step", args=[mine.pk, step]) in change
     assert reverse("admin:grids_case_step", args=[mine.pk, "dispatch"]) not in change
