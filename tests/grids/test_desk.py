@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from grids.models import Case, CaseEvent, Department, DeskAccount
+from grids.models import Case, CaseEvent, CaseNotice, Department, DeskAccount
 from grids.roles import DEPARTMENT_ROLE, MEMBER_ROLE
 from grids.selectors import cases_overdue_for_acknowledgement, cases_overdue_for_department
 from grids.services.cases import (
@@ -168,6 +168,8 @@ def test_return_needs_a_reason_and_goes_back_to_the_desk(users, roster, desk):
     assert not Case.objects.visible_to(zj).exists()
     event = case.events.get(action="return")
     assert event.detail["department"] == "D-ZJ" and event.note == "不属本部门职责"
+    notice = CaseNotice.objects.get(event=event)
+    assert notice.audience == "community" and "区住建局退回" in notice.text
     # the desk can whistle again, to another department
     case = case_dispatch(actor=users["cadre_a"], case=case, kind="department", target=desk["cg"])
     assert case.department == desk["cg"]
@@ -186,6 +188,8 @@ def test_overdue_whistles_escalate_exactly_once(users, roster, desk):
     assert escalate_overdue() == {"acknowledge": 1, "resolve": 1}
     assert escalate_overdue() == {"acknowledge": 0, "resolve": 0}
     assert CaseEvent.objects.filter(action="escalate").count() == 2
+    notices = CaseNotice.objects.filter(event__action="escalate", audience="community")
+    assert notices.count() == 2 and "已上报街道" in notices.first().text
     assert Case.objects.get(pk=late_ack.pk).ack_escalated_at is not None
     assert Case.objects.get(pk=late_done.pk).due_escalated_at is not None
 
