@@ -389,3 +389,24 @@ def test_admin_member_reports_done(admin_client_for, users, roster, desk):
     step = reverse("admin:grids_case_step", args=[case.pk, "resolve"])
     assert client.post(step, {"resolution": "已办", "hours": "1.5"}).status_code == 302
     assert MemberActivity.objects.get(registration=desk["reg"]).hours == Decimal("1.5")
+
+
+@pytest.mark.parametrize("extra", [1, 4])
+def test_department_lists_constant_queries(
+    api, users, roster, desk, django_assert_num_queries, extra
+):
+    from django.contrib.auth import get_user_model
+
+    for n in range(extra):
+        Department.objects.create(code=f"D-X{n}", name=f"部门{n}", street=desk["zj"].street)
+        whistled(users, roster, desk["zj"])
+    User = get_user_model()
+    street = api(User.objects.get(pk=users["street"].pk))
+    # permissions and scope (one statement) + count + page
+    with django_assert_num_queries(3):
+        assert street.get("/api/v1/departments/").status_code == 200
+    zj = api(User.objects.get(pk=desk["users"]["zj"].pk))
+    # the same + the department account (read once for a user without scope)
+    with django_assert_num_queries(4):
+        rows = zj.get("/api/v1/cases/").json()["results"]
+    assert len(rows) == extra
