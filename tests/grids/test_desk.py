@@ -410,3 +410,20 @@ def test_department_lists_constant_queries(
     with django_assert_num_queries(4):
         rows = zj.get("/api/v1/cases/").json()["results"]
     assert len(rows) == extra
+
+
+def test_admin_street_ties_a_login_to_a_department(admin_client_for, users, desk):
+    user = make_user("new_dept")
+    client = admin_client_for(users["street"])
+    url = reverse("admin:grids_deskaccount_add")
+    answer = client.post(url, {"user": user.pk, "department": desk["zj"].pk})
+    assert answer.status_code == 302
+    account = DeskAccount.objects.get(user=user)
+    assert account.organization == desk["zj"].street
+    assert user.groups.filter(name=DEPARTMENT_ROLE).exists()
+    # two targets at once: refused, nothing written
+    other = make_user("two_targets")
+    page = client.post(
+        url, {"user": other.pk, "department": desk["zj"].pk, "cadre": desk["cadre"].pk}
+    )
+    assert page.status_code == 200 and not DeskAccount.objects.filter(user=other).exists()
