@@ -223,6 +223,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # grids: SMS notices still waiting (a retry lost with a restarted worker, a gateway down).
     "grids-retry-case-sms": {"task": "grids.retry_case_sms", "schedule": 600.0},
+    # grids: 吹哨报到 past a department's deadline escalates to the street (once per case).
+    "grids-escalate-overdue-cases": {"task": "grids.escalate_overdue_cases", "schedule": 900.0},
     # core: queue the tasks kept in the database while the broker was down.
     "core-outbox-sweep": {"task": "core.outbox_sweep", "schedule": 60.0},
     # portal: photos kept across a form error that nobody came back for.

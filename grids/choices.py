@@ -102,11 +102,6 @@ def case_deadline(category: str) -> timedelta:
     return timedelta(days=days[category])
 
 
-def escalation_ack_deadline() -> timedelta:
-    """吹哨报到: the department must acknowledge a whistle within this time."""
-    return timedelta(hours=getattr(settings, "GRIDS_ESCALATION_ACK_HOURS", 24))
-
-
 class Triage(models.TextChoices):
     MAJOR = "major", "大事（政府部门）"
     MINOR = "minor", "小事（社区和网格）"
@@ -130,6 +125,36 @@ class DispatchKind(models.TextChoices):
     COMMUNITY_BODY = "community_body", "社区组织（6根针）"
     VOLUNTEER_TEAM = "volunteer_team", "志愿服务队"
     DEPARTMENT = "department", "政府部门（吹哨报到）"
+    MEMBER = "member", "双报到党员（社区吹哨）"
+    CADRE = "cadre", "下沉干部（社区吹哨）"
+
+
+class DepartmentKind(models.TextChoices):
+    DEPARTMENT = "department", "职能部门"
+    PARTNER_UNIT = "partner_unit", "驻区单位"
+
+
+# 吹哨报到 deadlines per category: (hours to acknowledge, days to resolve), counted from the
+# dispatch. ``GRIDS_DEPARTMENT_DEADLINES`` (optional setting) overrides entries.
+DEPARTMENT_DEADLINES: dict[str, tuple[int, int]] = {
+    CaseCategory.SAFETY: (2, 1),
+    CaseCategory.ENVIRONMENT: (24, 5),
+    CaseCategory.FACILITIES: (24, 7),
+    CaseCategory.PROPERTY: (24, 7),
+    CaseCategory.DISPUTE: (24, 5),
+    CaseCategory.LIVELIHOOD: (24, 5),
+    CaseCategory.OTHER: (24, 7),
+}
+# A department may ask for more time this many times, at most this many days each.
+DEPARTMENT_MAX_EXTENSIONS = 1
+DEPARTMENT_MAX_EXTENSION_DAYS = 15
+
+
+def department_deadlines(category: str) -> tuple[timedelta, timedelta]:
+    """(acknowledge within, resolve within) for a 吹哨 case of this category."""
+    table = {**DEPARTMENT_DEADLINES, **getattr(settings, "GRIDS_DEPARTMENT_DEADLINES", {})}
+    hours, days = table.get(category, (24, 7))
+    return timedelta(hours=hours), timedelta(days=days)
 
 
 # 三事分办 decides who may take the case: 大事 go to government departments (吹哨报到), 小事 stay
@@ -137,7 +162,12 @@ class DispatchKind(models.TextChoices):
 # resident with volunteer and market help). A case not yet triaged (未分办) cannot be dispatched.
 TRIAGE_DISPATCH_KINDS: dict[str, tuple[str, ...]] = {
     Triage.MAJOR: (DispatchKind.DEPARTMENT,),
-    Triage.MINOR: (DispatchKind.GRID_WORKER, DispatchKind.COMMUNITY_BODY),
+    Triage.MINOR: (
+        DispatchKind.GRID_WORKER,
+        DispatchKind.COMMUNITY_BODY,
+        DispatchKind.MEMBER,
+        DispatchKind.CADRE,
+    ),
     Triage.PRIVATE: (DispatchKind.VOLUNTEER_TEAM, DispatchKind.GRID_WORKER),
 }
 
@@ -148,7 +178,9 @@ DISPATCH_TARGET_MODELS: dict[str, str | None] = {
     DispatchKind.GRID_WORKER: "grids.GridWorker",
     DispatchKind.COMMUNITY_BODY: "organizations.Body",
     DispatchKind.VOLUNTEER_TEAM: "volunteers.Team",
-    DispatchKind.DEPARTMENT: None,
+    DispatchKind.DEPARTMENT: "grids.Department",
+    DispatchKind.MEMBER: "organizations.CommunityRegistration",
+    DispatchKind.CADRE: "organizations.SentDownCadre",
 }
 
 
@@ -163,6 +195,8 @@ RESOLUTION_LEVEL_BY_DISPATCH = {
     DispatchKind.COMMUNITY_BODY: ResolutionLevel.COMMUNITY,
     DispatchKind.VOLUNTEER_TEAM: ResolutionLevel.COMMUNITY,
     DispatchKind.DEPARTMENT: ResolutionLevel.ESCALATED,
+    DispatchKind.MEMBER: ResolutionLevel.COMMUNITY,
+    DispatchKind.CADRE: ResolutionLevel.COMMUNITY,
 }
 
 
@@ -175,6 +209,9 @@ class CaseAction(models.TextChoices):
     EVALUATE = "evaluate", "评价"
     REOPEN = "reopen", "居民退回重办"
     RETRIAGE = "retriage", "改变分办"
+    EXTEND = "extend", "部门申请延期"
+    RETURN = "return", "部门退回社区"
+    ESCALATE = "escalate", "超期上报街道"
 
 
 class VisitorKind(models.TextChoices):

@@ -19,25 +19,33 @@ from grids.models import (
     Case,
     CentralHouseholdLink,
     Compound,
+    Department,
+    DeskAccount,
     Grid,
     GridWorker,
     Household,
     Resident,
     VisitLog,
 )
+from grids.roles import DEPARTMENT_ROLE, MEMBER_ROLE
 from grids.sample import id_number, mobile, person_name
 from grids.services.cases import (
     case_accept,
     case_acknowledge,
     case_dispatch,
     case_evaluate,
+    case_extend,
     case_reopen,
     case_report,
     case_resolve,
+    case_retriage,
+    case_return,
+    escalate_overdue,
 )
+from grids.services.departments import desk_account_save
 from grids.services.grid import lock_grid_tree
 from grids.services.visits import central_link_create, visit_log_create, visit_to_case
-from organizations.models import Organization
+from organizations.models import CommunityRegistration, Organization
 
 COMMUNITIES = ["YL", "SL", "DM"]
 SECTORS_PER_COMMUNITY = 2
@@ -323,6 +331,21 @@ def seed_cases(actor, rng: random.Random) -> None:
     def worker_for(case):
         return next((w for w in workers if w.grid_id == case.grid_id), workers[0])
 
+    departments = seed_departments()
+    accounts = {a.department_id: a.user for a in DeskAccount.objects.select_related("user")}
+
+    def dept_user_for(department):
+        return accounts[department.pk]
+
+    registrations = list(
+        CommunityRegistration.objects.filter(community=community).order_by("code")[:4]
+    )
+    member_user = seed_member_account(registrations)
+    majors = 0
+    whistled: list[Case] = []
+    member_cases: list[Case] = []
+    actor_for_resolve = actor
+
     for i in range(36):
         stage = i % 9
         source = ("portal", "patrol", "desk")[i % 3]
@@ -334,13 +357,21 @@ def seed_cases(actor, rng: random.Random) -> None:
         if stage == 1:
             continue  # accepted
         if triage == "major":
-            case_dispatch(actor=actor, case=case, kind="department", department="铁东区住建局")
+            majors += 1
+            department = departments[majors % len(departments)]
+            case = case_dispatch(actor=actor, case=case, kind="department", target=department)
             if stage == 4:
-                Case.objects.filter(pk=case.pk).update(
-                    ack_due_at=timezone.now() - timedelta(hours=3)
-                )
-                continue  # escalated, acknowledgement overdue
-            case_acknowledge(actor=actor, case=case, note="部门已到场")
+                whistled.append(case)  # the states of 吹哨报到 are played out below
+                continue
+            case_acknowledge(actor=dept_user_for(department), case=case, note="部门已到场")
+            actor_for_resolve = dept_user_for(department)
+        elif stage == 8 and registrations and i % 2 == 0:
+            # 社区吹哨、党员报到: a small errand for a registered in-service member
+            reg = registrations[i % len(registrations)]
+            case_retriage(actor=actor, case=case, triage="minor", reason="小事，请报到党员协助")
+            case = case_dispatch(actor=actor, case=case, kind="member", target=reg)
+            member_cases.append(case)
+            continue
         else:
             case_dispatch(actor=actor, case=case, kind="grid_worker", target=worker_for(case))
         if stage == 2:
@@ -348,7 +379,11 @@ def seed_cases(actor, rng: random.Random) -> None:
         if stage == 3:
             Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(days=1))
             continue  # dispatched and overdue
-        case_resolve(actor=actor, case=case, resolution="已现场处理，居民确认。")
+        case_resolve(
+            actor=actor_for_resolve if triage == "major" else actor,
+            case=case,
+            resolution="已现场处理，居民确认。",
+        )
         if stage == 6:
             continue  # resolved, awaiting evaluation
         phone = Case.objects.get(pk=case.pk).reporter_phone
@@ -361,9 +396,73 @@ def seed_cases(actor, rng: random.Random) -> None:
             comment="满意",
             phone_last4=phone[-4:],
         )
+    play_whistles(actor, whistled, dept_user_for)
+    for n, case in enumerate(member_cases):
+        if n % 2 == 0 and member_user is not None and case.registration_id == registrations[0].pk:
+            case_resolve(actor=member_user, case=case, resolution="已帮老人取药送到家。", hours=2)
     visit = VisitLog.objects.filter(household__grid__community=community, case=None).first()
     if visit is not None:
         visit_to_case(actor=actor, visit=visit, category="facilities")
+
+
+DEMO_DEPARTMENTS = [
+    # code, name, kind, demo user
+    ("TD-ZQ-D-ZJ", "铁东区住建局", "department", "dept_zj"),
+    ("TD-ZQ-D-CG", "铁东区城管执法局", "department", "dept_cg"),
+    ("TD-ZQ-D-SJ", "铁东区市场监管局", "department", "dept_sj"),
+    ("TD-ZQ-D-PCS", "站前派出所", "department", "dept_pcs"),
+    ("TD-ZQ-D-GD", "国网鞍山供电公司铁东分公司", "partner_unit", "dept_gd"),
+]
+
+
+def seed_departments() -> list[Department]:
+    """职能部门 of the demo street, each with a login (``dept_zj`` … in the 职能部门 role)."""
+    street = Organization.objects.filter(code="TD-ZQ").first()
+    if street is None:
+        return []
+    admin = ensure_user("street")
+    made = []
+    for code, name, kind, username in DEMO_DEPARTMENTS:
+        department, _ = Department.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "kind": kind, "street": street, "contact": "值班室"},
+        )
+        made.append(department)
+        user = ensure_user(username, role=DEPARTMENT_ROLE, name=name)
+        if not DeskAccount.objects.filter(user=user).exists():
+            desk_account_save(actor=admin, account=DeskAccount(user=user, department=department))
+    return made
+
+
+def seed_member_account(registrations):
+    """A registered in-service member's login (``member1``, role 报到党员)."""
+    if not registrations:
+        return None
+    user = ensure_user("member1", role=MEMBER_ROLE, name=registrations[0].member.name)
+    if not DeskAccount.objects.filter(user=user).exists():
+        desk_account_save(
+            actor=ensure_user("street"),
+            account=DeskAccount(user=user, registration=registrations[0]),
+        )
+    return user
+
+
+def play_whistles(actor, cases: list[Case], dept_user_for) -> None:
+    """A whistled case in each state: waiting for the department, acknowledgement overdue
+    (escalated to the street), acknowledged and extended, returned to the desk."""
+    for n, case in enumerate(cases):
+        user = dept_user_for(case.department)
+        state = n % 4
+        if state == 0:
+            continue  # waiting for the department to report in
+        if state == 1:
+            Case.objects.filter(pk=case.pk).update(ack_due_at=timezone.now() - timedelta(hours=3))
+            escalate_overdue()
+            continue  # acknowledgement overdue, escalated to the street
+        if state == 2:
+            case_extend(actor=user, case=case, days=5, reason="需协调产权单位，申请延期")
+            continue
+        case_return(actor=user, case=case, reason="不属于本部门职责，请改派供电公司")
 
 
 def seed(stdout) -> None:

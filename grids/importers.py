@@ -701,7 +701,7 @@ class VisitLogImporter(BaseImporter):
 
 def _target_code(case: Case) -> str:
     target = case.target if case.target_object_id else None
-    return getattr(target, "code", "") if target is not None else case.department
+    return getattr(target, "code", "") if target is not None else case.department_name
 
 
 class CaseImporter(BaseImporter):

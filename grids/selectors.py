@@ -30,6 +30,8 @@ from grids.choices import (
     CENTRAL_HOUSEHOLD_USUAL,
     DONE_STATUSES,
     OPEN_STATUSES,
+    CaseStatus,
+    DispatchKind,
     GridLevel,
     ResolutionLevel,
     WorkerRole,
@@ -286,7 +288,9 @@ def visits_visible_to(user) -> QuerySet[VisitLog]:
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    return restrict(
+    """Through ``Case.objects.visible_to``: staff by scope, department / member accounts by
+    what was dispatched to them."""
+    return (
         Case.objects.select_related(
             "community",
             "grid",
@@ -295,9 +299,11 @@ def cases_visible_to(user) -> QuerySet[Case]:
             "reported_by",
             "target_content_type",
             "same_problem_as",
-        ),
-        user,
-    )
+            "department",
+            "registration",
+            "cadre",
+        )
+    ).visible_to(user)
 
 
 def case_with_history(user) -> QuerySet[Case]:
@@ -392,7 +398,7 @@ TRACK_FIELDS = (
     "due_at",
     "dispatch_kind",
     "target_label",
-    "department",
+    "department__name",
     "resolution",
     "satisfaction",
     "evaluation_comment",
@@ -603,3 +609,37 @@ def buildings_by_grid(community) -> dict[int, list[tuple[str, list[str]]]]:
     ):
         served[grid_id].setdefault(compound, []).append(name)
     return {grid_id: list(by.items()) for grid_id, by in served.items()}
+
+
+def cases_overdue_for_acknowledgement(qs=None, now=None) -> QuerySet[Case]:
+    """吹哨报到 cases whose department has not reported in by ``ack_due_at`` (open cases).
+    ``qs`` narrows (e.g. ``cases_visible_to(user)`` or a department's cases); set-based."""
+    now = now or timezone.now()
+    qs = Case.objects.all() if qs is None else qs
+    return qs.filter(
+        status=CaseStatus.DISPATCHED,
+        dispatch_kind=DispatchKind.DEPARTMENT,
+        acknowledged_at__isnull=True,
+        ack_due_at__lt=now,
+    )
+
+
+def cases_overdue_for_department(qs=None, now=None) -> QuerySet[Case]:
+    """吹哨报到 cases still open past the department's resolution deadline
+    (``department_due_at``, after any extension)."""
+    now = now or timezone.now()
+    qs = Case.objects.all() if qs is None else qs
+    return qs.filter(
+        status=CaseStatus.DISPATCHED,
+        dispatch_kind=DispatchKind.DEPARTMENT,
+        department_due_at__lt=now,
+    )
+
+
+def department_queue(user) -> QuerySet[Case]:
+    """The cases whistled to the user's department (its 待办: open first, by deadline)."""
+    return (
+        cases_visible_to(user)
+        .filter(dispatch_kind=DispatchKind.DEPARTMENT, department__accounts__user=user)
+        .order_by("status", "department_due_at")
+    )

@@ -27,3 +27,12 @@ def retry_case_sms() -> dict:
     from grids.services.notices import requeue_stale_sms
 
     return {"requeued": requeue_stale_sms()}
+
+
+@shared_task(name="grids.escalate_overdue_cases")
+def escalate_overdue_cases() -> dict:
+    """吹哨报到 past a department's deadline is escalated to the street, once per case and
+    deadline (see ``grids.services.cases.escalate_overdue``)."""
+    from grids.services.cases import escalate_overdue
+
+    return escalate_overdue()

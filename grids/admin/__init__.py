@@ -1,1 +1,1 @@
-from grids.admin import cases, grid, notices, roster, visits  # noqa: F401
+from grids.admin import cases, departments, grid, notices, roster, visits  # noqa: F401

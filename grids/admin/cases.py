@@ -16,9 +16,17 @@ from django.utils.html import format_html, format_html_join
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from core.media import thumbnail_url
 from core.photos import PhotosField
-from grids.choices import CaseAction, CaseStatus, DispatchKind, Triage
+from grids.choices import (
+    DEPARTMENT_MAX_EXTENSION_DAYS,
+    DEPARTMENT_MAX_EXTENSIONS,
+    CaseAction,
+    CaseStatus,
+    DispatchKind,
+    Triage,
+)
 from grids.importers import CaseImporter
 from grids.models import Case, CaseEvent, CasePhoto, GridWorker
+from grids.models.cases import desk_account_of
 from grids.selectors import case_figures, case_possible_duplicates
 from grids.services.cases import (
     TRANSITIONS,
@@ -27,10 +35,12 @@ from grids.services.cases import (
     case_acknowledge,
     case_dispatch,
     case_evaluate,
+    case_extend,
     case_file_at_desk,
     case_reopen,
     case_resolve,
     case_retriage,
+    case_return,
     dispatch_target_model,
     dispatch_targets,
 )
@@ -102,7 +112,19 @@ class RetriageForm(forms.Form):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-TARGET_KINDS = (DispatchKind.GRID_WORKER, DispatchKind.COMMUNITY_BODY, DispatchKind.VOLUNTEER_TEAM)
+TARGET_KINDS = (
+    DispatchKind.GRID_WORKER,
+    DispatchKind.COMMUNITY_BODY,
+    DispatchKind.VOLUNTEER_TEAM,
+    DispatchKind.DEPARTMENT,
+    DispatchKind.MEMBER,
+    DispatchKind.CADRE,
+)
+# what the autocomplete searches besides the code, per kind
+TARGET_SEARCH = {
+    DispatchKind.MEMBER: "member__name",
+    DispatchKind.CADRE: "person_name",
+}
 
 
 class DispatchTargetWidget(AutocompleteSelect):
@@ -129,7 +151,15 @@ class DispatchForm(forms.Form):
     volunteer_team = forms.ModelChoiceField(
         label="志愿服务队", queryset=GridWorker.objects.none(), required=False
     )
-    department = forms.CharField(label="承办部门（吹哨报到）", required=False)
+    department = forms.ModelChoiceField(
+        label="承办部门（吹哨报到）", queryset=GridWorker.objects.none(), required=False
+    )
+    member = forms.ModelChoiceField(
+        label="双报到党员（社区吹哨）", queryset=GridWorker.objects.none(), required=False
+    )
+    cadre = forms.ModelChoiceField(
+        label="下沉干部（社区吹哨）", queryset=GridWorker.objects.none(), required=False
+    )
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
@@ -154,8 +184,6 @@ class DispatchForm(forms.Form):
             )
             field.queryset = dispatch_targets(user, case, kind)  # also sets the widget's choices
             field.help_text = "输入编码或名称搜索"
-        if DispatchKind.DEPARTMENT not in allowed:
-            del self.fields["department"]
 
 
 class NoteForm(forms.Form):
@@ -164,6 +192,29 @@ class NoteForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}))
+    hours = forms.DecimalField(
+        label="服务时长（小时）",
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        help_text="派给双报到党员或下沉干部的诉求：计入报到活动记录。",
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None and case.dispatch_kind not in (DispatchKind.MEMBER, DispatchKind.CADRE):
+            del self.fields["hours"]
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(
+        label="延期天数", min_value=1, max_value=DEPARTMENT_MAX_EXTENSION_DAYS
+    )
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EvaluateForm(forms.Form):
@@ -187,7 +238,46 @@ ACTION_FORMS = {
     CaseAction.EVALUATE: EvaluateForm,
     CaseAction.REOPEN: ReopenForm,
     CaseAction.RETRIAGE: RetriageForm,
+    CaseAction.EXTEND: ExtendForm,
+    CaseAction.RETURN: ReturnForm,
 }
+# steps only the handler itself takes (the department, member or cadre's own account)
+HANDLER_STEPS = (CaseAction.ACKNOWLEDGE, CaseAction.EXTEND, CaseAction.RETURN)
+
+
+def case_steps(user, case: Case) -> list[tuple[str, str]]:
+    """The steps ``user`` may take on ``case`` now: a department's account acknowledges,
+    extends, returns and resolves its whistled case; a member's or cadre's account resolves
+    (报告完成); staff take the desk's steps (a whistled case's handler steps are the
+    department's, not theirs)."""
+    account = desk_account_of(user)
+    handler = account is not None and (
+        (case.department_id and account.department_id == case.department_id)
+        or (case.registration_id and account.registration_id == case.registration_id)
+        or (case.cadre_id and account.cadre_id == case.cadre_id)
+    )
+    steps = []
+    for action, (allowed, _) in TRANSITIONS.items():
+        if action not in ACTION_FORMS or case.status not in allowed:
+            continue
+        if action == CaseAction.ACKNOWLEDGE and case.acknowledged_at:
+            continue
+        if action == CaseAction.EXTEND and case.extension_count >= DEPARTMENT_MAX_EXTENSIONS:
+            continue
+        department_case = case.dispatch_kind == DispatchKind.DEPARTMENT
+        if handler:
+            ok = action == CaseAction.RESOLVE or (department_case and action in HANDLER_STEPS)
+        elif account is not None:
+            ok = False
+        elif action in HANDLER_STEPS:
+            ok = False
+        elif action == CaseAction.RESOLVE:
+            ok = not department_case
+        else:
+            ok = True
+        if ok:
+            steps.append((action, CaseAction(action).label))
+    return steps
 
 
 def _run_action(action: str, user, case: Case, data: dict) -> Case:
@@ -199,22 +289,75 @@ def _run_action(action: str, user, case: Case, data: dict) -> Case:
         kind = data["kind"]
         target = data.get(kind) if kind in TARGET_KINDS else None
         return case_dispatch(
-            actor=user,
-            case=case,
-            kind=kind,
-            target=target,
-            department=data.get("department", ""),
-            note=data.get("note", ""),
+            actor=user, case=case, kind=kind, target=target, note=data.get("note", "")
         )
     if action == CaseAction.ACKNOWLEDGE:
         return case_acknowledge(actor=user, case=case, note=data["note"])
+    if action == CaseAction.EXTEND:
+        return case_extend(actor=user, case=case, days=data["days"], reason=data["reason"])
+    if action == CaseAction.RETURN:
+        return case_return(actor=user, case=case, reason=data["reason"])
     if action == CaseAction.RESOLVE:
-        return case_resolve(actor=user, case=case, resolution=data["resolution"])
+        return case_resolve(
+            actor=user, case=case, resolution=data["resolution"], hours=data.get("hours")
+        )
     if action == CaseAction.EVALUATE:
         return case_evaluate(
             actor=user, case=case, satisfaction=data["satisfaction"], comment=data["comment"]
         )
     return case_reopen(actor=user, case=case, reason=data["reason"])
+
+
+def whistle_state(case: Case, now=None) -> str:
+    """吹哨报到 in words for the list: where the department stands, 超期 and 已上报街道."""
+    if case.dispatch_kind != DispatchKind.DEPARTMENT:
+        return "-"
+    now = now or timezone.now()
+    name = case.department.name if case.department_id else case.target_label
+    if case.is_ack_overdue(now):
+        state = "报到超期"
+    elif case.is_department_overdue(now):
+        state = "办结超期"
+    elif case.status == CaseStatus.DISPATCHED:
+        state = "已报到" if case.acknowledged_at else "待报到"
+    else:
+        state = case.get_status_display()
+    if case.ack_escalated_at or case.due_escalated_at:
+        state += "·已上报街道"
+    return f"{name} {state}"
+
+
+class WhistleFilter(admin.SimpleListFilter):
+    title = "吹哨报到"
+    parameter_name = "whistle"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", "待部门报到"),
+            ("ack_overdue", "报到超期"),
+            ("overdue", "部门办结超期"),
+            ("escalated", "已上报街道"),
+        ]
+
+    def queryset(self, request, queryset):
+        from grids.selectors import cases_overdue_for_acknowledgement, cases_overdue_for_department
+
+        value = self.value()
+        if value == "waiting":
+            return queryset.filter(
+                dispatch_kind=DispatchKind.DEPARTMENT,
+                status=CaseStatus.DISPATCHED,
+                acknowledged_at__isnull=True,
+            )
+        if value == "ack_overdue":
+            return cases_overdue_for_acknowledgement(queryset)
+        if value == "overdue":
+            return cases_overdue_for_department(queryset)
+        if value == "escalated":
+            return queryset.filter(
+                Q(ack_escalated_at__isnull=False) | Q(due_escalated_at__isnull=False)
+            )
+        return queryset
 
 
 class CaseAddForm(forms.ModelForm):
@@ -253,11 +396,20 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         "reported",
         "deadline",
         "overdue",
+        "whistle_state",
         "satisfaction_score",
     ]
-    list_filter = ["status", "triage", "category", "source", "resolution_level", "community"]
+    list_filter = [
+        "status",
+        WhistleFilter,
+        "triage",
+        "category",
+        "source",
+        "resolution_level",
+        "community",
+    ]
     search_fields = ["tracking_code", "description", "reporter_name"]
-    list_select_related = ["community", "grid", "building__compound", "household"]
+    list_select_related = ["community", "grid", "building__compound", "household", "department"]
     autocomplete_fields = ["grid", "building", "household"]
     date_hierarchy = "reported_at"
     inlines = [CaseEventInline, CasePhotoInline]
@@ -283,9 +435,18 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def overdue(self, obj):
         return "已超期" if obj.is_overdue() else "否"
 
+    @admin.display(description="吹哨报到")
+    def whistle_state(self, obj):
+        return whistle_state(obj)
+
     @admin.display(description="满意度", ordering="satisfaction")
     def satisfaction_score(self, obj):
         return f"{obj.satisfaction} 分" if obj.satisfaction is not None else "-"
+
+    def get_queryset(self, request):
+        # Case.objects.visible_to: staff by scope, a department or member account by what was
+        # dispatched to it (its queue) — not the plain scope restriction of the mixin.
+        return super(ScopedAdminMixin, self).get_queryset(request).visible_to(request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -295,7 +456,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
     def get_fields(self, request, obj=None):
         if obj is None:
             return [*CaseAddForm.Meta.fields, "photos"]
-        return [
+        fields = [
             "tracking_code",
             "status",
             "source",
@@ -313,8 +474,14 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "due_at",
             "dispatch_kind",
             "target_label",
+            "department",
+            "department_name",
             "ack_due_at",
             "acknowledged_at",
+            "department_due_at",
+            "extension_count",
+            "ack_escalated_at",
+            "due_escalated_at",
             "resolution",
             "resolution_level",
             "resolved_at",
@@ -325,6 +492,15 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
             "same_problem_as",
             "same_problem_reports",
         ]
+        return self.get_fields_for_account(request, fields)
+
+    def get_fields_for_account(self, request, fields):
+        """A department's or member's account sees the case itself, not the community's other
+        cases (possible duplicates, same-problem reports)."""
+        if desk_account_of(request.user) is None:
+            return fields
+        hidden = {"duplicates", "same_problem_as", "same_problem_reports"}
+        return [f for f in fields if f not in hidden]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -411,15 +587,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         extra_context = extra_context or {}
         case = self.get_object(request, object_id)
         if case is not None:
-            extra_context["steps"] = [
-                (action, CaseAction(action).label)
-                for action, (allowed, _) in TRANSITIONS.items()
-                if case.status in allowed
-                and (
-                    action != CaseAction.ACKNOWLEDGE
-                    or case.dispatch_kind == DispatchKind.DEPARTMENT
-                )
-            ]
+            extra_context["steps"] = case_steps(request.user, case)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def dispatch_targets_view(self, request, object_id, kind):
@@ -433,7 +601,8 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         queryset = dispatch_targets(request.user, case, kind)
         term = request.GET.get("term", "").strip()
         if term:
-            queryset = queryset.filter(Q(code__icontains=term) | Q(name__icontains=term))
+            name = TARGET_SEARCH.get(kind, "name")
+            queryset = queryset.filter(Q(code__icontains=term) | Q(**{f"{name}__icontains": term}))
         page = Paginator(queryset.order_by("code"), 20).get_page(request.GET.get("page"))
         return JsonResponse(
             {
@@ -451,7 +620,10 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         if not self.has_change_permission(request, case):
             raise PermissionDenied
         form_class = ACTION_FORMS[action]
-        form = form_class(request.POST or None)
+        if form_class is ResolveForm:
+            form = form_class(request.POST or None, case=case)
+        else:
+            form = form_class(request.POST or None)
         if "kind" in form.fields:
             allowed = allowed_dispatch_kinds(case.triage)
             form.fields["kind"].choices = [c for c in DispatchKind.choices if c[0] in allowed] or [

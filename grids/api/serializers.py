@@ -10,6 +10,7 @@ from grids.models import (
     CaseEvent,
     CentralHouseholdLink,
     Compound,
+    Department,
     Grid,
     GridWorker,
     Household,
@@ -203,6 +204,16 @@ class CaseSerializer(ScopedModelSerializer):
     )
     overdue = serializers.SerializerMethodField()
     ack_overdue = serializers.SerializerMethodField()
+    department_overdue = serializers.SerializerMethodField()
+    department = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="承办部门编码（吹哨报到）"
+    )
+    registration = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="承办党员的双报到编号（社区吹哨）"
+    )
+    cadre = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="承办下沉干部编号（社区吹哨）"
+    )
 
     class Meta:
         model = Case
@@ -228,9 +239,17 @@ class CaseSerializer(ScopedModelSerializer):
             "dispatch_kind",
             "target_label",
             "department",
+            "department_name",
+            "registration",
+            "cadre",
             "ack_due_at",
             "acknowledged_at",
             "ack_overdue",
+            "department_due_at",
+            "department_overdue",
+            "extension_count",
+            "ack_escalated_at",
+            "due_escalated_at",
             "resolution",
             "resolution_level",
             "resolved_at",
@@ -248,6 +267,9 @@ class CaseSerializer(ScopedModelSerializer):
 
     def get_ack_overdue(self, obj) -> bool:
         return obj.is_ack_overdue()
+
+    def get_department_overdue(self, obj) -> bool:
+        return obj.is_department_overdue()
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -295,9 +317,11 @@ class RetriageSerializer(serializers.Serializer):
 class DispatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DispatchKind.choices)
     target = serializers.CharField(
-        required=False, allow_blank=True, help_text="网格员、社区组织或志愿服务队的编码"
+        required=False,
+        allow_blank=True,
+        help_text="派单对象的编码：网格员、社区组织、志愿服务队、职能部门（department）、"
+        "双报到编号（member）或下沉干部编号（cadre）",
     )
-    department = serializers.CharField(required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -307,6 +331,31 @@ class NoteSerializer(serializers.Serializer):
 
 class ResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField()
+    hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="服务时长（小时）：派给党员或下沉干部的诉求，计入双报到活动记录",
+    )
+
+
+class ExtendSerializer(serializers.Serializer):
+    days = serializers.IntegerField(help_text="延期天数")
+    reason = serializers.CharField(help_text="延期理由")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="退回理由")
+
+
+class DepartmentSerializer(ScopedModelSerializer):
+    street = code_field(Organization, help_text="所属街道（党工委）组织编码")
+
+    class Meta:
+        model = Department
+        fields = ["code", "name", "kind", "street", "contact", "phone", "active"]
+        extra_kwargs = {"code": {"validators": []}}
 
 
 class EvaluateSerializer(serializers.Serializer):

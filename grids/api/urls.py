@@ -14,5 +14,6 @@ router.register(
 )
 router.register("visit-logs", views.VisitLogViewSet, basename="visitlog")
 router.register("cases", views.CaseViewSet, basename="case")
+router.register("departments", views.DepartmentViewSet, basename="department")
 
 urlpatterns = router.urls

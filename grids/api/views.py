@@ -5,7 +5,7 @@ from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.response import Response
 
 from core.api.pagination import LargeTablePagination
-from core.api.permissions import ViewModelPermission
+from core.api.permissions import ScopedModelPermissions, ViewModelPermission
 from core.api.viewsets import ScopedModelViewSet
 from core.scope import restrict
 from grids.api import serializers as s
@@ -31,6 +31,7 @@ from grids.importers import (
     ResidentImporter,
     VisitLogImporter,
 )
+from grids.models import Department
 from grids.roster import RosterImporter
 from grids.selectors import (
     buildings_visible_to,
@@ -231,6 +232,31 @@ def _require(user, perm: str) -> None:
         raise PermissionDenied("没有办理民情诉求的权限。")
 
 
+NEW_KINDS = (DispatchKind.DEPARTMENT, DispatchKind.MEMBER, DispatchKind.CADRE)
+
+
+class CaseStepPermission(ScopedModelPermissions):
+    """A workflow step is a change of the case: a department's or member's account (which
+    may not file cases) takes its steps with the change permission."""
+
+    perms_map = {
+        **ScopedModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+class DepartmentViewSet(ScopedModelViewSet):
+    """职能部门（及参与吹哨报到的驻区单位），挂在街道下；吹哨派单的对象。"""
+
+    serializer_class = s.DepartmentSerializer
+    search_fields = ["name", "code"]
+    ordering = ["code"]
+
+    @staticmethod
+    def selector(user):
+        return Department.objects.visible_to(user).select_related("street")
+
+
 class CaseViewSet(ScopedModelViewSet):
     """民情诉求：上报（巡查/走访/窗口代填）、受理分办、派单、部门报到、办结、评价、退回重办。"""
 
@@ -271,36 +297,51 @@ class CaseViewSet(ScopedModelViewSet):
         case = self.get_object()
         data = _valid(serializer_class, request) if serializer_class else {}
         case = service(actor=request.user, case=case, **data, **extra)
-        return Response(
-            s.CaseDetailSerializer(case_with_history(request.user).get(pk=case.pk)).data
-        )
+        # a department that returned the case no longer sees it: the case as the step left it
+        fresh = case_with_history(request.user).filter(pk=case.pk).first() or case
+        return Response(s.CaseDetailSerializer(fresh).data)
 
     @extend_schema(request=s.AcceptSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
     def accept(self, request, *args, **kwargs):
         """受理并三事分办（major 大事 / minor 小事 / private 私事）。"""
         return self._step(request, s.AcceptSerializer, case_services.case_accept)
 
     @extend_schema(request=s.RetriageSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
     def retriage(self, request, *args, **kwargs):
         """改变三事分办（小事 ↔ 大事 / 私事），理由记入办理记录；此后的派单按新的分办。"""
         return self._step(request, s.RetriageSerializer, case_services.case_retriage)
 
     @extend_schema(request=s.DispatchSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"], url_path="dispatch")
+    @action(
+        detail=True, methods=["post"], url_path="dispatch", permission_classes=[CaseStepPermission]
+    )
     def dispatch_case(self, request, *args, **kwargs):
-        """派单：grid_worker / community_body / volunteer_team 给 target 编码；department 给部门名称。"""
+        """派单：target 为派单对象的编码（网格员、社区组织、志愿服务队；大事吹哨给职能部门
+        department；小事可派给双报到党员 member（报到编号）或下沉干部 cadre）。"""
         _require(request.user, "grids.change_case")
         case = self.get_object()
         data = _valid(s.DispatchSerializer, request)
         target = None
-        if data["kind"] != DispatchKind.DEPARTMENT and data.get("target"):
+        if data.get("target"):
             model = case_services.dispatch_target_model(data["kind"])
             if model is not None:
-                queryset = model._default_manager.all()
-                if hasattr(model, "scope_path"):
-                    queryset = restrict(queryset, request.user)
+                if data["kind"] in NEW_KINDS:
+                    # their reach is the street (departments) or the case's community
+                    queryset = model._default_manager.filter(
+                        pk__in=case_services.linkable_targets(
+                            request.user,
+                            model,
+                            case_services.LinkScope.STREET
+                            if data["kind"] == DispatchKind.DEPARTMENT
+                            else case_services.LinkScope.IN_SCOPE,
+                        ).values("pk")
+                    )
+                else:
+                    queryset = model._default_manager.all()
+                    if hasattr(model, "scope_path"):
+                        queryset = restrict(queryset, request.user)
                 target = queryset.filter(code=data["target"]).first()
             if target is None and model is not None:
                 raise DjangoValidationError({"target": [f"找不到派单对象“{data['target']}”。"]})
@@ -309,7 +350,6 @@ class CaseViewSet(ScopedModelViewSet):
             case=case,
             kind=data["kind"],
             target=target,
-            department=data.get("department", ""),
             note=data.get("note", ""),
         )
         return Response(
@@ -317,24 +357,40 @@ class CaseViewSet(ScopedModelViewSet):
         )
 
     @extend_schema(request=s.NoteSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
     def acknowledge(self, request, *args, **kwargs):
-        """登记政府部门报到（吹哨报到）。"""
+        """部门报到（吹哨报到）：由承办部门的账号本身办理；重复报到答 400。"""
         return self._step(request, s.NoteSerializer, case_services.case_acknowledge)
 
+    @extend_schema(request=s.ExtendSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
+    def extend(self, request, *args, **kwargs):
+        """部门申请延期（说明理由；每件诉求限一次，最多 15 天）。"""
+        return self._step(request, s.ExtendSerializer, case_services.case_extend)
+
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.CaseDetailSerializer})
+    @action(
+        detail=True, methods=["post"], url_path="return", permission_classes=[CaseStepPermission]
+    )
+    def return_case(self, request, *args, **kwargs):
+        """部门退回社区（说明理由）：诉求回到“已受理”，等待重新派单。"""
+        return self._step(request, s.ReasonSerializer, case_services.case_return)
+
     @extend_schema(request=s.ResolveSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
     def resolve(self, request, *args, **kwargs):
+        """办结：吹哨的诉求由承办部门办结；派给党员或下沉干部的由本人报告完成（hours 计入
+        双报到活动记录）。"""
         return self._step(request, s.ResolveSerializer, case_services.case_resolve)
 
     @extend_schema(request=s.EvaluateSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
     def evaluate(self, request, *args, **kwargs):
         """代居民登记满意度评价（居民本人通过门户评价）。"""
         return self._step(request, s.EvaluateSerializer, case_services.case_evaluate)
 
     @extend_schema(request=s.ReopenSerializer, responses={200: s.CaseDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CaseStepPermission])
     def reopen(self, request, *args, **kwargs):
         """居民反映仍未解决：退回重办。"""
         return self._step(request, s.ReopenSerializer, case_services.case_reopen)

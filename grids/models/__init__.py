@@ -1,4 +1,5 @@
 from grids.models.cases import Case, CaseEvent, CasePhoto
+from grids.models.departments import Department, DeskAccount
 from grids.models.grid import Grid, GridWorker
 from grids.models.notices import CaseNotice
 from grids.models.roster import Building, Compound, Household, Resident
@@ -11,6 +12,8 @@ __all__ = [
     "CaseNotice",
     "CasePhoto",
     "CentralHouseholdLink",
+    "Department",
+    "DeskAccount",
     "Compound",
     "Grid",
     "GridWorker",

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from mptt.models import TreeForeignKey
 
@@ -53,6 +54,45 @@ def reporter_phone_matches(reporter_phone: str | None, digits: str) -> bool:
     so a wrong code and wrong digits take the same path."""
     expected = reporter_phone[-4:] if reporter_phone is not None else "\x00\x00\x00\x00"
     return hmac.compare_digest(digits.encode(), expected.encode()) and reporter_phone is not None
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        """Staff see the cases of their subtrees; a department account sees only the cases
+        whistled to its department, a member's or cadre's account only the cases dispatched to
+        that person (``DeskAccount``). The one place this is decided. An account is looked up
+        only for a user with no scope of their own (staff lists cost no extra query)."""
+        from core.scope import scope_q, scope_ranges
+
+        q = scope_q(user, self.model.scope_path)
+        if q is None:
+            return self
+        account = desk_account_of(user) if not scope_ranges(user) else None
+        if account is not None:
+            if account.department_id:
+                q |= Q(department_id=account.department_id)
+            elif account.registration_id:
+                q |= Q(registration_id=account.registration_id)
+            elif account.cadre_id:
+                q |= Q(cadre_id=account.cadre_id)
+        return self.filter(q)
+
+
+_ACCOUNT_CACHE = "_desk_account_cache"
+
+
+def desk_account_of(user):
+    """The user's ``DeskAccount`` (or None), cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
+        return None
+    cached = getattr(user, _ACCOUNT_CACHE, False)
+    if cached is not False:
+        return cached
+    from grids.models.departments import DeskAccount
+
+    account = DeskAccount.objects.filter(user_id=user.pk).first()
+    setattr(user, _ACCOUNT_CACHE, account)
+    return account
 
 
 class Case(models.Model):
@@ -150,7 +190,40 @@ class Case(models.Model):
     target_object_id = models.PositiveBigIntegerField("派单对象编号", null=True, blank=True)
     target = GenericForeignKey("target_content_type", "target_object_id")
     target_label = models.CharField("派单对象", max_length=200, blank=True)
-    department = models.CharField("承办部门", max_length=120, blank=True)
+    department = models.ForeignKey(
+        "grids.Department",
+        verbose_name="承办部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    department_name = models.CharField(
+        "承办部门（原文）",
+        max_length=120,
+        blank=True,
+        help_text="部门记录启用前手填的部门名称，保留作历史。",
+    )
+    registration = models.ForeignKey(
+        "organizations.CommunityRegistration",
+        verbose_name="承办党员（双报到）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    cadre = models.ForeignKey(
+        "organizations.SentDownCadre",
+        verbose_name="承办下沉干部",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    department_due_at = models.DateTimeField("部门办结时限", null=True, blank=True)
+    extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
+    ack_escalated_at = models.DateTimeField("报到超期上报街道", null=True, blank=True)
+    due_escalated_at = models.DateTimeField("办结超期上报街道", null=True, blank=True)
     ack_due_at = models.DateTimeField("部门报到时限", null=True, blank=True)
     acknowledged_at = models.DateTimeField("部门报到时间", null=True, blank=True)
 
@@ -169,9 +242,12 @@ class Case(models.Model):
     evaluation_comment = models.TextField("评价意见", blank=True)
     reopen_count = models.PositiveSmallIntegerField("退回重办次数", default=0)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CaseQuerySet.as_manager()
     scope_path = "community"
     link_scopes = {
+        "department": LinkScope.SERVICE,
+        "registration": LinkScope.SERVICE,
+        "cadre": LinkScope.SERVICE,
         "reporter_resident": LinkScope.IN_SCOPE,
         "community": LinkScope.IN_SCOPE,
         "grid": LinkScope.IN_SCOPE,
@@ -188,6 +264,10 @@ class Case(models.Model):
         "resolved_at",
         "evaluated_at",
         "acknowledged_at",
+        "department_due_at",
+        "extension_count",
+        "ack_escalated_at",
+        "due_escalated_at",
         "resolved_on_time",
         "reopen_count",
         "satisfaction",
@@ -202,6 +282,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "category"]),
             models.Index(fields=["target_content_type", "target_object_id"]),
+            models.Index(fields=["department", "status"], name="case_department_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -227,6 +308,16 @@ class Case(models.Model):
             and self.acknowledged_at is None
             and self.ack_due_at
             and self.ack_due_at < now
+        )
+
+    def is_department_overdue(self, now=None) -> bool:
+        """吹哨报到 past the department's resolution deadline, still open."""
+        now = now or timezone.now()
+        return bool(
+            self.status in OPEN_STATUSES
+            and self.department_id
+            and self.department_due_at
+            and self.department_due_at < now
         )
 
     def clean(self) -> None:

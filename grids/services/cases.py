@@ -12,21 +12,32 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import models, transaction
+from django.http import Http404
 from django.utils import timezone
 
-from core.links import LinkScope, check_links, check_target, derived, linkable_targets
+from core.links import (
+    NOT_FOUND,
+    LinkScope,
+    check_links,
+    check_target,
+    derived,
+    linkable_targets,
+)
 from core.masking import mask_name
 from core.photos import photo_problems
-from core.scope import require_in_scope
+from core.scope import in_scope, require_in_scope
 from core.services import audit
 from core.validators import normalize_phone
 from grids.choices import (
+    DEPARTMENT_MAX_EXTENSION_DAYS,
+    DEPARTMENT_MAX_EXTENSIONS,
     DISPATCH_TARGET_MODELS,
     REOPEN_WINDOW_DAYS,
     RESOLUTION_LEVEL_BY_DISPATCH,
@@ -37,10 +48,15 @@ from grids.choices import (
     DispatchKind,
     Triage,
     case_deadline,
-    escalation_ack_deadline,
+    department_deadlines,
 )
 from grids.models import Building, Case, CaseEvent, CasePhoto, Grid, Household, Resident
-from grids.models.cases import new_tracking_code, reporter_phone_matches, tracking_input
+from grids.models.cases import (
+    desk_account_of,
+    new_tracking_code,
+    reporter_phone_matches,
+    tracking_input,
+)
 from grids.services.notices import notices_for_step
 
 S = CaseStatus
@@ -55,6 +71,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     CaseAction.REOPEN: ((S.RESOLVED, S.EVALUATED), S.DISPATCHED),
     # a change of 三事分办 keeps the status; the next dispatch follows the new triage
     CaseAction.RETRIAGE: ((S.ACCEPTED, S.DISPATCHED), S.ACCEPTED),
+    # 吹哨报到: the department asks for more time, or returns the case to the community's desk
+    CaseAction.EXTEND: ((S.DISPATCHED,), S.DISPATCHED),
+    CaseAction.RETURN: ((S.DISPATCHED,), S.ACCEPTED),
+    CaseAction.ESCALATE: ((S.DISPATCHED,), S.DISPATCHED),
 }
 STAFF_SOURCES = (CaseSource.PATROL, CaseSource.VISIT, CaseSource.DESK)
 
@@ -327,6 +347,19 @@ def dispatch_targets(actor, case: Case, kind: str) -> models.QuerySet:
         return Case.objects.none()
     if kind == DispatchKind.GRID_WORKER:
         return model._default_manager.filter(grid__community_id=case.community_id, active=True)
+    if kind == DispatchKind.DEPARTMENT:
+        return linkable_targets(actor, model, LinkScope.STREET).filter(active=True)
+    if kind == DispatchKind.MEMBER:
+        return linkable_targets(actor, model, LinkScope.IN_SCOPE).filter(
+            community_id=case.community_id
+        )
+    if kind == DispatchKind.CADRE:
+        today = timezone.localdate()
+        return (
+            linkable_targets(actor, model, LinkScope.IN_SCOPE)
+            .filter(community_id=case.community_id, start_date__lte=today)
+            .exclude(end_date__lt=today)
+        )
     if not hasattr(model, "scope_path"):
         return model._default_manager.none()
     return linkable_targets(actor, model, LinkScope.IN_SCOPE)
@@ -340,46 +373,69 @@ def _check_target(actor, case: Case, kind: str, target) -> None:
         )
     if target is None or not isinstance(target, model):
         raise ValidationError({"target": [f"请选择一个{model._meta.verbose_name}作为派单对象。"]})
-    # core.links first: a target out of reach answers like an unknown one.
-    check_target(actor=actor, obj=target, field="target")
+    # core.links first: a target out of reach answers like an unknown one. A department sits
+    # with the street: anyone in the street may whistle to it.
+    reach = LinkScope.STREET if kind == DispatchKind.DEPARTMENT else LinkScope.IN_SCOPE
+    check_target(actor=actor, obj=target, field="target", kind=reach)
+    if kind == DispatchKind.DEPARTMENT and not target.active:
+        raise ValidationError({"target": [f"部门“{target.name}”已停用。"]})
+    _check_dispatch_person(case, kind, target)
     if kind == DispatchKind.GRID_WORKER:
         if target.grid.community_id != case.community_id or not target.active:
             raise ValidationError({"target": ["只能派给本社区在岗的网格员。"]})
 
 
+def _check_dispatch_person(case: Case, kind: str, target) -> None:
+    """社区吹哨、党员报到: a registered in-service member must be registered (双报到) with the
+    case's community; a sent-down cadre must serve there now."""
+    if kind == DispatchKind.MEMBER and target.community_id != case.community_id:
+        raise ValidationError(
+            {"target": [f"党员 {target.member.name} 未到“{case.community.name}”报到，不能派单。"]}
+        )
+    if kind == DispatchKind.CADRE:
+        today = timezone.localdate()
+        if target.community_id != case.community_id:
+            raise ValidationError(
+                {"target": [f"下沉干部 {target.person_name} 不在“{case.community.name}”服务。"]}
+            )
+        if target.start_date > today or (target.end_date and target.end_date < today):
+            raise ValidationError({"target": [f"下沉干部 {target.person_name} 不在下沉期内。"]})
+
+
 @transaction.atomic
-def case_dispatch(
-    *, actor, case: Case, kind: str, target=None, department: str = "", note: str = ""
-) -> Case:
-    """派单 to a grid worker, a community body or a volunteer team; 大事 are escalated to a
-    government department (吹哨报到), which must acknowledge within the deadline."""
+def case_dispatch(*, actor, case: Case, kind: str, target=None, note: str = "") -> Case:
+    """派单 to a grid worker, a community body, a volunteer team, a registered in-service
+    member or a sent-down cadre (社区吹哨、党员报到); 大事 are whistled to a department of
+    the street (吹哨报到, a ``Department``), which must acknowledge and resolve within the
+    deadlines of the case's category (``department_deadlines``)."""
     case, before = _begin(case, CaseAction.DISPATCH)
     _require_staff(actor, case)
     if kind not in DispatchKind.values:
         raise ValidationError({"kind": ["派单对象类型无效。"]})
     _check_kind_fits_triage(case, kind)
     now = timezone.now()
+    _check_target(actor, case, kind, target)
+    case.target_content_type = ContentType.objects.get_for_model(target)
+    case.target_object_id = target.pk
+    case.target_label = str(target)[:200]
+    case.department = target if kind == DispatchKind.DEPARTMENT else None
+    case.registration = target if kind == DispatchKind.MEMBER else None
+    case.cadre = target if kind == DispatchKind.CADRE else None
+    case.ack_escalated_at = None
+    case.due_escalated_at = None
+    case.extension_count = 0
+    case.acknowledged_at = None
     if kind == DispatchKind.DEPARTMENT:
-        department = (department or "").strip()
-        if not department:
-            raise ValidationError({"department": ["请填写承办的政府部门。"]})
-        case.target_content_type = None
-        case.target_object_id = None
-        case.target_label = department
-        case.department = department
-        case.ack_due_at = now + escalation_ack_deadline()
-        case.acknowledged_at = None
+        ack, resolve = department_deadlines(case.category)
+        case.ack_due_at = now + ack
+        case.department_due_at = now + resolve
     else:
-        _check_target(actor, case, kind, target)
-        case.target_content_type = ContentType.objects.get_for_model(target)
-        case.target_object_id = target.pk
-        case.target_label = str(target)[:200]
-        case.department = ""
         case.ack_due_at = None
-        case.acknowledged_at = None
+        case.department_due_at = None
     case.dispatch_kind = kind
     case.status = S.DISPATCHED
     case.dispatched_at = now
+    derived(case, "department", "registration", "cadre", "target_content_type")
     _finish(
         case,
         [
@@ -388,31 +444,54 @@ def case_dispatch(
             "target_object_id",
             "target_label",
             "department",
+            "registration",
+            "cadre",
             "ack_due_at",
+            "department_due_at",
             "acknowledged_at",
+            "extension_count",
+            "ack_escalated_at",
+            "due_escalated_at",
             "dispatched_at",
         ],
     )
-    _record(
-        case,
-        CaseAction.DISPATCH,
-        before,
-        actor=actor,
-        note=note,
-        detail={"kind": kind, "target": case.target_label},
-    )
+    detail = {"kind": kind, "target": case.target_label, "target_code": target.code}
+    _record(case, CaseAction.DISPATCH, before, actor=actor, note=note, detail=detail)
     return case
+
+
+def _require_handler(actor, case: Case, *, staff_may: bool = False) -> None:
+    """The department (or member, cadre) the case was dispatched to acts itself. Staff who
+    see the case are told who may act (403) — or may act on the person's behalf when
+    ``staff_may``; anyone else is answered as for an unknown case (404)."""
+    account = desk_account_of(actor)
+    if account is not None and (
+        (case.department_id and account.department_id == case.department_id)
+        or (case.registration_id and account.registration_id == case.registration_id)
+        or (case.cadre_id and account.cadre_id == case.cadre_id)
+    ):
+        return
+    if getattr(actor, "pk", None) is None or not in_scope(actor, case.community):
+        raise Http404(NOT_FOUND)
+    if staff_may:
+        return
+    raise PermissionDenied(f"只有承办方“{case.target_label}”本身可以办理这一步。")
+
+
+def _department_case(case: Case) -> None:
+    if case.dispatch_kind != DispatchKind.DEPARTMENT or not case.department_id:
+        raise ValidationError({"status": ["只有吹哨上报部门的诉求由部门报到、延期或退回。"]})
 
 
 @transaction.atomic
 def case_acknowledge(*, actor, case: Case, note: str = "") -> Case:
-    """The department reports in (报到) on an escalated case; recorded by the cadre."""
+    """The department reports in (报到) on a whistled case — by its own account."""
     case, before = _begin(case, CaseAction.ACKNOWLEDGE)
-    _require_staff(actor, case)
-    if case.dispatch_kind != DispatchKind.DEPARTMENT:
-        raise ValidationError({"status": ["只有吹哨上报部门的诉求需要部门报到。"]})
+    _require_handler(actor, case)
+    _department_case(case)
     if case.acknowledged_at is not None:
-        raise ValidationError({"status": ["该部门已报到。"]})
+        when = timezone.localtime(case.acknowledged_at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError({"status": [f"部门已于 {when} 报到，不能重复报到。"]})
     now = timezone.now()
     case.acknowledged_at = now
     _finish(case, ["acknowledged_at"])
@@ -422,33 +501,218 @@ def case_acknowledge(*, actor, case: Case, note: str = "") -> Case:
         before,
         actor=actor,
         note=note,
-        detail={"department": case.department, "late": bool(now > case.ack_due_at)},
+        detail={"department": case.department.code, "late": bool(now > case.ack_due_at)},
     )
     return case
 
 
 @transaction.atomic
-def case_resolve(*, actor, case: Case, resolution: str) -> Case:
+def case_extend(*, actor, case: Case, days, reason: str) -> Case:
+    """The department asks for more time with a reason: the department's deadline moves by
+    ``days`` (1–DEPARTMENT_MAX_EXTENSION_DAYS), at most DEPARTMENT_MAX_EXTENSIONS times."""
+    case, before = _begin(case, CaseAction.EXTEND)
+    _require_handler(actor, case)
+    _department_case(case)
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = ["请说明延期理由。"]
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= DEPARTMENT_MAX_EXTENSION_DAYS:
+        errors["days"] = [f"延期天数应为 1 到 {DEPARTMENT_MAX_EXTENSION_DAYS} 天。"]
+    if case.extension_count >= DEPARTMENT_MAX_EXTENSIONS:
+        errors["status"] = [f"每件诉求最多延期 {DEPARTMENT_MAX_EXTENSIONS} 次，已用完。"]
+    if errors:
+        raise ValidationError(errors)
+    old = case.department_due_at
+    case.department_due_at = old + timedelta(days=days)
+    case.extension_count += 1
+    if case.acknowledged_at is None:  # asking for time is reporting in
+        case.acknowledged_at = timezone.now()
+    _finish(case, ["department_due_at", "extension_count", "acknowledged_at"])
+    _record(
+        case,
+        CaseAction.EXTEND,
+        before,
+        actor=actor,
+        note=reason,
+        detail={
+            "department": case.department.code,
+            "days": days,
+            "from": old.isoformat(),
+            "to": case.department_due_at.isoformat(),
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_return(*, actor, case: Case, reason: str) -> Case:
+    """The department returns a whistled case to the community's desk with a reason (not its
+    remit, wrong department…): the case is 已受理 again and waits for a new dispatch."""
+    case, before = _begin(case, CaseAction.RETURN)
+    _require_handler(actor, case)
+    _department_case(case)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["请说明退回理由。"]})
+    department = case.department
+    case.status = S.ACCEPTED
+    case.dispatch_kind = ""
+    case.target_content_type = None
+    case.target_object_id = None
+    case.target_label = ""
+    case.department = None
+    case.ack_due_at = None
+    case.department_due_at = None
+    case.acknowledged_at = None
+    _finish(
+        case,
+        [
+            "dispatch_kind",
+            "target_content_type",
+            "target_object_id",
+            "target_label",
+            "department",
+            "ack_due_at",
+            "department_due_at",
+            "acknowledged_at",
+        ],
+    )
+    _record(
+        case,
+        CaseAction.RETURN,
+        before,
+        actor=actor,
+        note=reason,
+        detail={"department": department.code, "department_name": department.name},
+    )
+    return case
+
+
+@transaction.atomic
+def case_resolve(*, actor, case: Case, resolution: str, hours=None) -> Case:
+    """办结. A whistled case is resolved by its department; a case dispatched to a registered
+    member or a sent-down cadre by that person (or staff in scope on their behalf), and
+    ``hours`` of service are then credited to the member's 双报到 activity record."""
     case, before = _begin(case, CaseAction.RESOLVE)
-    _require_staff(actor, case)
+    if case.dispatch_kind == DispatchKind.DEPARTMENT:
+        _require_handler(actor, case)
+    elif case.dispatch_kind in (DispatchKind.MEMBER, DispatchKind.CADRE):
+        _require_handler(actor, case, staff_may=True)
+    else:
+        _require_staff(actor, case)
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": ["请填写办理结果。"]})
+    credited = _credit_hours(actor, case, hours, resolution)
     now = timezone.now()
     case.resolution = resolution
     case.resolved_at = now
     case.resolved_on_time = now <= case.due_at
     case.resolution_level = RESOLUTION_LEVEL_BY_DISPATCH[case.dispatch_kind]
+    if case.dispatch_kind == DispatchKind.DEPARTMENT and case.acknowledged_at is None:
+        case.acknowledged_at = now
     case.status = S.RESOLVED
-    _finish(case, ["resolution", "resolved_at", "resolved_on_time", "resolution_level"])
+    _finish(
+        case,
+        ["resolution", "resolved_at", "resolved_on_time", "resolution_level", "acknowledged_at"],
+    )
+    detail = {"on_time": case.resolved_on_time, "level": case.resolution_level}
+    if credited is not None:
+        detail |= {"hours": str(credited.hours), "activity": credited.code}
+    _record(case, CaseAction.RESOLVE, before, actor=actor, detail=detail)
+    return case
+
+
+def _credit_hours(actor, case: Case, hours, resolution: str):
+    """社区吹哨、党员报到: the hours go to the registered member's activity record card
+    (``organizations.MemberActivity``); for a sent-down cadre, to the registration of the member
+    the cadre is, if any. Returns the activity written, or None."""
+    if case.dispatch_kind not in (DispatchKind.MEMBER, DispatchKind.CADRE):
+        if hours not in (None, ""):
+            raise ValidationError({"hours": ["只有派给党员或下沉干部的诉求记录服务时长。"]})
+        return None
+    if hours in (None, ""):
+        raise ValidationError({"hours": ["请填写服务时长（小时）。"]})
+    try:
+        value = Decimal(str(hours)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        value = Decimal(0)
+    if not Decimal("0.5") <= value <= Decimal(24):
+        raise ValidationError({"hours": ["服务时长应为 0.5 到 24 小时。"]})
+    registration = case.registration
+    if registration is None and case.cadre is not None and case.cadre.member_id:
+        registration = (
+            apps.get_model("organizations", "CommunityRegistration")
+            .objects.filter(member_id=case.cadre.member_id)
+            .first()
+        )
+    if registration is None:
+        return None
+    activity = apps.get_model("organizations", "MemberActivity")(
+        registration=registration,
+        date=timezone.localdate(),
+        hours=value,
+        content=f"社区吹哨派单 {case.tracking_code}：{resolution}"[:300],
+        confirmed_by=actor_display(actor)[:50],
+    )
+    derived(activity, "registration")
+    activity.full_clean()
+    activity.save()
+    audit(
+        actor=actor,
+        action="memberactivity.credit",
+        target=activity,
+        organization=registration.community,
+        detail={"case": case.tracking_code, "hours": str(value)},
+    )
+    return activity
+
+
+@transaction.atomic
+def escalate_one(case_id: int, field: str, now=None) -> bool:
+    """Mark one overdue whistled case as escalated to the street — exactly once: the row is
+    claimed by an UPDATE that only matches while the mark is empty, so two schedulers (or a
+    retried task) write one event between them."""
+    now = now or timezone.now()
+    claimed = Case.objects.filter(pk=case_id, **{f"{field}__isnull": True}).update(**{field: now})
+    if not claimed:
+        return False
+    case = Case.objects.select_related("community", "department").get(pk=case_id)
+    what = "报到" if field == "ack_escalated_at" else "办结"
     _record(
         case,
-        CaseAction.RESOLVE,
-        before,
-        actor=actor,
-        detail={"on_time": case.resolved_on_time, "level": case.resolution_level},
+        CaseAction.ESCALATE,
+        case.status,
+        actor=None,
+        actor_name="系统",
+        note=f"{case.department.name if case.department else case.target_label}超过{what}时限，已上报街道。",
+        detail={"overdue": "acknowledge" if field == "ack_escalated_at" else "resolve"},
     )
-    return case
+    return True
+
+
+def escalate_overdue(now=None) -> dict:
+    """The periodic sweep: every open whistled case past its acknowledgement or resolution
+    deadline is marked (``ack_escalated_at`` / ``due_escalated_at``) and gets one 超期上报街道
+    step (a notice to the community with it) — each exactly once (``escalate_one``)."""
+    from grids.selectors import cases_overdue_for_acknowledgement, cases_overdue_for_department
+
+    now = now or timezone.now()
+    counts = {"acknowledge": 0, "resolve": 0}
+    sweeps = (
+        ("acknowledge", "ack_escalated_at", cases_overdue_for_acknowledgement(now=now)),
+        ("resolve", "due_escalated_at", cases_overdue_for_department(now=now)),
+    )
+    for key, field, qs in sweeps:
+        ids = list(qs.filter(**{f"{field}__isnull": True}).values_list("pk", flat=True)[:5000])
+        for pk in ids:
+            counts[key] += escalate_one(pk, field, now)
+    return counts
 
 
 def _reporter_or_staff(actor, case: Case, phone_last4: str | None) -> str:

@@ -111,6 +111,23 @@ def notices_for_step(case: Case, event: CaseEvent) -> list[CaseNotice]:
                 text=text,
             )
         )
+    if action in (CaseAction.RETURN, CaseAction.ESCALATE):
+        # 吹哨报到: the community's desk hears of a department's return and of an escalation
+        detail = event.detail or {}
+        who = detail.get("department_name") or case.target_label or "承办部门"
+        if action == CaseAction.RETURN:
+            text = f"{who}退回诉求 {case.tracking_code}，请重新派单：{event.note}"
+        else:
+            text = f"诉求 {case.tracking_code}：{event.note}"
+        notices.append(
+            CaseNotice(
+                case=case,
+                event=event,
+                audience=NoticeAudience.COMMUNITY,
+                organization=case.community,
+                text=text.replace("\n", " ")[:200],
+            )
+        )
     for notice in notices:
         notice.save()
         if notice.sms_status == SmsStatus.QUEUED:

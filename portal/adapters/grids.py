@@ -170,8 +170,11 @@ def _case_view(case: dict) -> dict:
     if case["dispatch_kind"] == "grid_worker":
         # The handler is a person: name the grid, not them.
         handler = f"{community}{case['grid__name'] or ''}网格员"
+    elif case["dispatch_kind"] in ("member", "cadre"):
+        # 社区吹哨、党员报到: a person again, so the community's members stand for them.
+        handler = f"{community}报到党员"
     else:
-        handler = case["target_label"] or case["department"] or community
+        handler = case["target_label"] or case.get("department__name") or community
     status = case["status"]
     reopen_until = None
     if status in ("resolved", "evaluated") and case["resolved_at"] is not None:

@@ -14,7 +14,9 @@ from django.urls import NoReverseMatch, reverse
 
 pytestmark = pytest.mark.django_db
 
-ROLE_USERS = ("admin", "street", "yuanlin", "shengli", "district")
+# dept_zj: a 职能部门 account (sees only what was whistled to it); member1: a registered
+# in-service member's account (报到党员: only the cases dispatched to them)
+ROLE_USERS = ("admin", "street", "yuanlin", "shengli", "district", "dept_zj", "member1")
 
 
 def _pages(model, model_admin, request_user):

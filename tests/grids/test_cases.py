@@ -111,8 +111,28 @@ def test_anonymous_cannot_run_staff_steps(users, roster):
         case_accept(actor=None, case=case, triage="minor")
 
 
-def test_major_cases_are_escalated_with_an_acknowledgement_deadline(settings, users, roster):
-    settings.GRIDS_ESCALATION_ACK_HOURS = 2
+def department_with_user(tree, users, name="区住建局"):
+    """A department of the street with its own login (吹哨报到: the department acts itself)."""
+    from grids.models import Department, DeskAccount
+    from grids.services.departments import desk_account_save
+    from tests.conftest import make_user
+
+    department, _ = Department.objects.get_or_create(
+        code=f"D-{name}", defaults={"name": name, "street": tree["street"]}
+    )
+    account = DeskAccount.objects.filter(department=department).select_related("user").first()
+    if account is None:
+        user = make_user(f"dept_{department.code}")
+        desk_account_save(
+            actor=users["street"], account=DeskAccount(user=user, department=department)
+        )
+        return department, type(user).objects.get(pk=user.pk)
+    return department, account.user
+
+
+def test_major_cases_are_escalated_with_an_acknowledgement_deadline(settings, users, roster, tree):
+    settings.GRIDS_DEPARTMENT_DEADLINES = {"facilities": (2, 7)}
+    department, dept_user = department_with_user(tree, users)
     case = portal_case(roster, category="facilities")
     case_accept(actor=users["cadre_a"], case=case, triage="major")
     with pytest.raises(ValidationError):
@@ -124,19 +144,17 @@ def test_major_cases_are_escalated_with_an_acknowledgement_deadline(settings, us
         )
     with pytest.raises(ValidationError):
         case_dispatch(actor=users["cadre_a"], case=case, kind="department")
-    case = case_dispatch(
-        actor=users["cadre_a"], case=case, kind="department", department="区住建局"
-    )
+    case = case_dispatch(actor=users["cadre_a"], case=case, kind="department", target=department)
     assert (
         timedelta(hours=1, minutes=59) < case.ack_due_at - case.dispatched_at <= timedelta(hours=2)
     )
     assert not case.is_ack_overdue()
     assert case.is_ack_overdue(now=timezone.now() + timedelta(hours=3))
-    case = case_acknowledge(actor=users["cadre_a"], case=case, note="住建局已报到")
+    case = case_acknowledge(actor=dept_user, case=case, note="住建局已报到")
     assert case.acknowledged_at and not case.is_ack_overdue(now=timezone.now() + timedelta(hours=3))
     with pytest.raises(ValidationError):
-        case_acknowledge(actor=users["cadre_a"], case=case)
-    case = case_resolve(actor=users["cadre_a"], case=case, resolution="已维修")
+        case_acknowledge(actor=dept_user, case=case)
+    case = case_resolve(actor=dept_user, case=case, resolution="已维修")
     assert case.resolution_level == "escalated"
 
 
@@ -144,7 +162,7 @@ def test_minor_cases_cannot_be_escalated(users, roster):
     case = portal_case(roster)
     case_accept(actor=users["cadre_a"], case=case, triage="minor")
     with pytest.raises(ValidationError) as exc:
-        case_dispatch(actor=users["cadre_a"], case=case, kind="department", department="区城管局")
+        case_dispatch(actor=users["cadre_a"], case=case, kind="department", target=None)
     assert "大事" in str(exc.value)
 
 
@@ -381,14 +399,15 @@ def test_possible_duplicates_are_offered(users, roster):
     assert set(case_possible_duplicates(new)) == {same_grid}
 
 
-def test_figures(users, roster):
+def test_figures(users, roster, tree):
     in_grid = dispatched(users, roster)
     case_resolve(actor=users["cadre_a"], case=in_grid, resolution="x")
     case_evaluate(case=in_grid, satisfaction=4, phone_last4="5678")
     escalated = portal_case(roster)
     case_accept(actor=users["cadre_a"], case=escalated, triage="major")
-    case_dispatch(actor=users["cadre_a"], case=escalated, kind="department", department="区城管局")
-    case_resolve(actor=users["cadre_a"], case=escalated, resolution="x")
+    department, dept_user = department_with_user(tree, users, "区城管局")
+    case_dispatch(actor=users["cadre_a"], case=escalated, kind="department", target=department)
+    case_resolve(actor=dept_user, case=escalated, resolution="x")
     case_evaluate(case=escalated, satisfaction=2, phone_last4="5678")
     portal_case(roster)  # open
     f = case_figures(Case.objects.all())
@@ -567,7 +586,7 @@ def test_triage_has_no_default_and_an_untriaged_case_cannot_be_dispatched(users,
     assert "请先三事分办" in str(exc.value)
 
 
-def test_retriage_minor_to_major_and_back_keeps_the_reason(users, roster):
+def test_retriage_minor_to_major_and_back_keeps_the_reason(users, roster, tree):
     from grids.services.cases import case_retriage
 
     case = dispatched(users, roster)
@@ -585,9 +604,8 @@ def test_retriage_minor_to_major_and_back_keeps_the_reason(users, roster):
             kind="grid_worker",
             target=roster["workers"]["worker"],
         )
-    case = case_dispatch(
-        actor=users["cadre_a"], case=case, kind="department", department="燃气公司"
-    )
+    gas, _ = department_with_user(tree, users, "燃气公司")
+    case = case_dispatch(actor=users["cadre_a"], case=case, kind="department", target=gas)
     case = case_retriage(actor=users["cadre_a"], case=case, triage="minor", reason="部门认定为小事")
     case = case_dispatch(
         actor=users["cadre_a"], case=case, kind="grid_worker", target=roster["workers"]["worker"]
