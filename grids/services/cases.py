@@ -20,6 +20,7 @@ from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.events import emit
 from core.links import LinkScope, check_links, check_target, derived, linkable_targets
 from core.masking import mask_name
 from core.photos import photo_problems
@@ -95,6 +96,7 @@ def _record(
         detail={"from": from_status, "to": case.status, **(detail or {})},
     )
     notices_for_step(case, event)
+    emit(f"case.{action}", instance=case)
     return event
 
 
