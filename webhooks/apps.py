@@ -8,6 +8,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from core import events
+        from webhooks import tasks  # noqa: F401 (registered for in-process runs without a broker)
         from webhooks.services.events import on_event
 
         events.connect(on_event)

@@ -5,6 +5,7 @@ e-mail, delivered by the governance mail task."""
 from __future__ import annotations
 
 from core.outbox import enqueue
+from governance import tasks as governance_tasks
 from governance.choices import EmailStatus
 from governance.models import Notification
 from webhooks.models import Endpoint
@@ -35,5 +36,5 @@ def alert_owner(endpoint: Endpoint) -> Notification | None:
         },
     )
     if email:
-        enqueue("governance.deliver_notification_emails")
+        enqueue(governance_tasks.deliver_notification_emails)
     return note
