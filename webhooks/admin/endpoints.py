@@ -15,6 +15,12 @@ from webhooks.services import (
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label="推送地址",
+        max_length=500,
+        assume_scheme="https",
+        help_text="仅限 http/https 公网地址。",
+    )
     event_kinds = forms.MultipleChoiceField(
         label="订阅事件", choices=EventKind.choices, widget=forms.CheckboxSelectMultiple
     )
