@@ -16,11 +16,11 @@ def receiver(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_kinds_cache():
+def _fresh_kinds_cache(db):
     from django.core.cache import cache
 
-    from webhooks.services.endpoints import KINDS_CACHE_KEY
+    from webhooks.services.endpoints import kinds_cache_key
 
-    cache.delete(KINDS_CACHE_KEY)
+    cache.delete(kinds_cache_key())
     yield
-    cache.delete(KINDS_CACHE_KEY)
+    cache.delete(kinds_cache_key())

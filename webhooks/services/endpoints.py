@@ -6,7 +6,7 @@ import secrets
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.links import derived
@@ -15,8 +15,13 @@ from webhooks.choices import EventKind
 from webhooks.models import Endpoint
 from webhooks.services.addresses import AddressRefused, check_url
 
-KINDS_CACHE_KEY = "webhooks:subscribed-kinds"
+KINDS_CACHE_PREFIX = "webhooks:subscribed-kinds"
 KINDS_CACHE_SECONDS = 60
+
+
+def kinds_cache_key() -> str:
+    # Per database: a development site, the test database and a benchmark may share one Redis.
+    return f"{KINDS_CACHE_PREFIX}:{connection.settings_dict['NAME']}"
 
 
 def new_secret() -> str:
@@ -26,19 +31,20 @@ def new_secret() -> str:
 def subscribed_kinds() -> frozenset[str]:
     """Event kinds some active endpoint subscribes to (cached, so events nobody listens to
     cost no query; dropped after every endpoint write)."""
-    kinds = cache.get(KINDS_CACHE_KEY)
+    kinds = cache.get(kinds_cache_key())
     if kinds is None:
         kinds = sorted(
             {k for row in Endpoint.objects.filter(active=True).values_list("event_kinds", flat=True)
              for k in (row or [])}
         )  # fmt: skip
-        cache.set(KINDS_CACHE_KEY, kinds, KINDS_CACHE_SECONDS)
+        cache.set(kinds_cache_key(), kinds, KINDS_CACHE_SECONDS)
     return frozenset(kinds)
 
 
 def forget_kinds() -> None:
-    transaction.on_commit(lambda: cache.delete(KINDS_CACHE_KEY))
-    cache.delete(KINDS_CACHE_KEY)
+    key = kinds_cache_key()
+    transaction.on_commit(lambda: cache.delete(key))
+    cache.delete(key)
 
 
 def _clean_kinds(kinds) -> list[str]:
