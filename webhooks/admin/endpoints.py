@@ -64,6 +64,12 @@ class EndpointAdmin(ScopedAdminMixin, admin.ModelAdmin):
               "disabled_at", "disabled_reason"]  # fmt: skip
     actions = ["rotate_secret"]
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields.remove("secret")  # a read-only page must not show the secret
+        return fields
+
     def save_model(self, request, obj, form, change):
         typed = form.cleaned_data.get("secret") or ""
         if change and not typed:

@@ -157,19 +157,20 @@ def record(
     row.last_status_code = status_code
     row.last_duration_ms = duration_ms
     row.last_error = error[:300]
-    endpoint = Endpoint.objects.select_for_update().get(pk=row.endpoint_id)
     if ok:
         row.status = S.DELIVERED
         row.delivered_at = now
         row.claimed_until = None
         outcome = "delivered"
-        if endpoint.consecutive_failures:
-            endpoint.consecutive_failures = 0
-            endpoint.save(update_fields=["consecutive_failures"])
+        # No lock and no write unless a failure streak is to be reset.
+        Endpoint.objects.filter(pk=row.endpoint_id, consecutive_failures__gt=0).update(
+            consecutive_failures=0
+        )
     elif row.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         row.status = S.FAILED
         row.claimed_until = None
         outcome = "failed"
+        endpoint = Endpoint.objects.select_for_update().get(pk=row.endpoint_id)
         endpoint.consecutive_failures = F("consecutive_failures") + 1
         endpoint.save(update_fields=["consecutive_failures"])
         endpoint.refresh_from_db(fields=["consecutive_failures"])
