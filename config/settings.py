@@ -68,6 +68,7 @@ PROJECT_APPS = [
     "governance",
     "governance.assessment",
     "portal",
+    "webhooks",
 ]
 INSTALLED_APPS += PROJECT_APPS
 # The model attaching staff users to nodes of the organisation tree; core.scope reads it by
@@ -234,12 +235,23 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "covenants.expire_agreements",
         "schedule": crontab(hour=1, minute=0),
     },
+    # webhooks: retries that are due and deliveries whose task or worker was lost.
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     # assessment: roll up every assessment whose period ended (once; re-runs queue nothing).
     "assessment-rollup-due": {
         "task": "assessment.rollup_due",
         "schedule": crontab(hour=1, minute=30),
     },
 }
+# webhooks (docs/webhooks.md): private/loopback targets allowed only for tests and local
+# receivers; per-try timeout; back-off base × 2^(n−1) capped; tries per delivery; deliveries
+# given up in a row before the endpoint is switched off.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", default=10)
+WEBHOOK_BACKOFF_CAP_SECONDS = env_int("WEBHOOK_BACKOFF_CAP_SECONDS", default=3600)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", default=12)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", default=10)
 # governance reminder windows: days before a planned meeting; days before the period's due
 # date when nothing is planned; days before a task's deadline.
 GOVERNANCE_REMINDER_WINDOWS = tuple(

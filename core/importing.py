@@ -23,6 +23,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
+from core.events import emit
 from core.links import NOT_FOUND, check_links_bulk
 from core.masking import looks_masked, matches_mask
 from core.reading import FileRejected, cell_text, read_table
@@ -805,6 +806,15 @@ class BaseImporter:
             with transaction.atomic():
                 self.save(new, changed)
                 self.after_save(result)
+                emit(
+                    "import.commit",
+                    actor=self.user,
+                    data={
+                        "model": self.model._meta.label_lower,
+                        "created": result.created,
+                        "updated": result.updated,
+                    },
+                )
         except (IntegrityError, DataError) as exc:
             result.errors.append(RowError(0, "数据库", f"写入被拒绝，全部未导入：{exc}"))
             return result

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import links
+from core.events import emit
 from core.links import check_links
 from core.scope import require_in_scope
 from core.services import apply_changes, audit
@@ -273,6 +274,7 @@ def agreement_sign(
         organization=agreement.party_a,
         detail={"signed_on": agreement.signed_on.isoformat()},
     )
+    emit("agreement.sign", instance=agreement)
     _sync(original, agreement)
     return agreement
 
@@ -307,6 +309,7 @@ def agreement_terminate(
         organization=agreement.party_a,
         detail={"reason": reason, "terminated_on": agreement.terminated_on.isoformat()},
     )
+    emit("agreement.terminate", instance=agreement)
     _sync(original, agreement)
     return agreement
 
@@ -330,4 +333,5 @@ def agreements_expire(*, actor=None, today: date | None = None) -> int:
             organization=agreement.party_a,
             detail={"ends_on": agreement.ends_on.isoformat()},
         )
+        emit("agreement.expire", instance=agreement)
     return len(due)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.events import emit
 from core.links import check_links
 from core.scope import require_in_scope
 from core.services import apply_changes, audit, scoped_save
@@ -118,6 +119,7 @@ def meeting_plan(
         organization=series.body,
         detail={"planned_on": planned_on.isoformat(), "period": period.label},
     )
+    emit("meeting.plan", instance=meeting)
     return meeting
 
 
@@ -204,6 +206,7 @@ def meeting_hold(*, actor, meeting: Meeting, held_on: date, minutes: str = "") -
             "next_chair": str(handover) if handover else "",
         },
     )
+    emit("meeting.hold", instance=meeting)
     return meeting
 
 
@@ -286,4 +289,5 @@ def resolution_set_public(*, actor, resolution: Resolution, public: bool) -> Res
         target=resolution,
         organization=resolution.meeting.series.body,
     )
+    emit(f"resolution.{'public' if public else 'private'}", instance=resolution)
     return resolution

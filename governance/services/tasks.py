@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.events import emit
 from core.links import check_links, check_target, derived
 from core.scope import in_scope, require_in_scope
 from core.services import audit
@@ -84,6 +85,7 @@ def task_dispatch(
         organization=organization,
         detail={"assignee": task.assignee_label, "deadline": deadline.isoformat()},
     )
+    emit("task.dispatch", organization=organization, instance=task)
     return task
 
 
@@ -120,6 +122,7 @@ def _finish(actor, task: Task, action: str, fields: list[str], detail=None) -> T
     task.full_clean()
     task.save(update_fields=[*fields, "updated_at"])
     audit(actor=actor, action=action, target=task, organization=task.organization, detail=detail)
+    emit(action, instance=task)
     return task
 
 

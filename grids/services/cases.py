@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from core.events import emit
 from core.links import (
     NOT_FOUND,
     LinkScope,
@@ -115,6 +116,7 @@ def _record(
         detail={"from": from_status, "to": case.status, **(detail or {})},
     )
     notices_for_step(case, event)
+    emit(f"case.{action}", instance=case)
     return event
 
 

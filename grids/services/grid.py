@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 
+from core.events import emit
 from core.links import check_links
 from core.scope import require_in_scope, scope_anchor
 from core.services import apply_changes, audit, scoped_delete, scoped_save
@@ -90,6 +91,7 @@ def roster_save(*, actor, instance: models.Model) -> models.Model:
         target=instance,
         organization=scope_anchor(instance),
     )
+    emit(f"{instance._meta.model_name}.{'create' if adding else 'update'}", instance=instance)
     return instance
 
 
@@ -113,4 +115,5 @@ def roster_delete(*, actor, instance: models.Model) -> None:
         target=instance,
         organization=scope_anchor(instance),
     )
+    emit(f"{instance._meta.model_name}.delete", instance=instance)
     scoped_delete(actor=actor, instance=instance)

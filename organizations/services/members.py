@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from core.events import emit
 from core.links import derived
 from core.scope import require_in_scope, scope_anchor
 from core.services import apply_changes, audit, scoped_delete, scoped_save
@@ -36,7 +37,10 @@ from organizations.models import (
 
 def _save_member(*, actor, member: Member) -> Member:
     member._history_user = actor if getattr(actor, "pk", None) else None
-    return scoped_save(actor=actor, instance=member)
+    kind = "member.create" if member._state.adding else "member.update"
+    scoped_save(actor=actor, instance=member)
+    emit(kind, instance=member)
+    return member
 
 
 @transaction.atomic
@@ -60,6 +64,7 @@ def member_update(*, actor, member: Member, **data: Any) -> Member:
 def member_delete(*, actor, member: Member) -> None:
     member._history_user = actor
     audit(actor=actor, action="member.delete", target=member, organization=member.branch)
+    emit("member.delete", instance=member)
     scoped_delete(actor=actor, instance=member)
 
 

@@ -1,0 +1,3 @@
+from webhooks.admin.endpoints import DeliveryAdmin, EndpointAdmin
+
+__all__ = ["DeliveryAdmin", "EndpointAdmin"]

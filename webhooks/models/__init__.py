@@ -1,0 +1,3 @@
+from webhooks.models.endpoints import Delivery, DeliveryAttempt, Endpoint
+
+__all__ = ["Delivery", "DeliveryAttempt", "Endpoint"]
