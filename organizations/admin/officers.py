@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
@@ -33,6 +34,13 @@ class OfficerForm(forms.ModelForm):
             "term_end",
             "note",
         ]
+
+    def validate_unique(self):
+        # Unique fields (the code) only: the single-holder constraints are the clash check's.
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions())
+        except ValidationError as exc:
+            self._update_errors(exc)
 
     def _post_clean(self):
         super()._post_clean()

@@ -104,6 +104,26 @@ class OfficerImporter(LinkedImporter):
         ids |= {g.community_id for g in self.targets["grid_code"].values()}
         self.communities = {o.pk: o for o in Organization.objects.filter(pk__in=ids)}
 
+    def assign_codes(self, new) -> None:
+        """Readable codes per community letters (``ZW-YL-0001``): nodes of one community share
+        one numbering, so they are numbered together."""
+        from core.scope import scope_anchor
+        from organizations.models import codes
+
+        heads: dict[int, str] = {}
+        groups: dict[str, list] = defaultdict(list)
+        for obj in new:
+            if obj.code:
+                continue
+            anchor = scope_anchor(obj)
+            if anchor.pk not in heads:
+                heads[anchor.pk] = codes.community_prefix(anchor)
+            groups[heads[anchor.pk]].append(obj)
+        for objs in groups.values():
+            fresh = codes.readable_codes(Officer, scope_anchor(objs[0]), len(objs))
+            for obj, code in zip(objs, fresh, strict=True):
+                obj.code = code
+
     def build_extra(self, row, values, obj, errors) -> None:
         if not obj.organization_id:
             place = obj.building if obj.building_id else obj.grid if obj.grid_id else None

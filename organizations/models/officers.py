@@ -175,6 +175,12 @@ class Officer(ReadableCode, TimeStampedModel):
 
     place_label.short_description = "任职位置"
 
+    def validate_constraints(self, exclude=None) -> None:
+        # The single-holder indexes and the term order are the database's last guard; forms and
+        # services check the same rules first with messages that name the clashing holder
+        # (``officer_rule_errors``, ``organizations.services.officer_clash_errors``).
+        return
+
     def clean(self) -> None:
         # A building or grid post may leave the organisation blank: it is their community.
         if not self.organization_id:

@@ -60,7 +60,9 @@ def officer_save(*, actor, officer: Officer) -> Officer:
         if stored is not None:
             require_in_scope(actor, scope_anchor(stored))
     check_links(actor=actor, instance=officer, stored=stored)
-    officer.full_clean()  # fills a building / grid post's community, then the row rules
+    # Fills a building / grid post's community, then the row rules; the single-holder
+    # constraints are checked below under the post's lock, with a message that names the holder.
+    officer.full_clean(validate_constraints=False)
     if stored is None or stored.organization_id != officer.organization_id:
         # The derived community is the checked building's or grid's: still re-checked here.
         check_links(actor=actor, instance=officer, stored=stored)

@@ -32,6 +32,9 @@ class OfficerSerializer(CodedSerializer):
 
     class Meta:
         model = Officer
+        # The single-holder constraints are the services' (with the post locked), not DRF's
+        # unique-together validators (which would make building / unit required).
+        validators = []
         fields = [
             "code",
             "organization",
