@@ -409,9 +409,7 @@ def unit_assessment_score(nodes: list[Node], assessment) -> dict[int, Decimal]:
 
     rows = UnitAssessment.objects.filter(_span_path(nodes, "organization__"))
     if assessment is not None:
-        rows = rows.filter(
-            year__gte=assessment.starts_on.year, year__lte=assessment.ends_on.year
-        )
+        rows = rows.filter(year__gte=assessment.starts_on.year, year__lte=assessment.ends_on.year)
     return subtree_ratios(
         nodes,
         (
