@@ -188,3 +188,39 @@ def test_unit_assessment_is_an_automatic_indicator(tree, django_assert_num_queri
         tree["street"].id: Decimal("0.8"),
         tree["community_a"].id: Decimal("0.8"),
     }
+
+
+def test_roster_import_warns_when_household_size_differs_from_residents(
+    api, users, roster, admin_client_for
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grids.roster import RosterImporter
+    from tests.core.files import csv_bytes
+    from tests.grids.test_roster_import import good_rows, row
+
+    rows = good_rows()  # N-H1 declares 2 with two rows, N-H2 declares 1 with one row
+    rows.append(row("N-H3", "吴一", 104, door="3-203", head="吴一", size="4"))
+    result = RosterImporter(users["cadre_a"]).run(csv_bytes(rows), "r.csv", dry_run=True)
+    assert result.ok
+    assert [(w.row, w.column) for w in result.warnings] == [(5, "户人数")]
+    assert "户人数为 4" in str(result.warnings[0]) and "登记居民 1 人" in str(result.warnings[0])
+    # The same in the API preview and the admin preview; the import itself goes ahead.
+    client = api(users["cadre_a"])
+    preview = client.post(
+        "/api/v1/households/import/",
+        {"file": SimpleUploadedFile("r.csv", csv_bytes(rows))},
+        format="multipart",
+    ).json()
+    assert [w["row"] for w in preview["warnings"]] == [5]
+    page = admin_client_for(users["cadre_a"]).post(
+        "/admin/grids/household/import/", {"file": SimpleUploadedFile("r.csv", csv_bytes(rows))}
+    )
+    assert "请核对" in page.content.decode() and "户人数为 4" in page.content.decode()
+    done = RosterImporter(users["cadre_a"]).run(csv_bytes(rows), "r.csv", dry_run=False)
+    assert done.committed
+    # A stored household gaining a resident: stored residents count too.
+    stored = Household.objects.get(code="N-H2")
+    again = [rows[0], row("N-H2", "周二", 105, door="3-202", head="周一", size="1", micro="A-S1-G1-M1", relation="配偶")]  # fmt: skip
+    result = RosterImporter(users["cadre_a"]).run(csv_bytes(again), "r.csv", dry_run=True)
+    assert result.ok and "登记居民 2 人" in str(result.warnings[0]), stored
