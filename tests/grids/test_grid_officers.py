@@ -224,3 +224,25 @@ def test_roster_import_warns_when_household_size_differs_from_residents(
     again = [rows[0], row("N-H2", "周二", 105, door="3-202", head="周一", size="1", micro="A-S1-G1-M1", relation="配偶")]  # fmt: skip
     result = RosterImporter(users["cadre_a"]).run(csv_bytes(again), "r.csv", dry_run=True)
     assert result.ok and "登记居民 2 人" in str(result.warnings[0]), stored
+
+
+def test_grid_import_sets_covering_branch_and_refuses_bad_ones(users, grids, tree):
+    from grids.importers import GridImporter
+    from tests.core.files import csv_bytes
+
+    header = ["网格编码", "名称", "层级", "上级网格编码", "所属社区编码", "覆盖党组织编码"]
+    good = [header, ["A-S1-G2", "第二网格", "网格", "A-S1", "A", "A-01"]]
+    result = GridImporter(users["cadre_a"]).run(csv_bytes(good), "g.csv", dry_run=False)
+    assert result.committed, [str(e) for e in result.errors]
+    assert Grid.objects.get(code="A-S1-G2").covering_branch == tree["branch_a"]
+    for branch, words in (("B-01", "找不到"), ("A-01-B1", "覆盖党组织应为"), ("NOPE", "找不到")):
+        bad = [header, ["A-S1-G2", "第二网格", "网格", "A-S1", "A", branch]]
+        result = GridImporter(users["cadre_a"]).run(csv_bytes(bad), "g.csv", dry_run=False)
+        assert any(words in str(e) and str(e).startswith("第 2 行") for e in result.errors), (
+            branch,
+            [str(e) for e in result.errors],
+        )
+    assert Grid.objects.get(code="A-S1-G2").covering_branch == tree["branch_a"]
+    exported = GridImporter(users["cadre_a"]).export(Grid.objects.filter(code="A-S1-G2"), "csv")
+    content = exported if isinstance(exported, bytes) else exported[0]
+    assert "A-01" in content.decode("utf-8-sig")
