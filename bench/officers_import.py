@@ -135,10 +135,17 @@ def main() -> int:
         )
 
         def dry():
-            return OfficerImporter(cadre).run(data, "officers.xlsx", dry_run=True).ok
+            from django.db import connection as conn
+            from django.test.utils import CaptureQueriesContext
 
-        ok, dry_seconds, _, dry_cpu = in_child(dry)
+            with CaptureQueriesContext(conn) as ctx:
+                ok = OfficerImporter(cadre).run(data, "officers.xlsx", dry_run=True).ok
+            slow = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
+            return ok, len(ctx.captured_queries), [(q["time"], q["sql"][:160]) for q in slow]
+
+        (ok, queries, slow), dry_seconds, _, dry_cpu = in_child(dry)
         assert ok
+        print(f"  预检 {queries} 条 SQL；最慢：" + "；".join(f"{t}s {sql}" for t, sql in slow))
 
         def run():
             result = OfficerImporter(cadre).run(data, "officers.xlsx", dry_run=False)

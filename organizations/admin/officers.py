@@ -55,17 +55,16 @@ class OfficerForm(forms.ModelForm):
 def vacancy_figures(user) -> f.Figures:
     from django.db.models import Q
 
-    from core.scope import scope_q
+    from core.scope import restrict
     from organizations.models import Organization
 
+    visible = restrict(Organization.objects.all(), user, "")
     communities = list(
-        Organization.objects.filter(scope_q(user, ""), kind="community_committee")
+        visible.filter(kind="community_committee")
         .order_by("tree_id", "lft")
         .values_list("name", "tree_id", "lft", "rght")
     )
-    rows = selectors.node_vacancy_rows(
-        Q(pk__in=Organization.objects.filter(scope_q(user, "")).values("pk"))
-    )
+    rows = selectors.node_vacancy_rows(Q(pk__in=visible.values("pk")))
     table = []
     for name, tree_id, lft, rght in communities:
         sums = [0] * len(selectors.NODE_VACANCIES)
