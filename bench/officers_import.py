@@ -96,6 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", default=str(DEFAULT_PROFILES))
     parser.add_argument("--profile", default="tiedong")
+    parser.add_argument("--cprofile", action="store_true", help="打印预检的 cProfile 前 25 项")
     args = parser.parse_args()
 
     import django
@@ -143,6 +144,20 @@ def main() -> int:
             slow = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
             return ok, len(ctx.captured_queries), [(q["time"], q["sql"][:160]) for q in slow]
 
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            def profiled():
+                profiler = cProfile.Profile()
+                profiler.enable()
+                OfficerImporter(cadre).run(data, "officers.xlsx", dry_run=True)
+                profiler.disable()
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+                return out.getvalue()
+
+            print(in_child(profiled)[0])
         (ok, queries, slow), dry_seconds, _, dry_cpu = in_child(dry)
         assert ok
         print(f"  预检 {queries} 条 SQL；最慢：" + "；".join(f"{t}s {sql}" for t, sql in slow))
