@@ -165,7 +165,8 @@ def test_unit_assessment_is_an_automatic_indicator(tree, django_assert_num_queri
     from tests.covenants.factories import PartnerUnitFactory
 
     assert "unit_assessment_score" in dict(figure_choices())
-    u1, u2 = PartnerUnitFactory(), PartnerUnitFactory()
+    u1 = PartnerUnitFactory(organization=tree["street"])
+    u2 = PartnerUnitFactory(organization=tree["street"])
     for unit, org, score, year in (
         (u1, tree["community_a"], 90, 2026),
         (u2, tree["community_a"], 70, 2026),
