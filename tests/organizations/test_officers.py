@@ -368,3 +368,31 @@ def test_community_page_shows_party_officers_names_not_phones(client, tree):
     page = client.get(reverse("portal:community_detail", args=["A"])).content.decode()
     assert "书记 刘书记" in page and "赵书记" in page
     assert "13812345678" not in page and "5678" not in page
+
+
+def test_appointment_kinds_include_the_new_commissioners(api, users, tree):
+    client = api(users["cadre_a"])
+    for kind in ("public_health", "legal", "grid_instructor"):
+        response = client.post(
+            "/api/v1/standing-appointments/",
+            {"community": "A", "kind": kind, "person_name": "专员", "start_date": "2026-01-01"},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    from organizations.importers import StandingAppointmentImporter
+
+    header = [
+        "任职编号",
+        "社区编码",
+        "职务",
+        "姓名",
+        "联系电话",
+        "派出单位",
+        "任职开始",
+        "任职结束",
+    ]
+    rows = [header, ["", "A", "网格指导员", "指导员", "", "", "2026-01-01", ""]]
+    result = StandingAppointmentImporter(users["cadre_a"]).run(
+        csv_bytes(rows), "a.csv", dry_run=False
+    )
+    assert result.committed, [str(e) for e in result.errors]
