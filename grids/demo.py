@@ -409,17 +409,21 @@ def seed_officers(grids: list[Grid], stdout) -> None:
             community_id__in=communities, level__in=[GridLevel.GRID, GridLevel.MICRO_GRID]
         ).order_by("code")
     )
+    # The last 网格 of each community (by code) stays uncovered: a dashboard figure.
+    left_open: dict[int, str] = {}
+    for grid in nodes:
+        if grid.level == GridLevel.GRID:
+            left_open[grid.community_id] = grid.code
     seen: dict[int, int] = defaultdict(int)
     for grid in nodes:
-        if grid.covering_branch_id:
+        n = seen[grid.community_id]
+        seen[grid.community_id] += 1
+        if grid.covering_branch_id or grid.code == left_open.get(grid.community_id):
             continue
         pool = groups if grid.level == GridLevel.MICRO_GRID else branches
         choices = pool.get(grid.community_id) or branches.get(grid.community_id) or []
-        n = seen[grid.community_id]
-        seen[grid.community_id] += 1
-        if not choices or (grid.level == GridLevel.GRID and n == 1):
-            continue  # one grid per community stays uncovered: a dashboard figure
-        Grid.objects.filter(pk=grid.pk).update(covering_branch=choices[n % len(choices)])
+        if choices:
+            Grid.objects.filter(pk=grid.pk).update(covering_branch=choices[n % len(choices)])
 
     existing = set(Officer.objects.filter(code__startswith="DEMO-G").values_list("code", flat=True))
     first_resident: dict[int, Resident] = {}
