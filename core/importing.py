@@ -75,6 +75,8 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # Things to check that do not stop the import (e.g. 户人数 against the residents).
+    warnings: list[RowError] = field(default_factory=list)
     dry_run: bool = True
     committed: bool = False
 
@@ -98,6 +100,9 @@ class ImportResult:
             "committed": self.committed,
             "errors": [{"row": e.row, "column": e.column, "message": str(e)} for e in self.errors],
             "changes": self.changes,
+            "warnings": [
+                {"row": w.row, "column": w.column, "message": str(w)} for w in self.warnings
+            ],
         }
 
 

@@ -473,6 +473,114 @@ def seed(stdout) -> None:
         return
     seed_roster(grids, rng, stdout)
     seed_workers(grids, rng)
+    seed_officers(grids, stdout)
     seed_links_and_visits(ensure_user("street"), rng)
     seed_cases(ensure_user("yuanlin"), rng)
     stdout.write(f"  民情诉求：{Case.objects.count()} 件")
+
+
+def seed_officers(grids: list[Grid], stdout) -> None:
+    """支部建在网格上 and the residents' posts: each demo grid covered by a compound branch of
+    its community (one per community left uncovered), micro-grids by a building party group;
+    a 楼栋长 (a resident of the building) on nine buildings in ten, 单元长 per unit, a 居民小组长
+    per grid. Idempotent (fixed codes)."""
+    from collections import defaultdict
+    from datetime import date
+
+    from grids.choices import GridLevel
+    from organizations.models import Officer
+
+    branches: dict[int, list[Organization]] = defaultdict(list)
+    groups: dict[int, list[Organization]] = defaultdict(list)
+    communities = {g.community_id for g in grids}
+    prefixes = {
+        pk: code + "-"
+        for pk, code in Organization.objects.filter(pk__in=communities).values_list("pk", "code")
+    }
+    for org in Organization.objects.filter(
+        kind__in=["compound_branch", "building_group"], code__startswith="TD"
+    ).order_by("code"):
+        community = next((c for c, p in prefixes.items() if org.code.startswith(p)), None)
+        if community is not None:
+            (branches if org.kind == "compound_branch" else groups)[community].append(org)
+    nodes = list(
+        Grid.objects.filter(
+            community_id__in=communities, level__in=[GridLevel.GRID, GridLevel.MICRO_GRID]
+        ).order_by("code")
+    )
+    # The last 网格 of each community (by code) stays uncovered: a dashboard figure.
+    left_open: dict[int, str] = {}
+    for grid in nodes:
+        if grid.level == GridLevel.GRID:
+            left_open[grid.community_id] = grid.code
+    seen: dict[int, int] = defaultdict(int)
+    for grid in nodes:
+        n = seen[grid.community_id]
+        seen[grid.community_id] += 1
+        if grid.covering_branch_id or grid.code == left_open.get(grid.community_id):
+            continue
+        pool = groups if grid.level == GridLevel.MICRO_GRID else branches
+        choices = pool.get(grid.community_id) or branches.get(grid.community_id) or []
+        if choices:
+            Grid.objects.filter(pk=grid.pk).update(covering_branch=choices[n % len(choices)])
+
+    existing = set(Officer.objects.filter(code__startswith="DEMO-G").values_list("code", flat=True))
+    first_resident: dict[int, Resident] = {}
+    for resident in (
+        Resident.objects.filter(household__building__community_id__in=communities)
+        .order_by("household__building_id", "household__code", "pk")
+        .select_related("household")
+    ):
+        first_resident.setdefault(resident.household.building_id, resident)
+    new = []
+    start = date(2024, 3, 1)
+    for building in Building.objects.filter(community_id__in=communities).order_by("code"):
+        if zlib.crc32(building.code.encode()) % 10 == 0:
+            continue  # no 楼栋长: a vacancy
+        holder = first_resident.get(building.pk)
+        code = f"DEMO-G-{building.code}"
+        if code not in existing:
+            new.append(
+                Officer(
+                    code=code,
+                    organization_id=building.community_id,
+                    position="building_leader",
+                    building=building,
+                    resident=holder,
+                    person_name=holder.name if holder else person_name(random.Random(code)),
+                    term_start=start,
+                )
+            )
+        for unit in range(1, (building.units or 0) + 1):
+            code = f"DEMO-G-{building.code}-U{unit}"
+            if code not in existing:
+                new.append(
+                    Officer(
+                        code=code,
+                        organization_id=building.community_id,
+                        position="unit_leader",
+                        building=building,
+                        unit_number=unit,
+                        person_name=person_name(random.Random(code)),
+                        term_start=start,
+                    )
+                )
+    for grid in nodes:
+        code = f"DEMO-G-{grid.code}"
+        if grid.level == GridLevel.GRID and code not in existing:
+            new.append(
+                Officer(
+                    code=code,
+                    organization_id=grid.community_id,
+                    position="resident_group_leader",
+                    grid=grid,
+                    person_name=person_name(random.Random(code)),
+                    term_start=start,
+                )
+            )
+    Officer.objects.bulk_create(new, batch_size=1000)
+    covered = Grid.objects.filter(pk__in=[g.pk for g in nodes], covering_branch__isnull=False)
+    stdout.write(
+        f"  支部建在网格上：{covered.count()}/{len(nodes)} 个网格、微网格有覆盖党组织；"
+        f"楼栋长、单元长、居民小组长新增 {len(new)} 条"
+    )

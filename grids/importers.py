@@ -52,7 +52,7 @@ from grids.models import (
     Resident,
     VisitLog,
 )
-from grids.models.grid import parent_level_error
+from grids.models.grid import covering_branch_errors, parent_level_error
 from grids.services.cases import case_report, location_of
 from grids.services.grid import lock_grid_tree
 from grids.services.visits import require_visit_member_in_scope
@@ -119,11 +119,23 @@ class GridImporter(BaseImporter):
             "parent_code", "上级网格编码", help="社区网格留空", export=lambda g: _code(g.parent)
         ),
         Column("community_code", "所属社区编码", required=True, export=lambda g: g.community.code),
+        Column(
+            "covering_branch_code",
+            "覆盖党组织编码",
+            help="支部建在网格上：小区等党支部编码，微网格可填楼栋党小组；留空为无",
+            export=lambda g: _code(g.covering_branch),
+        ),
         Column("note", "备注"),
     ]
 
     def prepare(self, rows):
         super().prepare(rows)
+        self.branches = {
+            o.code: o
+            for o in linkable(self.user, Grid, "covering_branch").filter(
+                code__in={v.get("covering_branch_code") for _, v in rows} - {None, ""}
+            )
+        }
         # Communities and stored parents as far as the API reaches (core.links): anything
         # else is "not found", like an unknown code.
         self.communities = {
@@ -158,6 +170,15 @@ class GridImporter(BaseImporter):
             raise RowInvalid([("网格编码", _KEY_TAKEN.format(code))])
         obj.name, obj.level, obj.note = values["name"], values["level"], values.get("note", "")
         obj.community = community
+        if "covering_branch_code" in values:
+            branch_code = values["covering_branch_code"]
+            branch = self.branches.get(branch_code) if branch_code else None
+            if branch_code and branch is None:
+                raise RowInvalid([("覆盖党组织编码", f"找不到党组织“{branch_code}”。")])
+            obj.covering_branch = branch
+            problems = covering_branch_errors(obj)
+            if problems:
+                raise RowInvalid([("覆盖党组织编码", problems["covering_branch"][0])])
         self.file_parent[code] = values.get("parent_code") or None
         return obj
 
@@ -202,7 +223,7 @@ class GridImporter(BaseImporter):
             obj.tree_id = obj.lft = obj.rght = obj.depth = 0
             obj.parent = None
         Grid.objects.bulk_create(new, batch_size=self.batch_size)
-        Grid.objects.bulk_update(changed, ["name", "level", "note", "community"])
+        Grid.objects.bulk_update(changed, ["name", "level", "note", "community", "covering_branch"])
         ids = dict(Grid.objects.values_list("code", "pk"))
         relinked = []
         for obj in [*new, *changed]:
@@ -213,7 +234,9 @@ class GridImporter(BaseImporter):
         Grid.objects.rebuild()
 
     def export_queryset(self, queryset):
-        return queryset.select_related("parent", "community").order_by("tree_id", "lft")
+        return queryset.select_related("parent", "community", "covering_branch").order_by(
+            "tree_id", "lft"
+        )
 
     def after_save(self, result):
         audit(

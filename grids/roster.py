@@ -320,6 +320,9 @@ class RosterImporter(BaseImporter):
         self.ids: dict[str, int] = {}
         self.stored_households: dict[str, tuple] = {}
         self.household_write: dict[str, int | None] = {}  # code -> stored pk (None: new)
+        self.declared_size: dict[str, int] = {}  # code -> 户人数 in the file
+        self.stored_size: dict[int, int] = {}  # stored household pk -> residents registered
+        self.new_residents: dict[str, int] = {}  # code -> residents the file adds
         self.resident_write: dict[int, tuple[int | None, str, str]] = {}  # line -> pk, id, phone
         self.stats = dict.fromkeys(
             ("households_created", "households_updated", "residents_created", "residents_updated"),
@@ -337,6 +340,7 @@ class RosterImporter(BaseImporter):
                 break
         if batch:
             self._check_chunk(batch, result)
+        self._size_warnings(result)
         bad_lines = {e.row for e in result.errors if e.row > 0}
         result.total = lines + len(bad_lines - self.checked_bad)
         if result.total == 0 and not result.errors:
@@ -352,6 +356,29 @@ class RosterImporter(BaseImporter):
         )
 
     checked_bad: set[int] = frozenset()
+
+    def _size_warnings(self, result: ImportResult) -> None:
+        """户人数 against the residents the household will have (stored ones plus the file's
+        new ones): a warning in the preview, never an error (a household may declare members
+        not registered here)."""
+        for code, (line, _signature) in self.households_seen.items():
+            declared = self.declared_size.get(code)
+            if declared is None:
+                continue
+            stored = self.stored_households.get(code)
+            registered = (self.stored_size.get(stored[0], 0) if stored else 0) + (
+                self.new_residents.get(code, 0)
+            )
+            if declared != registered:
+                result.warnings.append(
+                    RowError(
+                        line,
+                        "户人数",
+                        f"户“{code}”户人数为 {declared}，导入后登记居民 {registered} 人，请核对。",
+                    )
+                )
+                if len(result.warnings) >= MAX_ERRORS:
+                    break
 
     def _check_chunk(self, batch, result: ImportResult) -> None:
         errors = result.errors
@@ -372,6 +399,8 @@ class RosterImporter(BaseImporter):
             household_id__in=chunk_pks
         ).values_list("pk", "household_id", "id_number", *RESIDENT_VALUES):
             residents.setdefault(household_id, []).append((pk, number, tuple(values)))
+        for pk in chunk_pks:
+            self.stored_size[pk] = len(residents.get(pk, ()))
         numbers = [v["id_number"] for _, v in batch if isinstance(v.get("id_number"), str)]
         elsewhere = {
             number: (code, community_id)
@@ -464,6 +493,7 @@ class RosterImporter(BaseImporter):
         household = ""
         if first is None:
             self.households_seen[code] = (line, signature)
+            self.declared_size[code] = v.get("size") or 1
             household = self._check_household(line, v, errors, result)
             if household is None:
                 return None
@@ -543,6 +573,7 @@ class RosterImporter(BaseImporter):
         if match is None:
             self.resident_write[line] = (None, full, phone)
             self.stats["residents_created"] += 1
+            self.new_residents[code] = self.new_residents.get(code, 0) + 1
             return "created"
         if fresh == match[2]:
             return household or "unchanged"

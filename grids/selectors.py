@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Case as DbCase
 from django.db.models import (
     Count,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -52,7 +53,7 @@ from grids.models import (
 )
 from grids.models.cases import reporter_phone_matches, tracking_input
 from grids.placenames import name_key, name_matches, parse_query, split_aliases
-from organizations.models import Organization
+from organizations.models import Officer, Organization, current_q
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -91,9 +92,9 @@ def is_oversized(level: str, household_count: int) -> bool:
 
 
 def grids_visible_to(user) -> QuerySet[Grid]:
-    return with_counts(restrict(Grid.objects.select_related("parent", "community"), user)).order_by(
-        "tree_id", "lft"
-    )
+    return with_counts(
+        restrict(Grid.objects.select_related("parent", "community", "covering_branch"), user)
+    ).order_by("tree_id", "lft")
 
 
 def grid_tree(
@@ -643,3 +644,81 @@ def department_queue(user) -> QuerySet[Case]:
         .filter(dispatch_kind=DispatchKind.DEPARTMENT, department__accounts__user=user)
         .order_by("status", "department_due_at")
     )
+
+
+# ---------------------------------------------------------------- dashboard rows (set-based)
+# Each returns (tree_id, lft, values) of the anchoring community for rows under ``community_q``
+# (a Q on ``community__`` / the organisation), for ``governance.assessment.dashboard.bucket``.
+
+
+def grid_vacancy_rows(community_q: Q, on=None) -> list[tuple[int, int, tuple]]:
+    """Buildings without a 楼栋长 in post and grids (level 网格) without an active 网格长
+    (``GridWorker`` role ``leader``): (楼栋长 vacancies, 网格长 vacancies). Two queries."""
+    leaders = Officer.objects.filter(
+        current_q(on), position="building_leader", building=OuterRef("pk")
+    )
+    rows = [
+        (t, lft, (1, 0))
+        for t, lft in Building.objects.filter(community_q)
+        .filter(~Exists(leaders))
+        .values_list("community__tree_id", "community__lft")
+    ]
+    grid_leaders = GridWorker.objects.filter(grid=OuterRef("pk"), role="leader", active=True)
+    rows += [
+        (t, lft, (0, 1))
+        for t, lft in Grid.objects.filter(community_q, level=GridLevel.GRID)
+        .filter(~Exists(grid_leaders))
+        .values_list("community__tree_id", "community__lft")
+    ]
+    return rows
+
+
+def covering_rows(community_q: Q) -> list[tuple[int, int, tuple]]:
+    """支部建在网格上: grids and micro-grids per community, (all, without a covering branch).
+    One grouped query."""
+    rows = (
+        Grid.objects.filter(community_q, level__in=[GridLevel.GRID, GridLevel.MICRO_GRID])
+        .values("community__tree_id", "community__lft")
+        .annotate(total=Count("pk"), uncovered=Count("pk", filter=Q(covering_branch__isnull=True)))
+        .values_list("community__tree_id", "community__lft", "total", "uncovered")
+        .order_by()
+    )
+    return [(t, lft, (total, uncovered)) for t, lft, total, uncovered in rows]
+
+
+def registered_residents() -> Coalesce:
+    """Annotation: the residents registered in the household (OuterRef pk)."""
+    return _count(Resident.objects.filter(household=OuterRef("pk")))
+
+
+def size_mismatch_households(queryset: QuerySet[Household]) -> QuerySet[Household]:
+    """Households whose 户人数 differs from the residents registered in them."""
+    return queryset.annotate(registered=registered_residents()).exclude(size=F("registered"))
+
+
+def household_size_rows(community_q: Q) -> list[tuple[int, int, tuple]]:
+    """Per community: (households, households whose 户人数 ≠ registered residents). One query."""
+    rows = (
+        Household.objects.filter(community_q)
+        .annotate(registered=registered_residents())
+        .values("grid__community__tree_id", "grid__community__lft")
+        .annotate(total=Count("pk"), off=Count("pk", filter=~Q(size=F("registered"))))
+        .values_list("grid__community__tree_id", "grid__community__lft", "total", "off")
+        .order_by()
+    )
+    return [(t, lft, (total, off)) for t, lft, total, off in rows]
+
+
+def central_household_rows(org_q: Q) -> list[tuple[int, int, tuple]]:
+    """党员中心户 / 先锋岗 and how many look after the usual 1–5 households (seed 002):
+    (all, within 1–5, none linked, more than 5). One query."""
+    low, high = CENTRAL_HOUSEHOLD_USUAL
+    rows = (
+        Organization.objects.filter(org_q, kind__in=CENTRAL_HOUSEHOLD_KINDS)
+        .annotate(link_count=Count("linked_households"))
+        .values_list("tree_id", "lft", "link_count")
+    )
+    return [
+        (t, lft, (1, 1 if low <= n <= high else 0, 1 if n < low else 0, 1 if n > high else 0))
+        for t, lft, n in rows
+    ]

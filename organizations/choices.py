@@ -103,6 +103,9 @@ class SeatType(models.TextChoices):
 class AppointmentKind(models.TextChoices):
     FIRST_SECRETARY = "first_secretary", "第一书记"
     COMMISSIONER = "commissioner", "党建专员"
+    PUBLIC_HEALTH = "public_health", "公共卫生专员"
+    LEGAL = "legal", "法治专员"
+    GRID_INSTRUCTOR = "grid_instructor", "网格指导员"
 
 
 class Weekday(models.IntegerChoices):
@@ -133,3 +136,75 @@ SIX_HAVES = [
     ("has_venue", "有场所"),
     ("has_activities", "有常态活动"),
 ]
+
+
+# ---------------------------------------------------------------- officers (骨干)
+
+
+class OfficerPosition(models.TextChoices):
+    SECRETARY = "secretary", "书记"
+    DEPUTY_SECRETARY = "deputy_secretary", "副书记"
+    COMMITTEE_MEMBER = "committee_member", "委员"
+    ORGANIZATION_MEMBER = "organization_member", "组织委员"
+    PUBLICITY_MEMBER = "publicity_member", "宣传委员"
+    DISCIPLINE_MEMBER = "discipline_member", "纪检委员"
+    HONORARY_SECRETARY = "honorary_secretary", "名誉书记"
+    GROUP_LEADER = "group_leader", "党小组长"
+    HOUSEHOLD_HEAD = "household_head", "中心户长"
+    BUILDING_LEADER = "building_leader", "楼栋长"
+    UNIT_LEADER = "unit_leader", "单元长"
+    RESIDENT_GROUP_LEADER = "resident_group_leader", "居民小组长"
+
+
+P = OfficerPosition
+# Party organisations that have a committee (党委 / 党工委 / 支部委员会).
+COMMITTEE_NODE_KINDS = frozenset(
+    {K.STREET_COMMITTEE, K.COMMUNITY_COMMITTEE} | COMMUNITY_BRANCH_KINDS
+)
+PARTY_POSITIONS = frozenset(
+    {
+        P.SECRETARY,
+        P.DEPUTY_SECRETARY,
+        P.COMMITTEE_MEMBER,
+        P.ORGANIZATION_MEMBER,
+        P.PUBLICITY_MEMBER,
+        P.DISCIPLINE_MEMBER,
+    }
+)
+# Positions held on a building (楼栋) or a grid node (网格 / 微网格) of a community.
+BUILDING_POSITIONS = frozenset({P.BUILDING_LEADER, P.UNIT_LEADER})
+GRID_POSITIONS = frozenset({P.RESIDENT_GROUP_LEADER})
+# Which organisation kinds each position may be held on.
+POSITION_NODE_KINDS: dict[str, frozenset] = {
+    **{p: COMMITTEE_NODE_KINDS for p in PARTY_POSITIONS},
+    P.HONORARY_SECRETARY: frozenset({K.COMMUNITY_COMMITTEE} | COMMUNITY_BRANCH_KINDS),
+    P.GROUP_LEADER: frozenset({K.BUILDING_GROUP}),
+    P.HOUSEHOLD_HEAD: frozenset({K.CENTRAL_HOUSEHOLD}),
+    P.BUILDING_LEADER: frozenset({K.COMMUNITY_COMMITTEE}),
+    P.UNIT_LEADER: frozenset({K.COMMUNITY_COMMITTEE}),
+    P.RESIDENT_GROUP_LEADER: frozenset({K.COMMUNITY_COMMITTEE}),
+}
+# At most one current holder per node (per building, per building unit).
+SINGLE_HOLDER_POSITIONS = frozenset(
+    {
+        P.SECRETARY,
+        P.ORGANIZATION_MEMBER,
+        P.PUBLICITY_MEMBER,
+        P.DISCIPLINE_MEMBER,
+        P.HONORARY_SECRETARY,
+        P.GROUP_LEADER,
+        P.HOUSEHOLD_HEAD,
+        P.BUILDING_LEADER,
+        P.UNIT_LEADER,
+    }
+)
+# The position a node of each kind must have filled (vacancies).
+REQUIRED_POSITION: dict[str, str] = {
+    **{k: P.SECRETARY for k in COMMITTEE_NODE_KINDS},
+    K.BUILDING_GROUP: P.GROUP_LEADER,
+    K.CENTRAL_HOUSEHOLD: P.HOUSEHOLD_HEAD,
+}
+
+
+def position_kinds_label(position: str) -> str:
+    return "、".join(sorted(OrgKind(k).label for k in POSITION_NODE_KINDS[position]))

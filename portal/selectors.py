@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from organizations.choices import OrgKind
 from organizations.models import Organization
+from organizations.selectors import public_officers
 from portal.adapters import grids as grid_adapters
 from portal.models import ServiceCentre, ServiceItem
 from portal.naming import public_name, public_names, strip_party
@@ -215,6 +216,7 @@ def community_info(code: str) -> dict | None:
             "centre": service_centre_of(community),
             "compounds": compounds_of(community),
             "grids": grid_adapters.grids_with_workers(community),
+            "officers": public_officers(community),
             "code": community.code,
             "items": list(handbook_items(community)[:8]),
         }

@@ -34,6 +34,11 @@ ImportResultSerializer = inline_serializer(
             child=serializers.DictField(),
             help_text="每一行将修改的记录：row、key、label、fields（column、old、new，遮蔽值保持遮蔽）",
         ),
+        "warnings": serializers.ListField(
+            child=serializers.DictField(),
+            required=False,
+            help_text="不影响导入、请核对的提示（row、column、message），如户人数与居民人数不符",
+        ),
     },
 )
 ImportUploadSerializer = inline_serializer(

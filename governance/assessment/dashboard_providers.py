@@ -375,3 +375,110 @@ def meetings(communities: list[Community], user) -> Panel:
         drill=lambda c: admin_url("governance_meeting_changelist", f"q={c.code}"),
         drill_all=admin_url("governance_meeting_changelist"),
     )
+
+
+@provider("officer_vacancies", "骨干空缺（今日无人在任）", "organizations.Officer")
+def officer_vacancies(communities: list[Community], user) -> Panel:
+    """Nodes whose required post is empty today (书记 of a 党委 / 党支部, 党小组长, 中心户长),
+    buildings without a 楼栋长 and grids without an active 网格长. Three queries."""
+    from grids.selectors import grid_vacancy_rows
+    from organizations.selectors import node_vacancy_rows
+
+    title = "骨干空缺（今日无人在任）"
+    if not communities:
+        return Panel("officer_vacancies", title)
+    rows = [(t, lft, (*v, 0, 0)) for t, lft, v in node_vacancy_rows(_ranges_q(communities, ""))]
+    rows += [
+        (t, lft, (0, 0, 0, *v))
+        for t, lft, v in grid_vacancy_rows(_ranges_q(communities, "community__"))
+    ]
+    return table_panel(
+        "officer_vacancies",
+        title,
+        communities,
+        bucket(communities, rows),
+        ["社区", "书记空缺", "党小组长空缺", "中心户长空缺", "楼栋长空缺", "网格长空缺", "合计"],
+        lambda v: [*(int(x) for x in v), int(sum(v))],
+        width=5,
+        chart_column=6,
+        unit="个",
+        drill=lambda c: admin_url(
+            "organizations_officer_changelist", f"organization__id__exact={c.id}"
+        ),
+        drill_all=admin_url("organizations_officer_changelist"),
+        note="党委、党支部应有书记，楼栋党小组应有党小组长，党员中心户应有中心户长，每栋楼应有楼栋长，"
+        "每个网格应有在岗网格长。空缺的党组织清单：GET /api/v1/officers/vacancies/。",
+    )
+
+
+@provider("grid_branches", "支部建在网格上（网格覆盖党组织）", "grids.Grid")
+def grid_branches(communities: list[Community], user) -> Panel:
+    """Grids and micro-grids per community and how many have no covering branch. One query."""
+    from grids.selectors import covering_rows
+
+    title = "支部建在网格上（网格覆盖党组织）"
+    if not communities:
+        return Panel("grid_branches", title)
+    return table_panel(
+        "grid_branches",
+        title,
+        communities,
+        bucket(communities, covering_rows(_ranges_q(communities, "community__"))),
+        ["社区", "网格和微网格（个）", "未覆盖（个）", "覆盖率（%）"],
+        lambda v: [int(v[0]), int(v[1]), pct(v[0] - v[1], v[0])],
+        width=2,
+        chart_column=2,
+        unit="个",
+        drill=lambda c: admin_url(
+            "grids_grid_changelist", f"covered=no&community__id__exact={c.id}"
+        ),
+        drill_all=admin_url("grids_grid_changelist", "covered=no"),
+    )
+
+
+@provider("household_size", "户人数与居民登记核对", "grids.Household")
+def household_size(communities: list[Community], user) -> Panel:
+    """Households whose 户人数 differs from the residents registered in them. One query."""
+    from grids.selectors import household_size_rows
+
+    title = "户人数与居民登记核对"
+    if not communities:
+        return Panel("household_size", title)
+    return table_panel(
+        "household_size",
+        title,
+        communities,
+        bucket(communities, household_size_rows(_ranges_q(communities, "grid__community__"))),
+        ["社区", "户数", "户人数与登记居民不符（户）", "不符比例（%）"],
+        lambda v: [int(v[0]), int(v[1]), pct(v[1], v[0])],
+        width=2,
+        chart_column=2,
+        unit="户",
+        drill=lambda c: admin_url(
+            "grids_household_changelist", f"size_check=off&grid__community__id__exact={c.id}"
+        ),
+        drill_all=admin_url("grids_household_changelist", "size_check=off"),
+    )
+
+
+@provider("central_households", "党员中心户联系户数（1–5户）", "grids.CentralHouseholdLink")
+def central_households(communities: list[Community], user) -> Panel:
+    """党员中心户 / 先锋岗 and how many look after 1–5 households (seed 002). One query."""
+    from grids.selectors import central_household_rows
+
+    title = "党员中心户联系户数（1–5户）"
+    if not communities:
+        return Panel("central_households", title)
+    return table_panel(
+        "central_households",
+        title,
+        communities,
+        bucket(communities, central_household_rows(_ranges_q(communities, ""))),
+        ["社区", "中心户（个）", "联系1–5户", "未联系住户", "超过5户", "达标率（%）"],
+        lambda v: [int(v[0]), int(v[1]), int(v[2]), int(v[3]), pct(v[1], v[0])],
+        width=4,
+        chart_column=5,
+        unit="%",
+        drill_all=admin_url("grids_centralhouseholdlink_changelist"),
+        note="每个党员中心户、先锋岗联系 1–5 户为常规（种子文件 002）。",
+    )

@@ -398,3 +398,24 @@ def active_units_rate(nodes: list[Node], assessment) -> dict[int, Decimal]:
             share = Decimal(len(units & active.get(node["id"], set()))) / len(units)
             ratios[node["id"]] = round(share, 6)
     return ratios
+
+
+@figure("unit_assessment_score", "共驻共建单位考核平均得分", "covenants.UnitAssessment")
+def unit_assessment_score(nodes: list[Node], assessment) -> dict[int, Decimal]:
+    """The yearly unit assessments (单位责任考核, 0–100) graded by organisations in the subtree
+    for the years the period touches, averaged as a share of 100. No assessment graded in
+    those years: no score. One query."""
+    from covenants.models import UnitAssessment
+
+    rows = UnitAssessment.objects.filter(_span_path(nodes, "organization__"))
+    if assessment is not None:
+        rows = rows.filter(year__gte=assessment.starts_on.year, year__lte=assessment.ends_on.year)
+    return subtree_ratios(
+        nodes,
+        (
+            (t, lft, float(score) / 100, 1)
+            for t, lft, score in rows.values_list(
+                "organization__tree_id", "organization__lft", "score"
+            )
+        ),
+    )

@@ -21,6 +21,23 @@ class GridWorkerInline(admin.TabularInline):
         return False
 
 
+class CoveredFilter(admin.SimpleListFilter):
+    """支部建在网格上: grids and micro-grids with or without a covering party branch."""
+
+    title = "覆盖党组织"
+    parameter_name = "covered"
+
+    def lookups(self, request, model_admin):
+        return [("no", "网格、微网格未覆盖"), ("yes", "已覆盖")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(level__in=["grid", "micro_grid"], covering_branch__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(covering_branch__isnull=False)
+        return queryset
+
+
 @admin.register(Grid)
 class GridAdmin(FileImportExportMixin, ScopedAdminMixin, MPTTModelAdmin):
     importer_class = GridImporter
@@ -30,17 +47,18 @@ class GridAdmin(FileImportExportMixin, ScopedAdminMixin, MPTTModelAdmin):
         "code",
         "level",
         "community",
+        "covering_branch",
         "household_count",
         "resident_count",
         "oversized",
     ]
-    list_filter = ["level", "community"]
+    list_filter = ["level", CoveredFilter, "community"]
     search_fields = ["name", "code"]
-    list_select_related = ["community", "parent"]
-    autocomplete_fields = ["parent"]
+    list_select_related = ["community", "parent", "covering_branch"]
+    autocomplete_fields = ["parent", "covering_branch"]
     list_per_page = 100
     inlines = [GridWorkerInline]
-    fields = ["code", "name", "level", "parent", "community", "boundary", "note"]
+    fields = ["code", "name", "level", "parent", "community", "covering_branch", "boundary", "note"]
 
     def get_queryset(self, request):
         return with_counts(super().get_queryset(request))

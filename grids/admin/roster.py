@@ -8,7 +8,7 @@ from core.sensitive import masked_value
 from grids.importers import BuildingImporter, CompoundImporter, ResidentImporter
 from grids.models import Building, Compound, Household, Resident
 from grids.roster import RosterImporter
-from grids.selectors import household_contacts
+from grids.selectors import household_contacts, size_mismatch_households
 from grids.services.grid import roster_delete, roster_save
 
 
@@ -45,13 +45,28 @@ class BuildingAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, a
         return super().get_queryset(request).select_related("compound", "community", "grid")
 
 
+class SizeCheckFilter(admin.SimpleListFilter):
+    """户人数 against the residents registered in the household."""
+
+    title = "户人数核对"
+    parameter_name = "size_check"
+
+    def lookups(self, request, model_admin):
+        return [("off", "与登记居民人数不符")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "off":
+            return size_mismatch_households(queryset)
+        return queryset
+
+
 @admin.register(Household)
 class HouseholdAdmin(RosterAdminMixin, FileImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     """The household page also shows who looks after it: central household and grid workers."""
 
     importer_class = RosterImporter
     list_display = ["code", "door_number", "head_name", "building", "grid", "micro_grid", "size"]
-    list_filter = ["grid__community"]
+    list_filter = ["grid__community", SizeCheckFilter]
     search_fields = ["code", "door_number", "head_name", "building__name"]
     list_select_related = ["building", "building__compound", "grid", "micro_grid"]
     autocomplete_fields = ["building", "grid", "micro_grid"]

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin
-from grids.choices import CaseCategory
+from grids.choices import CENTRAL_HOUSEHOLD_USUAL, CaseCategory
 from grids.importers import CentralHouseholdLinkImporter, VisitLogImporter
 from grids.models import CentralHouseholdLink, VisitLog
 from grids.services.visits import (
@@ -17,11 +17,42 @@ from grids.services.visits import (
     visit_log_update,
     visit_to_case,
 )
+from organizations.admin.figures import FiguresMixin
+
+
+def central_household_figures(user):
+    """The 1–5 households rule (seed 002): every 党员中心户 / 先锋岗 outside it, by name."""
+    from grids.selectors import central_households_visible_to
+    from organizations.admin.figures import Figures
+
+    low, high = CENTRAL_HOUSEHOLD_USUAL
+    rows = [
+        [
+            o.name,
+            o.get_kind_display(),
+            o.link_count,
+            "未联系住户" if o.link_count < low else "超过5户",
+        ]
+        for o in central_households_visible_to(user).filter(outside_usual=True)
+    ]
+    return Figures(
+        f"联系户数不在 {low}–{high} 户的党员中心户",
+        ["党员中心户", "类型", "联系户数", "问题"],
+        rows,
+        note=f"每个党员中心户、先锋岗常规联系 {low}–{high} 户（种子文件 002）。",
+        empty=f"全部党员中心户都联系 {low}–{high} 户。",
+    )
 
 
 @admin.register(CentralHouseholdLink)
-class CentralHouseholdLinkAdmin(FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+class CentralHouseholdLinkAdmin(
+    FiguresMixin, FileImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     importer_class = CentralHouseholdLinkImporter
+
+    def figures(self, request):
+        return central_household_figures(request.user)
+
     list_display = ["organization", "household", "since", "note"]
     search_fields = ["organization__name", "organization__code", "household__code"]
     list_select_related = ["organization", "household", "household__building__compound"]

@@ -28,6 +28,12 @@ def code_field(model, **kwargs):
 class GridSerializer(ScopedModelSerializer):
     parent = code_field(Grid, allow_null=True, required=False, help_text="上级网格编码")
     community = code_field(Organization, help_text="所属社区组织编码")
+    covering_branch = code_field(
+        Organization,
+        allow_null=True,
+        required=False,
+        help_text="覆盖本网格的党组织编码（支部建在网格上：小区党支部等；微网格可为楼栋党小组）",
+    )
     household_count = serializers.IntegerField(read_only=True)
     resident_count = serializers.IntegerField(read_only=True)
     oversized = serializers.SerializerMethodField()
@@ -40,6 +46,7 @@ class GridSerializer(ScopedModelSerializer):
             "level",
             "parent",
             "community",
+            "covering_branch",
             "boundary",
             "note",
             "household_count",

@@ -11,6 +11,14 @@ from core.scope import ScopedQuerySet
 from core.validators import validate_code, validate_phone
 from grids.choices import ALLOWED_PARENT_LEVELS, GridLevel, WorkerRole
 from grids.validators import validate_boundary
+from organizations.choices import COMMUNITY_BRANCH_KINDS, OrgKind
+
+# Which organisation kinds may cover a grid node of each level (支部建在网格上).
+COVERING_KINDS: dict[str, frozenset] = {
+    GridLevel.SECTOR: COMMUNITY_BRANCH_KINDS,
+    GridLevel.GRID: COMMUNITY_BRANCH_KINDS,
+    GridLevel.MICRO_GRID: COMMUNITY_BRANCH_KINDS | {OrgKind.BUILDING_GROUP},
+}
 
 
 class GridQuerySet(ScopedQuerySet):
@@ -30,6 +38,29 @@ def parent_level_error(level: str, parent_level: str | None) -> str | None:
     )
     where = GridLevel(parent_level).label if parent_level else "根节点"
     return f"{GridLevel(level).label}不能设在{where}之下，上级应为：{allowed}。"
+
+
+def covering_branch_errors(grid: "Grid") -> dict[str, list[str]]:
+    """支部建在网格上: a grid or micro-grid (or sector) is covered by a branch of its own
+    community; a micro-grid may also be covered by a building party group (楼栋党小组)."""
+    if not grid.covering_branch_id:
+        return {}
+    branch = grid.covering_branch
+    allowed = COVERING_KINDS.get(grid.level, frozenset())
+    if branch.kind not in allowed:
+        where = GridLevel(grid.level).label if grid.level else "网格"
+        if not allowed:
+            message = f"{where}不设覆盖党组织（只有片区、网格、微网格可以）。"
+        else:
+            kinds = "、".join(sorted(OrgKind(k).label for k in allowed))
+            message = f"“{branch}”是{branch.get_kind_display()}，{where}的覆盖党组织应为：{kinds}。"
+        return {"covering_branch": [message]}
+    if grid.community_id and not (
+        branch.tree_id == grid.community.tree_id
+        and grid.community.lft < branch.lft < grid.community.rght
+    ):
+        return {"covering_branch": [f"“{branch}”不在{grid.community}之下。"]}
+    return {}
 
 
 class Grid(MPTTModel, TimeStampedModel):
@@ -63,6 +94,15 @@ class Grid(MPTTModel, TimeStampedModel):
         validators=[validate_boundary],
         help_text="GeoJSON Polygon 或 MultiPolygon，坐标为 [经度, 纬度]。",
     )
+    covering_branch = TreeForeignKey(
+        "organizations.Organization",
+        verbose_name="覆盖党组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="covered_grids",
+        help_text="支部建在网格上：覆盖本网格的小区（功能型等）党支部，微网格可为楼栋党小组。",
+    )
     note = models.CharField("备注", max_length=200, blank=True)
 
     objects = GridManager()
@@ -70,6 +110,7 @@ class Grid(MPTTModel, TimeStampedModel):
     link_scopes = {
         "parent": LinkScope.IN_SCOPE,
         "community": LinkScope.IN_SCOPE,
+        "covering_branch": LinkScope.IN_SCOPE,
     }
 
     class MPTTMeta:
@@ -103,6 +144,7 @@ class Grid(MPTTModel, TimeStampedModel):
                 errors.setdefault("parent", []).append(
                     f"上级网格“{parent}”属于另一个社区，网格不能跨社区挂接。"
                 )
+        errors.update(covering_branch_errors(self))
         if self.parent_id and self.pk:
             stored = Grid.objects.filter(pk=self.pk).values("tree_id", "lft", "rght").first()
             parent = self.parent

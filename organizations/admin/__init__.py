@@ -1,1 +1,1 @@
-from organizations.admin import members, needles, organization, standing  # noqa: F401
+from organizations.admin import members, needles, officers, organization, standing  # noqa: F401

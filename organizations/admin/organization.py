@@ -5,6 +5,11 @@ from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import FileImportExportMixin, MaskedUsernameAdminMixin, ScopedAdminMixin
+from organizations.admin.officers import (
+    CurrentOfficerInline,
+    current_officers_prefetch,
+    officers_column,
+)
 from organizations.importers import OrganizationImporter
 from organizations.models import Organization, ScopeAssignment
 from organizations.services import organization_create, organization_delete, organization_update
@@ -16,7 +21,15 @@ class OrganizationAdmin(
 ):
     importer_class = OrganizationImporter
     io_base_template = "admin/mptt_change_list.html"
-    list_display = ["name", "code", "kind", "established_on", "ended_on", "phone"]
+    list_display = [
+        "name",
+        "code",
+        "kind",
+        "current_officers_column",
+        "established_on",
+        "ended_on",
+        "phone",
+    ]
     list_filter = ["kind"]
     search_fields = ["name", "code", "address"]
     list_select_related = ["parent"]
@@ -27,6 +40,15 @@ class OrganizationAdmin(
         (None, {"fields": ["code", "name", "kind", "parent"]}),
         ("基本情况", {"fields": ["established_on", "ended_on", "address", "phone"]}),
     ]
+
+    inlines = [CurrentOfficerInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(current_officers_prefetch())
+
+    @admin.display(description="现任骨干")
+    def current_officers_column(self, obj):
+        return officers_column(obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -20,6 +20,7 @@ router.register("bodies", m.BodyViewSet, basename="body")
 router.register(
     "financial-disclosures", m.FinancialDisclosureViewSet, basename="financial-disclosure"
 )
+router.register("officers", m.OfficerViewSet, basename="officer")
 router.register("six-haves", m.SixHavesViewSet, basename="six-haves")
 
 urlpatterns = router.urls

@@ -29,3 +29,6 @@ __all__ = [
     "SeatFilterSet",
     "SubtreeFilterMixin",
 ]
+from organizations.filtersets.officers import OfficerFilterSet
+
+__all__ += ["OfficerFilterSet"]

@@ -34,11 +34,15 @@ from organizations.importers.members import (
     parse_phone,
     parse_weekdays,
 )
+from organizations.importers.officers import OfficerImporter
 from organizations.importers.organization import (
     OrganizationImporter,
 )
 
+IMPORTERS["officers"] = OfficerImporter
+
 __all__ = [
+    "OfficerImporter",
     "AppraisalImporter",
     "BodyImporter",
     "COMMUNITY",

@@ -954,7 +954,7 @@ class StandingAppointmentImporter(LinkedImporter):
             required=True,
             parse=choice_parser(AppointmentKind),
             export=lambda a: a.get_kind_display(),
-            help="第一书记、党建专员",
+            help="第一书记、党建专员、公共卫生专员、法治专员、网格指导员",
         ),
         Column("person_name", "姓名", required=True),
         Column("phone", "联系电话", parse=parse_phone),

@@ -1,5 +1,6 @@
 from organizations.models.member import Member, member_errors
 from organizations.models.needles import Body, FinancialDisclosure, SixHaves
+from organizations.models.officers import Officer, current_q
 from organizations.models.organization import (
     Organization,
     OrganizationQuerySet,
@@ -29,6 +30,7 @@ __all__ = [
     "FinancialDisclosure",
     "Member",
     "MemberActivity",
+    "Officer",
     "Organization",
     "OrganizationQuerySet",
     "Post",
@@ -37,6 +39,7 @@ __all__ = [
     "SentDownCadre",
     "SixHaves",
     "StandingAppointment",
+    "current_q",
     "member_errors",
     "parent_kind_error",
 ]

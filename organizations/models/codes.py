@@ -80,6 +80,7 @@ PREFIXES = {
     "sentdowncadre": "XC",
     "body": "ZT",
     "financialdisclosure": "GK",
+    "officer": "ZW",
 }
 """The record kind's letters in a readable code (the same letters as the random defaults)."""
 

@@ -29,6 +29,14 @@ from organizations.selectors.members import (
     six_haves_visible_to,
     three_thirds,
 )
+from organizations.selectors.officers import (
+    NODE_VACANCIES,
+    current_officers_by_node,
+    node_vacancy_rows,
+    officers_visible_to,
+    public_officers,
+    vacant_nodes,
+)
 from organizations.selectors.organization import (
     communities_visible_to,
     organization_subtree,
@@ -37,6 +45,12 @@ from organizations.selectors.organization import (
 )
 
 __all__ = [
+    "NODE_VACANCIES",
+    "current_officers_by_node",
+    "node_vacancy_rows",
+    "officers_visible_to",
+    "public_officers",
+    "vacant_nodes",
     "DutyGap",
     "NeedleCoverage",
     "ThreeThirds",

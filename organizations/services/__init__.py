@@ -21,6 +21,13 @@ from organizations.services.members import (
     registration_update,
     sent_down_cadre_save,
 )
+from organizations.services.officers import (
+    officer_clash_errors,
+    officer_create,
+    officer_delete,
+    officer_save,
+    officer_update,
+)
 from organizations.services.organization import (
     TREE_LOCK_ID,
     lock_tree,
@@ -41,6 +48,11 @@ __all__ = [
     "member_delete",
     "member_save",
     "member_update",
+    "officer_clash_errors",
+    "officer_create",
+    "officer_delete",
+    "officer_save",
+    "officer_update",
     "organization_create",
     "organization_delete",
     "organization_update",

@@ -26,9 +26,26 @@ def test_demo_seed(db, roles):
     ensure_user("yuanlin", role=COMMUNITY_SECRETARY, scope_codes=["TD-ZQ-YL"])
     out = io.StringIO()
     grids_demo.seed(out)
-    counts = (Grid.objects.count(), Household.objects.count(), Case.objects.count())
+    from organizations.models import Officer
+
+    counts = (
+        Grid.objects.count(),
+        Household.objects.count(),
+        Case.objects.count(),
+        Officer.objects.count(),
+    )
     grids_demo.seed(out)
-    assert (Grid.objects.count(), Household.objects.count(), Case.objects.count()) == counts
+    assert (
+        Grid.objects.count(),
+        Household.objects.count(),
+        Case.objects.count(),
+        Officer.objects.count(),
+    ) == counts
+    # 支部建在网格上 and the residents' posts (seed_officers).
+    assert Grid.objects.filter(level="grid", covering_branch__isnull=False).exists()
+    assert Grid.objects.filter(level="grid", covering_branch__isnull=True).exists()
+    assert Officer.objects.filter(position="building_leader", resident__isnull=False).exists()
+    assert Officer.objects.filter(position="resident_group_leader").count() == 6
 
     per_grid = [Household.objects.filter(grid=g).count() for g in Grid.objects.filter(level="grid")]
     assert len(per_grid) == 6 and all(380 <= n <= 440 for n in per_grid)

@@ -6,7 +6,7 @@ import pytest
 
 from core.demo import ensure_user
 from organizations import demo
-from organizations.models import Body, CommitteeSeat, CommunityRegistration, Member
+from organizations.models import Body, CommitteeSeat, CommunityRegistration, Member, Officer
 from organizations.selectors import members as s
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,7 @@ def test_demo_seed_is_idempotent_and_fills_the_figures(roles):
         CommunityRegistration.objects.count(),
         CommitteeSeat.objects.count(),
         Body.objects.count(),
+        Officer.objects.count(),
     )
     demo.seed(io.StringIO())
     assert counts == (
@@ -27,7 +28,16 @@ def test_demo_seed_is_idempotent_and_fills_the_figures(roles):
         CommunityRegistration.objects.count(),
         CommitteeSeat.objects.count(),
         Body.objects.count(),
+        Officer.objects.count(),
     )
+    # Officers: a secretary on most party nodes, predecessors, a few vacancies.
+    from organizations.models import Organization
+    from organizations.selectors import vacant_nodes
+
+    assert Officer.objects.filter(position="secretary", term_end__isnull=False).exists()
+    assert Officer.objects.filter(position="household_head").exists()
+    assert Officer.objects.filter(position="secretary", member__isnull=False).exists()
+    assert 0 < vacant_nodes(Organization.objects.all()).count() < Officer.objects.count() / 4
     assert set(Member.objects.values_list("category", flat=True)) == {
         "in_service",
         "retired",

@@ -57,3 +57,9 @@ __all__ = [
     "org_link",
     "unit_link",
 ]
+from organizations.api.serializers.officers import (
+    OfficerSerializer,
+    VacancySerializer,
+)
+
+__all__ += ["OfficerSerializer", "VacancySerializer"]

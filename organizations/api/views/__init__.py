@@ -33,3 +33,6 @@ __all__ = [
     "SixHavesViewSet",
     "StandingAppointmentViewSet",
 ]
+from organizations.api.views.officers import OfficerViewSet
+
+__all__ += ["OfficerViewSet"]

@@ -232,7 +232,7 @@ class CommitteeSeatViewSet(ScopedModelViewSet):
 
 
 class StandingAppointmentViewSet(ScopedModelViewSet):
-    """第一书记、党建专员的任职。"""
+    """第一书记、党建专员、公共卫生专员、法治专员、网格指导员的任职。"""
 
     serializer_class = s.StandingAppointmentSerializer
     importer_class = StandingAppointmentImporter
