@@ -262,8 +262,15 @@ def _meetings(today: date, add) -> None:
     url = _change_url("admin:governance_meetingseries_change")
     series = list(
         MeetingSeries.objects.filter(active=True, starts_on__lte=today).values_list(
-            "id", "code", "name", "cadence", "due_within_days", "starts_on", "ends_on",
-            "body_id", "body__name",
+            "id",
+            "code",
+            "name",
+            "cadence",
+            "due_within_days",
+            "starts_on",
+            "ends_on",
+            "body_id",
+            "body__name",
         )  # fmt: skip
     )
     periods: dict[tuple, object] = {}
@@ -290,7 +297,7 @@ def _meetings(today: date, add) -> None:
             Item(
                 "meeting_missed",
                 pk,
-                f"{body_name}“{name}”{period.label}未召开（截至 {period.due:%Y-%m-%d}）",
+                f"{body_name}“{name}”（{code}）{period.label}未召开（截至 {period.due:%Y-%m-%d}）",
                 url.format(pk),
             ),
         )

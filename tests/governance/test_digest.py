@@ -150,7 +150,9 @@ def test_second_run_the_same_day_creates_nothing_and_the_next_day_a_new_one(over
     again = digest_run(today=TODAY, now=NOW + dt.timedelta(hours=2))
     assert again.created == 0 and again.already_stored == 5
     assert Notification.objects.count() == 5
-    assert digest_run(today=TODAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1)).created == 5
+    assert (
+        digest_run(today=TODAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1)).created == 5
+    )
 
 
 def test_a_run_that_dies_mid_insert_leaves_nothing_and_the_retry_creates_each_once(overdue):
