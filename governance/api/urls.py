@@ -9,6 +9,8 @@ from governance.api.views import (
     TaskViewSet,
     calendar_ics,
     figures,
+    hotline_figures,
+    task_evaluations,
 )
 
 router = SimpleRouter()
@@ -20,6 +22,8 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("governance/figures/", figures, name="governance-figures"),
+    path("governance/hotline-figures/", hotline_figures, name="governance-hotline-figures"),
+    path("governance/task-evaluations/", task_evaluations, name="governance-task-evaluations"),
     path(
         "governance/calendars/<str:body>.ics",
         calendar_ics,
