@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.send_daily_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
+    # governance: one digest of everything overdue per user, every morning (after the reminders).
+    "governance-daily-digest": {
+        "task": "governance.send_daily_digest",
+        "schedule": crontab(hour=7, minute=40),
+    },
     # governance: retry e-mails still queued (a mail server that was down).
     "governance-deliver-emails": {
         "task": "governance.deliver_notification_emails",
@@ -259,6 +264,10 @@ GOVERNANCE_REMINDER_WINDOWS = tuple(
 )
 GOVERNANCE_UNPLANNED_WINDOW = env_int("GOVERNANCE_UNPLANNED_WINDOW", default=7)
 GOVERNANCE_TASK_REMINDER_DAYS = env_int("GOVERNANCE_TASK_REMINDER_DAYS", default=1)
+# The daily overdue digest: the scheme and host its links start with ("" = links relative to
+# the site), and how many items of each kind it lists before "另有 N 项".
+GOVERNANCE_DIGEST_BASE_URL = env.str("GOVERNANCE_DIGEST_BASE_URL", default="")
+GOVERNANCE_DIGEST_MAX_ITEMS = env_int("GOVERNANCE_DIGEST_MAX_ITEMS", default=20)
 # governance e-mail outbox: tries before a message refused with SMTP 5xx ends "failed"; tries
 # before any other per-message error (4xx, server down) does (96 = a day of 15-minute runs).
 GOVERNANCE_EMAIL_MAX_ATTEMPTS = env_int("GOVERNANCE_EMAIL_MAX_ATTEMPTS", default=3)

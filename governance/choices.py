@@ -53,6 +53,7 @@ class NotificationKind(models.TextChoices):
     MEETING_OVERDUE = "meeting_overdue", "会议逾期未召开"
     TASK_REMINDER = "task_reminder", "派单即将到期"
     TASK_OVERDUE = "task_overdue", "派单已逾期"
+    DAILY_DIGEST = "daily_digest", "每日逾期事项汇总"
 
 
 class EmailStatus(models.TextChoices):

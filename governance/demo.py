@@ -145,6 +145,19 @@ def _members(kind: str, community_name: str):
     ]
 
 
+def _assignee_user(organization):
+    """A demo account of the assignee organisation (who accepts, reports and rates the request)."""
+    from core.demo import ensure_user
+    from core.roles import COMMUNITY_CADRE
+
+    return ensure_user(
+        f"task-{organization.code.lower()}",
+        role=COMMUNITY_CADRE,
+        scope_codes=[organization.code],
+        name=f"{organization.name[:20]}承办人",
+    )
+
+
 def seed(stdout) -> None:
     User = get_user_model()
     actor = User.objects.filter(is_superuser=True).order_by("pk").first()
@@ -227,22 +240,26 @@ def seed(stdout) -> None:
             )
             tasks += 1
             stage = (n + index) % 6
+            # 上考下评: the assignee side is someone at the assignee, never the dispatcher.
+            doer = _assignee_user(assignee)
             if stage == 5:
-                task_reject(actor=actor, task=task, reason="需街道协调职能部门，社区无力单独承办")
+                task_reject(actor=doer, task=task, reason="需街道协调职能部门，社区无力单独承办")
                 continue
             if stage >= 1:
-                task_accept(actor=actor, task=task)
+                task_accept(actor=doer, task=task)
             if stage >= 2:
-                task_progress(actor=actor, task=task, note="已走访相关居民，制定实施方案")
+                task_progress(actor=doer, task=task, note="已走访相关居民，制定实施方案")
             if stage >= 3:
-                task_complete(actor=actor, task=task, note="已按期完成")
+                task_complete(actor=doer, task=task, note="已按期完成")
             if stage >= 4:
+                task_evaluate(actor=doer, task=task, side="assignee", rating=4 + (n + 1) % 2)
                 task_evaluate(actor=actor, task=task, side="assigner", rating=4 + n % 2)
-                task_evaluate(actor=actor, task=task, side="assignee", rating=5)
+    from governance.digest import digest_run
     from governance.reminders import reminders_run
 
     result = reminders_run(today=today)
+    digests = digest_run(today=today)
     stdout.write(
         f"  联席会议：新增 {made} 个会议制度、{meetings} 次会议、{tasks} 张派单；"
-        f"今日提醒 {result.created} 条"
+        f"今日提醒 {result.created} 条，逾期事项汇总 {digests.created} 份"
     )

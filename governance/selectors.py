@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from governance.cadence import periods_between, shanghai_today
 from governance.choices import Attendance, MeetingStatus, TaskStatus
 from governance.models import (
+    Evaluation,
     Invitation,
     Meeting,
     MeetingSeries,
@@ -74,8 +75,20 @@ def public_resolutions(community) -> QuerySet[Resolution]:
 
 
 def tasks_visible_to(user) -> QuerySet[Task]:
-    return Task.objects.visible_to(user).select_related(
-        "organization", "assignee_organization", "assigned_by", "assignee_type", "source_type"
+    """With both sides' evaluations (上考下评) prefetched: one more query for the whole page."""
+    from django.db.models import Prefetch
+
+    return (
+        Task.objects.visible_to(user)
+        .select_related(
+            "organization", "assignee_organization", "assigned_by", "assignee_type", "source_type"
+        )
+        .prefetch_related(
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.select_related("author").order_by("side"),
+            )
+        )
     )
 
 

@@ -1,1 +1,1 @@
-from governance.admin import meetings, notifications, tasks  # noqa: F401
+from governance.admin import meetings, notifications, reports, tasks  # noqa: F401

@@ -7,6 +7,7 @@ from core.api.serializers import ScopedModelSerializer
 from governance.choices import Attendance, EvaluationSide, ResolutionKind
 from governance.models import (
     AgendaItem,
+    Evaluation,
     Invitation,
     Meeting,
     MeetingAttachment,
@@ -222,6 +223,19 @@ class ReferenceField(serializers.Field):
         return {"type": str(data["type"]), "code": str(data["code"])}
 
 
+class TaskEvaluationSerializer(serializers.ModelSerializer):
+    """One side's evaluation: ``assigner`` (上考: the dispatcher rates the work) or
+    ``assignee`` (下评: the assignee rates the request's clarity and support)."""
+
+    side_display = serializers.CharField(source="get_side_display", read_only=True)
+    author = UserField(read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = ["side", "side_display", "rating", "comment", "author", "created_at"]
+        read_only_fields = fields
+
+
 class TaskSerializer(ScopedModelSerializer):
     organization = serializers.SlugRelatedField(
         slug_field="code",
@@ -245,6 +259,9 @@ class TaskSerializer(ScopedModelSerializer):
     )
     assigned_by = UserField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    evaluations = TaskEvaluationSerializer(
+        many=True, read_only=True, help_text="双向评价（上考下评）：派单方与承办方各一条"
+    )
 
     class Meta:
         model = Task
@@ -265,6 +282,7 @@ class TaskSerializer(ScopedModelSerializer):
             "accepted_at",
             "done_at",
             "evaluated_at",
+            "evaluations",
             "created_at",
         ]
         read_only_fields = [

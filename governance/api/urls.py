@@ -9,8 +9,10 @@ from governance.api.views import (
     TaskViewSet,
     calendar_ics,
     figures,
+    hotline_figures,
     series_calendar_ics,
     task_calendar_ics,
+    task_evaluations,
 )
 
 router = SimpleRouter()
@@ -22,6 +24,8 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("governance/figures/", figures, name="governance-figures"),
+    path("governance/hotline-figures/", hotline_figures, name="governance-hotline-figures"),
+    path("governance/task-evaluations/", task_evaluations, name="governance-task-evaluations"),
     path(
         "governance/calendars/series/<str:code>.ics",
         series_calendar_ics,

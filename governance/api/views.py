@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import (
@@ -465,3 +466,94 @@ def task_calendar_ics(request):
         f"{user.get_full_name() or user.get_username()}的派单期限", tasks, host=request.get_host()
     )
     return ics.ics_response(cal, "tasks")
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    from core.importing import CONTENT_TYPES
+
+    response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.xlsx"
+    return response
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("month", str, description="YYYY-MM（默认本月，上海时间）"),
+        OpenApiParameter("level", str, enum=["grid", "community", "department", "street"]),
+        OpenApiParameter("file_format", str, enum=["xlsx"], description="xlsx：下载表格"),
+    ],
+    responses=inline_serializer(
+        "HotlineFigures",
+        {
+            "month": serializers.CharField(),
+            "level": serializers.CharField(),
+            "rows": serializers.ListField(child=serializers.DictField()),
+        },
+    ),
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def hotline_figures(request):
+    """接诉即办：某月的响应率、解决率、满意率、重办率、综合得分与排名（按网格 / 社区 / 部门 / 街道）。"""
+    from core.importing import write_table
+    from governance import hotline
+
+    if not request.user.has_perm("grids.view_case"):
+        raise PermissionDenied("没有查看民情诉求的权限。")
+    try:
+        month = hotline.parse_month(request.query_params.get("month"), shanghai_today())
+    except ValueError as exc:
+        raise serializers.ValidationError({"month": [str(exc)]}) from None
+    level = request.query_params.get("level", "community")
+    if level not in hotline.LEVELS:
+        raise serializers.ValidationError(
+            {"level": ["应为 grid、community、department 或 street。"]}
+        )
+    rows = hotline.hotline_figures(request.user, month, level)
+    if request.query_params.get("file_format") == "xlsx":
+        headers = [h for _, h in hotline.HEADERS]
+        content = write_table(headers, hotline.table(rows), "xlsx", "接诉即办")
+        return _xlsx(content, f"接诉即办{month:%Y-%m}-{hotline.LEVELS[level]}")
+    return Response(
+        {"month": f"{month:%Y-%m}", "level": level, "rows": [r.as_dict() for r in rows]}
+    )
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("start", str, description="YYYY-MM-DD（默认本年 1 月 1 日）"),
+        OpenApiParameter("end", str, description="YYYY-MM-DD（默认本年 12 月 31 日）"),
+        OpenApiParameter("by", str, enum=["community", "department"]),
+        OpenApiParameter("file_format", str, enum=["xlsx"], description="xlsx：下载表格"),
+    ],
+    responses=inline_serializer(
+        "TaskEvaluationReport",
+        {
+            "start": serializers.DateField(),
+            "end": serializers.DateField(),
+            "by": serializers.CharField(),
+            "rows": serializers.ListField(child=serializers.DictField()),
+        },
+    ),
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def task_evaluations(request):
+    """上考下评：某期间派单双向评价按社区或部门（及其他承办方）汇总。"""
+    from core.importing import write_table
+    from governance import evaluations
+
+    if not request.user.has_perm("governance.view_task"):
+        raise PermissionDenied("没有查看派单的权限。")
+    first, last = _month_bounds(request)
+    by = request.query_params.get("by", "community")
+    if by not in evaluations.GROUPINGS:
+        raise serializers.ValidationError({"by": ["应为 community 或 department。"]})
+    rows = evaluations.evaluation_report(request.user, first, last, by)
+    if request.query_params.get("file_format") == "xlsx":
+        headers = [h for _, h in evaluations.HEADERS]
+        content = write_table(headers, evaluations.table(rows), "xlsx", "上考下评")
+        return _xlsx(content, f"上考下评{first}-{last}")
+    return Response({"start": first, "end": last, "by": by, "rows": [r.as_dict() for r in rows]})

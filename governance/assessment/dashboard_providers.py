@@ -482,3 +482,49 @@ def central_households(communities: list[Community], user) -> Panel:
         drill_all=admin_url("grids_centralhouseholdlink_changelist"),
         note="每个党员中心户、先锋岗联系 1–5 户为常规（种子文件 002）。",
     )
+
+
+@provider("hotline", "接诉即办（本月）", "grids.Case")
+def hotline(communities: list[Community], user) -> Panel:
+    """响应率 / 解决率 / 满意率 / 重办率 and the street's ranking, this month (three queries)."""
+    from governance.cadence import shanghai_today
+    from governance.hotline import drill_url, hotline_figures
+
+    month = shanghai_today().replace(day=1)
+    found = {r.code: r for r in hotline_figures(user, month, "community")}
+    rows, drill = [], []
+    for c in communities:
+        r = found.get(c.code)
+        rows.append(
+            [
+                c.name,
+                r.cases if r else 0,
+                r.response_rate if r else None,
+                r.resolution_rate if r else None,
+                r.satisfaction_rate if r else None,
+                r.reopen_rate if r else None,
+                r.score if r else None,
+                r.rank if r else None,
+            ]
+        )
+        drill.append(drill_url(r) if r else None)
+    return Panel(
+        "hotline",
+        f"接诉即办（{month:%Y年%m月}）",
+        columns=[
+            "社区",
+            "诉求（件）",
+            "响应率（%）",
+            "解决率（%）",
+            "满意率（%）",
+            "重办率（%）",
+            "综合得分",
+            "排名",
+        ],
+        rows=rows,
+        chart_column=6,
+        unit="%",
+        drill=drill,
+        drill_all=admin_url("report_hotline"),
+        note="综合得分 = 10% 响应率 + 45% 解决率 + 45% 满意率；网格、部门、街道见“接诉即办报表”。",
+    )

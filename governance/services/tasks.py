@@ -59,6 +59,8 @@ def task_dispatch(
     if organization is None:
         raise ValidationError({"organization": "请指定派单组织。"})
     require_in_scope(actor, organization)
+    if getattr(assignee, "pk", None) == actor.pk and assignee._meta.label == actor._meta.label:
+        raise ValidationError({"assignee": "派单人不能把派单派给自己。"})
     assignee_org = anchor_organization(assignee)
     task = Task(
         code=_task_code(source),
@@ -89,16 +91,50 @@ def task_dispatch(
     return task
 
 
+def _assignee_is_user(task: Task) -> bool:
+    return task.assignee_type.app_label == "auth"
+
+
 def is_assigner_side(actor, task: Task) -> bool:
+    """The dispatching body's people — never the person the task was dispatched to."""
+    if _assignee_is_user(task) and task.assignee_id == actor.pk:
+        return False
     return in_scope(actor, task.organization)
 
 
 def is_assignee_side(actor, task: Task) -> bool:
+    """Who accepts, reports, completes and rates the request (上考下评: judged fairly).
+
+    Never the dispatcher; for a task dispatched to a person, only that person; otherwise the
+    people whose scope reaches the assignee's place in the tree *without* going through the
+    dispatching body (a street cadre is in scope of every community below, but when the street
+    dispatched the task to a community, the street is the assigner side, not the assignee). A
+    task dispatched inside one node (assignee place = dispatching body) is done by that node's
+    people other than the dispatcher."""
+    if actor.pk == task.assigned_by_id:
+        return False
+    if _assignee_is_user(task):
+        return task.assignee_id == actor.pk
     if actor.is_superuser:
         return True
-    if task.assignee_type.app_label == "auth" and task.assignee_id == actor.pk:
-        return True
-    return task.assignee_organization_id is not None and in_scope(actor, task.assignee_organization)
+    if task.assignee_organization_id is None or not in_scope(actor, task.assignee_organization):
+        return False
+    if task.assignee_organization_id != task.organization_id and in_scope(actor, task.organization):
+        return False
+    return True
+
+
+def _not_dispatcher_side(actor, task: Task, verb: str) -> None:
+    if actor.pk == task.assigned_by_id:
+        raise PermissionDenied(f"派单人不能以承办方身份{verb}。")
+    if (
+        not _assignee_is_user(task)
+        and not actor.is_superuser
+        and task.assignee_organization_id != task.organization_id
+        and in_scope(actor, task.organization)
+        and in_scope(actor, task.assignee_organization)
+    ):
+        raise PermissionDenied(f"派单方不能以承办方身份{verb}。")
 
 
 def _locked(task: Task) -> Task:
@@ -112,6 +148,7 @@ def _locked(task: Task) -> Task:
 def _step(actor, task: Task, allowed: set[str], verb: str) -> Task:
     task = _locked(task)
     if not is_assignee_side(actor, task):
+        _not_dispatcher_side(actor, task, verb)
         raise PermissionDenied(f"只有承办方可以{verb}。")
     if task.status not in allowed:
         raise ValidationError(f"派单状态为“{task.get_status_display()}”，不能{verb}。")
@@ -174,6 +211,7 @@ def task_evaluate(*, actor, task: Task, side: str, rating: int, comment: str = "
             raise PermissionDenied("只有派单方可以评价办理质量。")
     elif side == EvaluationSide.ASSIGNEE:
         if not is_assignee_side(actor, task):
+            _not_dispatcher_side(actor, task, "评价派单")
             raise PermissionDenied("只有承办方可以评价派单的清晰度与支持。")
     else:
         raise ValidationError({"side": "评价方只能是 assigner 或 assignee。"})

@@ -81,3 +81,13 @@ def held_meeting(series_a, users):
         actor=users["cadre_a"], series=series_a, planned_on=dt.date(2024, 3, 12), agenda=["议题一"]
     )
     return meeting_hold(actor=users["cadre_a"], meeting=meeting, held_on=dt.date(2024, 3, 12))
+
+
+@pytest.fixture
+def branch_a_user(users, tree):
+    """A cadre of 园林社区一号院党支部 (branch A-01): the assignee side of tasks community A
+    dispatches to its branch (the dispatching community's people are the assigner side)."""
+    from core.roles import COMMUNITY_CADRE
+    from tests.conftest import make_user
+
+    return make_user("branch_a", role=COMMUNITY_CADRE, scope=[tree["branch_a"]])

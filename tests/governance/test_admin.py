@@ -207,7 +207,7 @@ def test_notification_list_is_personal_with_unread_count(series_a, users, client
     assert client.get(f"/admin/governance/notification/{note.pk}/change/").status_code in (302, 404)
 
 
-def test_task_steps_and_evaluation_from_the_admin(held_meeting, users, tree, client):
+def test_task_steps_and_evaluation_from_the_admin(held_meeting, users, tree, client, branch_a_user):
     resolution = resolution_pass(
         actor=users["cadre_a"], meeting=held_meeting, kind="deliver", title="修缮路灯"
     )
@@ -239,11 +239,24 @@ def test_task_steps_and_evaluation_from_the_admin(held_meeting, users, tree, cli
     step = f"/admin/governance/task/{task.pk}/step/"
     response = client.post(step, {"step": "evaluate", "side": "assigner", "rating": 5}, follow=True)
     assert "办结后才能评价" in response.content.decode()
+    # the dispatcher cannot accept or rate on the assignee's side
+    response = client.post(step, {"step": "accept"}, follow=True)
+    assert "派单人不能以承办方身份接单" in response.content.decode()
+    login(client, branch_a_user)
     client.post(step, {"step": "accept"})
     client.post(step, {"step": "complete", "text": "已修好"})
+    client.post(step, {"step": "evaluate", "side": "assignee", "rating": 4, "text": "要求清楚"})
+    login(client, users["cadre_a"])
+    response = client.post(step, {"step": "evaluate", "side": "assignee", "rating": 5}, follow=True)
+    assert (
+        "这一方已经评价过了" in response.content.decode() or "派单人" in response.content.decode()
+    )
     client.post(step, {"step": "evaluate", "side": "assigner", "rating": 5, "text": "好"})
     task.refresh_from_db()
     assert task.status == "evaluated"
-    assert Evaluation.objects.get().rating == 5
+    assert dict(Evaluation.objects.values_list("side", "rating")) == {
+        "assigner": 5,
+        "assignee": 4,
+    }
     page = client.get(f"/admin/governance/task/{task.pk}/change/").content.decode()
     assert "办理与评价" in page and "已修好" in page

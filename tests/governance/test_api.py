@@ -75,7 +75,9 @@ def test_meeting_list_constant_queries_and_other_community_sees_nothing(
     assert response.status_code == 404
 
 
-def test_plan_hold_attend_resolve_dispatch_through_the_api(series_a, users, api, tree):
+def test_plan_hold_attend_resolve_dispatch_through_the_api(
+    series_a, users, api, tree, branch_a_user
+):
     client = api(users["cadre_a"])
     response = client.post(
         "/api/v1/meetings/",
@@ -146,10 +148,18 @@ def test_plan_hold_attend_resolve_dispatch_through_the_api(series_a, users, api,
         f"/api/v1/tasks/{tcode}/evaluate/", {"side": "assigner", "rating": 5}, format="json"
     )
     assert response.status_code == 400 and "办结后才能评价" in str(response.json())
+    # the dispatcher cannot act as the assignee (上考下评: judged fairly)
+    response = client.post(f"/api/v1/tasks/{tcode}/accept/", {}, format="json")
+    assert response.status_code == 403 and "派单" in str(response.json())
+    branch = api(branch_a_user)
     for step, body in (("accept", {}), ("progress", {"note": "已报修"}), ("complete", {})):
-        assert client.post(f"/api/v1/tasks/{tcode}/{step}/", body, format="json").status_code == 200
-    for side, rating in (("assigner", 5), ("assignee", 4)):
-        response = client.post(
+        assert branch.post(f"/api/v1/tasks/{tcode}/{step}/", body, format="json").status_code == 200
+    response = client.post(
+        f"/api/v1/tasks/{tcode}/evaluate/", {"side": "assignee", "rating": 5}, format="json"
+    )
+    assert response.status_code == 403  # the dispatcher rating the request on the other side
+    for who, side, rating in ((branch, "assignee", 4), (client, "assigner", 5)):
+        response = who.post(
             f"/api/v1/tasks/{tcode}/evaluate/", {"side": side, "rating": rating}, format="json"
         )
         assert response.status_code == 200
@@ -169,7 +179,7 @@ def test_task_list_constant_queries(users, tree, api, django_assert_num_queries)
     client = api(users["cadre_a"])
     for size in (2, 8):
         client = fresh(api, users["cadre_a"])
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):  # + both sides' evaluations, one prefetch
             response = client.get(f"/api/v1/tasks/?page_size={size}")
         assert len(response.json()["results"]) == size
     assert api(users["cadre_b"]).get("/api/v1/tasks/").json()["count"] == 0

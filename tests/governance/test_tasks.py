@@ -55,8 +55,8 @@ def test_resolution_becomes_a_task_of_the_meeting_body(task, resolution, tree):
     assert actions() == ["task.dispatch"]
 
 
-def test_full_state_machine_with_two_way_evaluation(task, users):
-    user = users["cadre_a"]
+def test_full_state_machine_with_two_way_evaluation(task, users, branch_a_user):
+    user = branch_a_user
     task_accept(actor=user, task=task)
     task_progress(actor=user, task=task, note="已联系厂家")
     task_complete(actor=user, task=task, note="已更换")
@@ -66,7 +66,7 @@ def test_full_state_machine_with_two_way_evaluation(task, users):
     task_evaluate(actor=user, task=task, side="assignee", rating=4, comment="要求清楚")
     task.refresh_from_db()
     assert task.status == "done"
-    task_evaluate(actor=user, task=task, side="assigner", rating=5)
+    task_evaluate(actor=users["cadre_a"], task=task, side="assigner", rating=5)
     task.refresh_from_db()
     assert task.status == "evaluated"
     assert sorted(task.evaluations.values_list("side", "rating")) == [
@@ -82,54 +82,55 @@ def test_full_state_machine_with_two_way_evaluation(task, users):
         "task.evaluate",
     ]
     with pytest.raises(ValidationError):
-        task_evaluate(actor=user, task=task, side="assigner", rating=3)
+        task_evaluate(actor=users["cadre_a"], task=task, side="assigner", rating=3)
 
 
 @pytest.mark.parametrize("step", ["accept", "progress", "complete", "dispatched"])
-def test_evaluation_before_completion_is_refused(task, users, step):
-    user = users["cadre_a"]
+def test_evaluation_before_completion_is_refused(task, users, step, branch_a_user):
+    user = branch_a_user
     if step != "dispatched":
         task_accept(actor=user, task=task)
     if step in ("progress", "complete"):
         task_progress(actor=user, task=task, note="在办")
-    for side in ("assigner", "assignee"):
+    for side, who in (("assigner", users["cadre_a"]), ("assignee", user)):
         with pytest.raises(ValidationError) as exc:
-            task_evaluate(actor=user, task=task, side=side, rating=5)
+            task_evaluate(actor=who, task=task, side=side, rating=5)
         assert "办结后才能评价" in str(exc.value)
     assert Evaluation.objects.count() == 0
     assert "task.evaluate" not in actions()
 
 
-def test_rating_out_of_range_is_refused(task, users):
-    task_accept(actor=users["cadre_a"], task=task)
-    task_complete(actor=users["cadre_a"], task=task)
+def test_rating_out_of_range_is_refused(task, users, branch_a_user):
+    task_accept(actor=branch_a_user, task=task)
+    task_complete(actor=branch_a_user, task=task)
     with pytest.raises(ValidationError):
         task_evaluate(actor=users["cadre_a"], task=task, side="assigner", rating=6)
     assert Evaluation.objects.count() == 0
 
 
-def test_reject_needs_a_reason_and_ends_the_task(task, users):
+def test_reject_needs_a_reason_and_ends_the_task(task, users, branch_a_user):
+    user = branch_a_user
     with pytest.raises(ValidationError):
-        task_reject(actor=users["cadre_a"], task=task, reason="  ")
+        task_reject(actor=user, task=task, reason="  ")
     task.refresh_from_db()
     assert task.status == "dispatched"
-    task_reject(actor=users["cadre_a"], task=task, reason="不属于本支部职责")
+    task_reject(actor=user, task=task, reason="不属于本支部职责")
     task.refresh_from_db()
     assert task.status == "rejected" and task.reject_reason == "不属于本支部职责"
     with pytest.raises(ValidationError):
-        task_accept(actor=users["cadre_a"], task=task)
+        task_accept(actor=user, task=task)
     with pytest.raises(ValidationError):
-        task_complete(actor=users["cadre_a"], task=task)
+        task_complete(actor=user, task=task)
 
 
-def test_illegal_transitions(task, users):
+def test_illegal_transitions(task, users, branch_a_user):
     with pytest.raises(ValidationError):
-        task_complete(actor=users["cadre_a"], task=task)  # not accepted yet
+        task_complete(actor=branch_a_user, task=task)  # not accepted yet
     with pytest.raises(ValidationError):
-        task_progress(actor=users["cadre_a"], task=task, note="x")
-    task_accept(actor=users["cadre_a"], task=task)
+        task_progress(actor=branch_a_user, task=task, note="x")
+    task_accept(actor=branch_a_user, task=task)
     with pytest.raises(ValidationError):
-        task_accept(actor=users["cadre_a"], task=task)
+        task_accept(actor=branch_a_user, task=task)
 
 
 def test_task_assigned_outside_the_assigners_scope_is_refused(resolution, users, tree):
