@@ -54,6 +54,7 @@ class NotificationKind(models.TextChoices):
     TASK_REMINDER = "task_reminder", "派单即将到期"
     TASK_OVERDUE = "task_overdue", "派单已逾期"
     DAILY_DIGEST = "daily_digest", "每日逾期事项汇总"
+    WEBHOOK_DISABLED = "webhook_disabled", "数据推送地址已停用"
 
 
 class EmailStatus(models.TextChoices):

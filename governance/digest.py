@@ -150,7 +150,7 @@ def _cases(now: datetime, add) -> None:
             "acknowledged_at",
             "ack_due_at",
             "target_label",
-            "department",
+            "department__name",
         )
     )
     for pk, code, category, description, node, due, kind, acked, ack_due, target, dept in rows:

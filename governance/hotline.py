@@ -15,10 +15,8 @@ the user's scope):
   with no denominator (no rated case) is left out and the other weights rescaled. 排名: by score,
   highest first, ties share a rank (1, 2, 2, 4); no cases → no rank.
 
-Departments: until departments are records (the desk branch's ``grids.Department``), a
-department is the dispatch target of a case whispered to a department (``dispatch_kind =
-department``), keyed by its ``target_label``. SEAM (desk): once ``Case.department`` is a
-foreign key, replace ``_department_key`` by the FK id and its name — nothing else changes.
+Departments: the ``grids.Department`` a case was whistled to (``Case.department``); cases
+whistled before departments were records are grouped by their ``target_label``.
 """
 
 from __future__ import annotations
@@ -125,14 +123,16 @@ def parse_month(value: str | None, today: date) -> date:
         raise ValueError("月份格式应为 YYYY-MM。") from None
 
 
-def _department_key(row: dict) -> tuple[str, str] | None:
-    """SEAM (desk): the department a case was whistled to; see the module docstring."""
+def _department_key(row: dict) -> tuple[int, str, str] | None:
+    """The department (``grids.Department``) a case was whistled to: (id, code, name)."""
     from grids.choices import DispatchKind
 
     if row["dispatch_kind"] != DispatchKind.DEPARTMENT:
         return None
-    label = row["target_label"] or "（未注明部门）"
-    return label, label
+    if row["department_id"] is None:  # whistled before departments were records
+        label = row["target_label"] or "（未注明部门）"
+        return 0, "", label
+    return row["department_id"], row["department__code"], row["department__name"]
 
 
 def hotline_figures(user, month: date, level: str = "community") -> list[HotlineRow]:
@@ -158,7 +158,15 @@ def hotline_figures(user, month: date, level: str = "community") -> list[Hotline
     groups = list(
         Case.objects.visible_to(user)
         .filter(reported_at__gte=start, reported_at__lt=end)
-        .values("community_id", "grid_id", "dispatch_kind", "target_label")
+        .values(
+            "community_id",
+            "grid_id",
+            "dispatch_kind",
+            "target_label",
+            "department_id",
+            "department__code",
+            "department__name",
+        )
         .annotate(
             cases=Count("pk"),
             responded=Count("pk", filter=responded),
@@ -193,11 +201,13 @@ def hotline_figures(user, month: date, level: str = "community") -> list[Hotline
             if key is None:
                 continue
             if key not in rows:
+                pk, code, name = key
+                drill = {"department__id__exact": pk} if pk else {"q": name}
                 rows[key] = HotlineRow(
                     "department",
-                    key[0],
-                    key[1],
-                    drill={**drill_base, "dispatch_kind__exact": "department", "q": key[1]},
+                    code,
+                    name,
+                    drill={**drill_base, "dispatch_kind__exact": "department", **drill},
                 )
             rows[key].add(g)
     else:
