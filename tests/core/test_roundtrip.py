@@ -19,6 +19,7 @@ from django.db import transaction
 from core.importing import BaseImporter, parse_bool, parse_date, parse_int
 from core.models import AuditLog
 from covenants.importers import (
+    ActivityRecordImporter,
     AgreementImporter,
     LiaisonLogImporter,
     NeedImporter,
@@ -55,6 +56,7 @@ ROSTERS: list[type[BaseImporter]] = [
     LiaisonLogImporter,
     AgreementImporter,
     ProjectImporter,
+    ActivityRecordImporter,
     SkillImporter,
     VolunteerImporter,
     TeamImporter,
