@@ -350,6 +350,7 @@ class RosterImporter(BaseImporter):
         self.ids: dict[str, int] = {}
         self.stored_households: dict[str, tuple] = {}
         self.household_write: dict[str, int | None] = {}  # code -> stored pk (None: new)
+        self.household_lines: set[int] = set()  # the line each written household is read from
         self.resident_write: dict[int, tuple[int | None, str, str]] = {}  # line -> pk, id, phone
         self.stats = dict.fromkeys(
             ("households_created", "households_updated", "residents_created", "residents_updated"),
@@ -686,10 +687,12 @@ class RosterImporter(BaseImporter):
         fresh = self._household_values(v)
         if stored is None:
             self.household_write[code] = None
+            self.household_lines.add(line)
             return "created"
         if fresh == stored[2:]:
             return ""
         self.household_write[code] = stored[0]
+        self.household_lines.add(line)
         if len(result.changes) < MAX_CHANGES:
             shown = (self._place_text, self._place_text, self._place_text, str, str, str, str)
             fields = [
@@ -920,7 +923,15 @@ class RosterImporter(BaseImporter):
         written: set[str] = set()
         batch: list[tuple[int, dict[str, Any]]] = []
         started = time.monotonic()
-        for line, v in self._rows(stream, filename, None):
+        # Only the lines pass 1 found new or changed are parsed again (a household is
+        # written from its first line, every line of it carries the same columns).
+        wanted = self.household_lines | self.resident_write.keys()
+        for line, values, formulas in self._lines(stream, filename, validate=False):
+            if line not in wanted:
+                continue
+            v = self._parse(line, values, formulas, None)
+            if v is None:  # pragma: no cover - validated in pass 1
+                continue
             if v["household_code"] in self.household_write or line in self.resident_write:
                 batch.append((line, v))
             if len(batch) >= CHUNK:
