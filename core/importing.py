@@ -739,7 +739,36 @@ class BaseImporter:
         return changed or None
 
     def assign_codes(self, new: list[models.Model]) -> None:
-        """Give new records whose key was left blank a code (importers that allow it)."""
+        """Give new records whose key was left blank a code (importers that allow it); an
+        importer that does lists them in ``self.generated`` (see ``write``)."""
+
+    generated: list[models.Model] = []
+    code_attempts = 20  # as organizations.models.codes.READABLE_CODE_ATTEMPTS
+
+    def write(self, new: list[models.Model], changed: list[models.Model]) -> None:
+        """``save`` in a savepoint. When the insert fails because a code this import generated
+        (``assign_codes``, read as the next free number) was taken meanwhile by another writer
+        (the unique index makes that insert wait, then fail when the other commits), those
+        records get fresh codes and the write is tried again — up to ``code_attempts`` times.
+        Any other refusal (no generated code taken) is the file's error, as before."""
+        for attempt in range(1, self.code_attempts + 1):
+            try:
+                with transaction.atomic():
+                    self.save(new, changed)
+                return
+            except IntegrityError:
+                generated = self.generated
+                if not generated or attempt == self.code_attempts:
+                    raise
+                codes = [obj.code for obj in generated]
+                if not self.model._default_manager.filter(code__in=codes).exists():
+                    raise
+                for obj in new:  # the savepoint took the rows back: insert them afresh
+                    obj.pk = None
+                    obj._state.adding = True
+                for obj in generated:
+                    obj.code = ""
+                self.assign_codes(generated)
 
     # ---- run
 
@@ -809,7 +838,7 @@ class BaseImporter:
             return result
         try:
             with transaction.atomic():
-                self.save(new, changed)
+                self.write(new, changed)
                 self.after_save(result)
                 emit(
                     "import.commit",

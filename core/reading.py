@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import posixpath
 import re
 import zipfile
@@ -112,9 +113,19 @@ def csv_encoding(stream: IO[bytes]) -> str:
 def _csv_lines(stream: IO[bytes], encoding: str) -> Iterator[Line]:
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    first_char = operator.itemgetter(slice(None, 1))
+    no_formulas: dict[int, list[bool]] = {}  # shared per width: never written by the readers
     try:
         for values in csv.reader(text):
-            yield values, [looks_like_formula(v) for v in values]
+            # Most lines have no cell starting like a formula: one C-level scan, no call per cell.
+            if _FORMULA_START.isdisjoint(map(first_char, values)):
+                width = len(values)
+                flags = no_formulas.get(width)
+                if flags is None:
+                    flags = no_formulas[width] = [False] * width
+                yield values, flags
+            else:
+                yield values, [looks_like_formula(v) for v in values]
     except csv.Error as exc:
         raise FileRejected(f"CSV 格式错误：{exc}") from exc
     finally:

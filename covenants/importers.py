@@ -1,6 +1,6 @@
-"""Files of the covenants app: the units roster (import by unit code or credit code), needs and
-resources lists (import), and exports of agreements, activities, liaison logs, projects and the
-unit assessment report for the district."""
+"""Files of the covenants app: the units roster (import by unit code or credit code), needs,
+resources, agreements, projects, activity records and liaison logs (export and import), and
+the unit assessment report for the district (export only)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from core.sensitive import mask
 from core.services import audit
 from core.validators import normalize_phone, validate_credit_code
 from covenants.choices import (
+    ActivityKind,
     AgreementStatus,
     CoBuildCategory,
     ContactMode,
@@ -51,6 +52,7 @@ from covenants.models import (
 )
 from covenants.models.agreements import PARTY_A_KINDS
 from covenants.selectors import units_visible_to
+from covenants.services.activities import activity_record, activity_update
 from covenants.services.agreements import agreement_draft, agreement_update
 from covenants.services.engagement import project_match, project_match_update
 from organizations.models import Organization
@@ -576,24 +578,155 @@ class AgreementImporter(_CheckColumns, _OrgLookup, BaseImporter):
         return queryset.select_related("party_a", "unit")
 
 
-class ActivityExporter(ExportOnly):
+class ActivityRecordImporter(_CheckColumns, BaseImporter):
+    """共建活动记录 (活动记录) by 活动编号: the activities a unit carried out under its claimed
+    projects, so a community can export them, correct them in Excel and import them back, or
+    register a batch. A new row records an activity as ``activity_record`` does (the project
+    in reach, the agreement signed, the date within its term); a row for a stored activity
+    edits its plain columns through ``activity_update``. The community's confirmation is the
+    workflow's (``ActivityRecord.workflow_fields``): 社区已确认 is written for the reader and
+    ignored on import, and a confirmed activity is not changed by a file at all. 单位, 甲方,
+    认领项目 and 共建类别 are written beside the project's code for checking only."""
+
     model = ActivityRecord
     title = "活动记录"
     sheet_name = "活动记录"
+    check_only = ("unit_name", "party_a_name", "project_title", "category", "confirmed")
     columns = [
-        Column("code", "活动编号"),
-        Column("date", "活动日期"),
-        Column("unit", "单位", export=lambda a: a.project.agreement.unit.name),
-        Column("party_a", "甲方", export=lambda a: a.project.agreement.party_a.name),
-        Column("project", "认领项目", export=lambda a: a.project.title),
-        Column("category", "共建类别", export=lambda a: a.project.get_category_display()),
-        Column("kind", "活动方式", export=lambda a: a.get_kind_display()),
-        Column("title", "活动主题"),
-        Column("staff_count", "单位参与人数"),
-        Column("member_count", "在职党员人数"),
-        Column("residents_served", "服务居民人次"),
-        Column("confirmed", "社区已确认", export=lambda a: a.confirmed_at is not None),
+        Column("code", "活动编号", required=True, example="XM-YL-001-A0001"),
+        Column("date", "活动日期", required=True, parse=parse_date, help="须在协议期限内"),
+        Column(
+            "project_code",
+            "认领项目编码",
+            required=True,
+            export=lambda a: a.project.code,
+            help="本社区（街道）已签订协议下的认领项目",
+        ),
+        Column("unit_name", "单位", help=_CHECK, export=lambda a: a.project.agreement.unit.name),
+        Column(
+            "party_a_name",
+            "甲方",
+            help=_CHECK,
+            export=lambda a: a.project.agreement.party_a.name,
+        ),
+        Column("project_title", "认领项目", help=_CHECK, export=lambda a: a.project.title),
+        Column(
+            "category",
+            "共建类别",
+            help=_CHECK,
+            export=lambda a: a.project.get_category_display(),
+        ),
+        Column(
+            "kind",
+            "活动方式",
+            required=True,
+            parse=choice_parser(ActivityKind),
+            export=lambda a: a.get_kind_display(),
+            help=_labels(ActivityKind),
+        ),
+        Column("title", "活动主题", required=True),
+        Column("place", "活动地点"),
+        Column("staff_count", "单位参与人数", parse=parse_int, help="留空为 0"),
+        Column("member_count", "在职党员人数", parse=parse_int, help="留空为 0"),
+        Column("residents_served", "服务居民人次", parse=parse_int, help="留空为 0"),
+        Column("participants_note", "参与人员"),
+        Column("description", "活动内容"),
+        Column(
+            "confirmed",
+            "社区已确认",
+            parse=parse_bool,
+            help="由社区在系统中确认（移交资料后），" + _CHECK,
+            export=lambda a: a.confirmed_at is not None,
+        ),
     ]
+    plain_fields = (
+        "date",
+        "kind",
+        "title",
+        "place",
+        "staff_count",
+        "member_count",
+        "residents_served",
+        "participants_note",
+        "description",
+    )
+    counts = ("staff_count", "member_count", "residents_served")
+
+    def edit_refusal(self, stored: ActivityRecord, changes) -> str | None:
+        if stored.confirmed_at is not None:
+            return f"活动“{stored.code}”已由社区确认，不能再修改。请恢复原值或删除该行。"
+        return None
+
+    def prepare(self, rows):
+        super().prepare(rows)
+        codes = {v["project_code"] for _, v in rows if v.get("project_code")}
+        # Only what the API may link (core.links): a project out of reach is "not found".
+        self.projects = {
+            p.code: p
+            for p in linkable(self.user, ActivityRecord, "project")
+            .filter(code__in=codes)
+            .select_related("agreement__party_a", "agreement__unit")
+        }
+        self.updates: dict[int, dict[str, Any]] = {}
+
+    def build(self, row, values):
+        activity = self.existing.get(values["code"])
+        adding = activity is None
+        project = self.projects.get(values["project_code"])
+        if project is None:
+            raise RowInvalid([("认领项目编码", f"找不到认领项目“{values['project_code']}”。")])
+        if adding:
+            activity = ActivityRecord(code=values["code"])
+        before = {name: getattr(activity, name) for name in (*self.plain_fields, "project_id")}
+        activity.project = project
+        for name in self.plain_fields:
+            if name not in values:
+                continue
+            value = values[name]
+            if name in self.counts:
+                value = value or 0
+            elif value is None:
+                value = ""
+            setattr(activity, name, value)
+        if not adding:
+            self.updates[activity.pk] = {
+                name.removesuffix("_id"): getattr(activity, name.removesuffix("_id"))
+                for name, old in before.items()
+                if getattr(activity, name) != old
+            }
+        return activity
+
+    def clean_instance(self, obj):
+        obj.full_clean(
+            exclude=["code", "confirmed_at", "confirmed_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+
+    def save(self, new, changed):
+        # Through the services (activities are registered a few at a time): links checked,
+        # the agreement's term, the confirmed-is-final rule and the audit rows.
+        for activity in new:
+            data = {name: getattr(activity, name) for name in self.plain_fields}
+            _as_validation_error(
+                lambda a=activity, d=data: activity_record(
+                    actor=self.user, project=a.project, code=a.code, **d
+                )
+            )
+        for activity in changed:
+            _as_validation_error(
+                lambda a=activity: activity_update(
+                    actor=self.user, activity=a, **self.updates.get(a.pk, {})
+                )
+            )
+
+    def column_header(self, field_name: str) -> str:
+        if field_name == "project":
+            return "认领项目编码"
+        return super().column_header(field_name)
+
+    def update_fields(self):
+        return [*self.plain_fields, "project", "updated_at"]
 
     def export_queryset(self, queryset):
         return queryset.select_related(
@@ -873,7 +1006,7 @@ class UnitAssessmentExporter(ExportOnly):
 
 
 __all__ = [
-    "ActivityExporter",
+    "ActivityRecordImporter",
     "AgreementImporter",
     "LiaisonLogImporter",
     "NeedImporter",

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from core.admin import FileImportExportMixin, StatusAdminMixin
 from covenants.admin.base import CovenantsAdminMixin
-from covenants.importers import ActivityExporter
+from covenants.importers import ActivityRecordImporter
 from covenants.models import ActivityAttachment, ActivityRecord, ServiceProject
 from covenants.selectors import activities_visible_to, service_projects_visible_to
 from covenants.services import (
@@ -74,7 +74,7 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(ActivityRecord)
 class ActivityRecordAdmin(FileImportExportMixin, CovenantsAdminMixin, admin.ModelAdmin):
-    importer_class = ActivityExporter
+    importer_class = ActivityRecordImporter
     list_display = [
         "date",
         "title",

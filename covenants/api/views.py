@@ -45,7 +45,7 @@ from covenants.filtersets import (
     UnitAssessmentFilterSet,
 )
 from covenants.importers import (
-    ActivityExporter,
+    ActivityRecordImporter,
     AgreementImporter,
     LiaisonLogImporter,
     NeedImporter,
@@ -361,7 +361,7 @@ class ActivityViewSet(ScopedModelViewSet):
 
     serializer_class = ActivityRecordSerializer
     filterset_class = ActivityFilterSet
-    importer_class = ActivityExporter
+    importer_class = ActivityRecordImporter
     search_fields = ["code", "title"]
     ordering_fields = ["date", "code"]
     ordering = ["-date", "code"]

@@ -118,6 +118,12 @@ class WorkItemImporter(BaseImporter):
         item.is_public = values.get("is_public", False)
         return item
 
+    def visible_queryset(self):
+        # A community reads the list its street published (``InheritedListQuerySet``): its
+        # export holds those items, and re-importing them unchanged is 未变; changing one is
+        # refused (it may see, not change, the street's list).
+        return WorkItem.objects.visible_to(self.user)
+
     def check_all(self, items):
         errors, seen = [], {}
         for row, item in items:

@@ -166,9 +166,9 @@ class LinkedImporter(BaseImporter):
         if self.key_field != "code":
             return
         by_anchor: dict[Any, list[models.Model]] = {}
-        for obj in new:
-            if not obj.code:
-                by_anchor.setdefault(scope_anchor(obj), []).append(obj)
+        self.generated = [obj for obj in new if not obj.code]  # retried by ``write`` on a clash
+        for obj in self.generated:
+            by_anchor.setdefault(scope_anchor(obj), []).append(obj)
         for anchor, objs in by_anchor.items():
             for obj, code in zip(
                 objs, codes.readable_codes(self.model, anchor, len(objs)), strict=True

@@ -104,3 +104,49 @@ def test_admin_preview_shows_counts_and_each_change_old_to_new(admin_client_for,
     assert "<td>姓名</td><td>张三</td><td>张三丰</td>" in page
     assert "110105198001010016" not in page and "13812345678" not in page
     assert Resident.objects.get(id_number="110105198001010016").name == "张三"
+
+
+# ---- lines recognised whole (the export's own lines, issue 13 performance): the checks
+# across lines still apply exactly as to parsed lines.
+
+
+def test_an_export_line_twice_is_the_same_person_twice(users, roster):
+    rows = exported(users["cadre_a"])
+    line = next(i for i, r in enumerate(rows) if r[8] == "张三")
+    before = state()
+    result = run(users["cadre_a"], [*rows, list(rows[line])])
+    assert [str(e) for e in result.errors] == [
+        f"第 {len(rows) + 1} 行 身份证号: 与第 {line + 1} 行重复（同一人只能登记在一户）。"
+    ]
+    assert state() == before
+
+
+def test_an_unchanged_export_line_after_an_edited_household_line_disagrees(users, roster):
+    rows = exported(users["cadre_a"])
+    code = next(r[0] for r in rows[1:] if sum(1 for x in rows[1:] if x[0] == r[0]) > 1)
+    first = next(i for i, r in enumerate(rows) if r[0] == code)
+    rows[first][5] = rows[first][5] + "改"  # 户主姓名 on the household's first line only
+    second = next(i for i, r in enumerate(rows) if r[0] == code and i != first)
+    result = run(users["cadre_a"], rows, dry_run=True)
+    assert f"第 {second + 1} 行 户编码: 户“{code}”的户信息与第 {first + 1} 行不一致。" in [
+        str(e) for e in result.errors
+    ]
+
+
+def test_a_stored_value_its_parser_would_change_is_compared_cell_by_cell(users, roster):
+    """A stored name with a trailing space exports as such; parsed, the cell loses the space,
+    so the line is a change (修改), not recognised as the stored record."""
+    r1 = roster["residents"]["r1"]
+    Resident.objects.filter(pk=r1.pk).update(name="张三 ")
+    rows = exported(users["cadre_a"])
+    result = run(users["cadre_a"], rows, dry_run=True)
+    assert result.ok and result.updated == 1 and result.unchanged == len(rows) - 2
+    assert result.changes[0]["fields"] == [{"column": "姓名", "old": "张三 ", "new": "张三"}]
+
+
+def test_a_formula_in_an_export_line_is_refused(users, roster):
+    rows = exported(users["cadre_a"])
+    line = next(i for i, r in enumerate(rows) if r[8] == "张三")
+    rows[line][-1] = "=1+1"
+    result = run(users["cadre_a"], rows, dry_run=True)
+    assert [str(e) for e in result.errors] == [f"第 {line + 1} 行 备注: 不接受公式，请填写值本身。"]
