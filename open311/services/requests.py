@@ -18,6 +18,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from core.services import audit
 from grids.choices import CaseCategory
@@ -152,21 +153,23 @@ def request_create(request, *, key: ApiKey, jurisdiction: Jurisdiction, params) 
         "location": location,
         "photos": photos,
     }
-    code = reporting.submit(
-        request,
-        data,
-        place_key=place_key,
-        visitor=visitor_for(key),
-        source=(key_limit(), str(key.pk)),
-    )
-    case = Case.objects.select_related("community").get(tracking_code=code)
-    audit(
-        actor=None,
-        action="open311.request",
-        target=case,
-        organization=case.community,
-        detail={"key": key.key_prefix, "integrator": key.name, "code": code},
-    )
+    # One commit for the case, its steps and the audit row.
+    with transaction.atomic():
+        code = reporting.submit(
+            request,
+            data,
+            place_key=place_key,
+            visitor=visitor_for(key),
+            source=(key_limit(), str(key.pk)),
+        )
+        case = Case.objects.select_related("community").get(tracking_code=code)
+        audit(
+            actor=None,
+            action="open311.request",
+            target=case,
+            organization=case.community,
+            detail={"key": key.key_prefix, "integrator": key.name, "code": code},
+        )
     return code
 
 
