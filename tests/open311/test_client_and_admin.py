@@ -109,3 +109,23 @@ def test_a_key_can_only_be_issued_within_the_issuers_scope(tree, users):
     with pytest.raises(ValidationError):
         api_key_issue(actor=other, name="x", organization=tree["community_a"])
     assert not ApiKey.objects.exists()
+
+
+def test_key_admin_pages_open_for_every_role(users, keys, admin_client_for):
+    """The admin walk's rule for this model, quick: no page is a server error for any role."""
+    key = keys["street_key"]
+    pages = [
+        "/admin/open311/apikey/",
+        "/admin/open311/apikey/?q=1",
+        "/admin/open311/apikey/add/",
+        f"/admin/open311/apikey/{key.pk}/change/",
+        f"/admin/open311/apikey/{key.pk}/delete/",
+        f"/admin/open311/apikey/{key.pk}/history/",
+    ]
+    for name in ("street", "cadre_a", "cadre_b", "grid_a", "district", "root"):
+        admin = admin_client_for(users[name])
+        for url in pages:
+            assert admin.get(url).status_code < 500, (name, url)
+    root = admin_client_for(users["root"])
+    assert root.get(f"/admin/open311/apikey/{key.pk}/change/").status_code == 200
+    assert root.get(f"/admin/open311/apikey/{key.pk}/delete/").status_code == 403
