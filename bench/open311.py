@@ -33,7 +33,7 @@ import urllib.parse
 from pathlib import Path
 
 import portal_load  # bench/ is on sys.path when run as a script
-from portal_load import HOST, PYTHON, ROOT, load, pct, start_server, stop_server
+from portal_load import HOST, PYTHON, ROOT, load, pct, stop_server
 
 PORT = 8131
 portal_load.PORT = PORT
@@ -170,6 +170,37 @@ def prepare(env: dict[str, str], cases: int) -> tuple[str, str]:
     return values["CODE"], values["BUILDING"]
 
 
+def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
+    """gunicorn (sync workers, as deployed); waits up to 3 minutes for /healthz (a loaded
+    machine boots four workers slowly)."""
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status in (200, 503):
+                return server
+        except OSError:
+            time.sleep(0.5)
+    stop_server(server)
+    raise SystemExit("gunicorn 未能在 3 分钟内启动")
+
+
 def cpu_seconds(pid: int) -> float:
     """User+system CPU of a process and its live children (gunicorn master and workers)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -250,7 +281,7 @@ def main() -> int:
     server = None
     try:
         code, building = prepare(env, args.cases)
-        server = start_server(env, args.workers, 1)
+        server = start_server(env, args.workers)
         base = "/open311/v2/requests"
         q = "?jurisdiction_id=TD-ZQ"
         after = urllib.parse.quote(
