@@ -69,6 +69,7 @@ PROJECT_APPS = [
     "governance.assessment",
     "portal",
     "webhooks",
+    "open311",
 ]
 INSTALLED_APPS += PROJECT_APPS
 # The model attaching staff users to nodes of the organisation tree; core.scope reads it by
@@ -284,6 +285,13 @@ SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", default=5)
 # Tries before a message the gateway keeps refusing (down, 429) ends "failed" (backoff doubles
 # from 1 minute up to an hour: 12 tries ≈ 7 hours).
 SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", default=12)
+# Open311 GeoReport v2 (open311/, docs/open311.md): photos by media_url are fetched only from
+# these hosts (comma-separated; empty = every media_url refused), within the timeout (seconds);
+# POST requests per integrator key per minute; the discovery document's contact line.
+OPEN311_MEDIA_HOSTS = env.list("OPEN311_MEDIA_HOSTS", default=[])
+OPEN311_MEDIA_TIMEOUT = env_int("OPEN311_MEDIA_TIMEOUT", default=5)
+OPEN311_KEY_RATE_LIMIT = env_int("OPEN311_KEY_RATE_LIMIT", default=120)
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="街道办事处 民情诉求受理")
 SMS_BACKEND = env.str("SMS_BACKEND", default="") or (
     "core.sms.HttpGatewayBackend"
     if SMS_GATEWAY_URL

@@ -28,5 +28,7 @@ urlpatterns = [
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+if find_spec("open311.urls"):
+    urlpatterns.append(path("open311/v2/", include("open311.urls")))
 if find_spec("portal.urls"):
     urlpatterns.append(path("", include("portal.urls")))

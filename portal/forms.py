@@ -4,15 +4,14 @@ uploads are ``core.photos.PhotosField``, shared with the admin and the API)."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from core.validators import is_mobile, normalize_phone
 from portal.protection import (
     HumanCheckFailed,
     consume_challenge,
     new_challenge,
     verify_challenge,
 )
+from portal.reporting import clean_mobile
 
 
 class MobileField(forms.CharField):
@@ -29,10 +28,7 @@ class MobileField(forms.CharField):
         value = super().clean(value)
         if not value:
             return value
-        phone = normalize_phone(value)
-        if not is_mobile(phone):
-            raise ValidationError("手机号格式不对，请填写 11 位手机号，例如 13812345678。")
-        return phone
+        return clean_mobile(value)
 
 
 class HumanCheckMixin:

@@ -84,9 +84,12 @@ def hit(limit: Limit, subject: str) -> int:
     return count
 
 
-def check_submission_limits(request, phone: str) -> None:
-    """Per IP first, then per phone (both count, so one cannot be traded for the other)."""
-    hit(SUBMIT_PER_IP, client_ip(request))
+def check_submission_limits(request, phone: str, *, source: tuple[Limit, str] | None = None):
+    """Per IP first, then per phone (both count, so one cannot be traded for the other).
+    ``source``: another (limit, subject) in place of the client IP — Open311 counts per
+    integrator key, since one integrator relays many residents from one address."""
+    limit, subject = source or (SUBMIT_PER_IP, client_ip(request))
+    hit(limit, subject)
     hit(SUBMIT_PER_PHONE, phone)
 
 

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import time
-
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from core.clientip import client_ip
 from core.photos import PhotosField
-from portal import pending_photos
+from portal import pending_photos, reporting
 from portal.accounts import profile_of
 from portal.adapters import features
 from portal.adapters import grids as grid_adapters
 from portal.caching import CSRF_PLACEHOLDER, form_page
 from portal.forms import HumanCheckMixin, MobileField, PortalForm
-from portal.protection import (
-    TRACK_PER_IP,
-    RateLimited,
-    check_submission_limits,
-    fingerprint,
-    hit,
-    recent_duplicate,
-    recent_duplicate_by,
-    remember_submission,
-    visitor_key,
-)
+from portal.protection import TRACK_PER_IP, RateLimited, hit, visitor_key
 from portal.views.places import PICKER_FIELDS, build_picker
 
 SESSION_KEY = "portal_last_tracking_code"
@@ -73,16 +60,10 @@ class ReportForm(HumanCheckMixin, PortalForm):
         self.fields["description"].widget.attrs["maxlength"] = 2000
 
     def clean_description(self):
-        value = self.cleaned_data["description"].strip()
-        if len(value) < 5:
-            raise ValidationError("请多写几个字，把问题说清楚（至少 5 个字）。")
-        return value
+        return reporting.clean_description(self.cleaned_data["description"])
 
     def clean_name(self):
-        value = self.cleaned_data["name"].strip()
-        if not value:
-            raise ValidationError("这一项必须填写。")
-        return value
+        return reporting.clean_reporter_name(self.cleaned_data["name"])
 
     def clean_place(self):
         value = self.cleaned_data["place"].strip()
@@ -90,11 +71,8 @@ class ReportForm(HumanCheckMixin, PortalForm):
             if self.data.get("place_q", "").strip():
                 raise ValidationError("请在查找结果里选一处地点，或选“其他地方”。")
             raise ValidationError("请先查找并选好小区和楼栋（例如写“园林 3栋”），或选“其他地方”。")
-        place = grid_adapters.resolve_place(value)
-        if not place:
-            raise ValidationError("没有找到这个地点，请重新查找并选择。")
-        if value.startswith("b:"):
-            self.place_building = grid_adapters.place_detail(value)
+        place = reporting.resolve_place(value)
+        self.place_building = reporting.building_of(value)
         return place
 
     def clean_door(self):
@@ -102,79 +80,19 @@ class ReportForm(HumanCheckMixin, PortalForm):
 
     def clean(self):
         cleaned = super().clean()
-        unit = (cleaned.get("unit") or "").strip()
-        building = self.place_building
-        if unit and building is not None:
-            units = building["units"]
-            if not unit.isdigit() or int(unit) < 1 or (units and int(unit) > units):
-                self.add_error("unit", f"{building['label']}只有 {units} 个单元，请重新选择。")
-        place = cleaned.get("place") or {}
-        if "community" in place and not (cleaned.get("location") or "").strip():
-            self.add_error("location", "选了“其他地方”，请在这里写明在哪里。")
-        if building is not None:
-            door = cleaned.get("door", "")
-            if door and door.isdigit():
-                door += "室"
-            where = (f"{unit}单元" if unit and unit.isdigit() else "") + door
-            location = (cleaned.get("location") or "").strip()
-            cleaned["location"] = "，".join(p for p in (where, location) if p)[:200]
-        return cleaned
-
-
-def _fingerprint(form) -> str:
-    data = form.cleaned_data
-    place_key = form.data.get("place", "")
-    return fingerprint("case", data["phone"], data["category"], data["description"], place_key)
-
-
-def _own_duplicate(request, fp: str) -> str | None:
-    """The code of the same case this visitor filed minutes ago (a double tap, a resubmit)."""
-    code, same_visitor = recent_duplicate_by(fp, visitor_key(request))
-    if code and (same_visitor or request.session.get(SESSION_KEY) == code):
-        return code
-    return None
-
-
-def _file_case(request, form) -> str | None:
-    """Create the case unless this visitor filed the same one within minutes; returns the
-    code (None when the human-check token was already spent: the form then says so).
-
-    The same problem reported by someone else (same phone, category, text and place from
-    another browser) gets a case and a tracking code of its own, linked to the first report
-    as ``same_problem_as``: a reporter never receives another person's code."""
-    data = form.cleaned_data
-    fp = _fingerprint(form)
-    visitor = visitor_key(request)
-    code = _own_duplicate(request, fp)
-    if code:
-        return code
-    # Two identical posts at once (a double tap from two tabs): one files, the other waits.
-    lock = f"portal:dup-lock:{fp}"
-    if not cache.add(lock, 1, timeout=30):
-        for _ in range(30):
-            time.sleep(0.1)
-            if recent_duplicate(fp):
-                break
-        code = _own_duplicate(request, fp)
-        if code:
-            return code
-    try:
-        if not form.consume_challenge():
-            return None
-        code = grid_adapters.case_submit(
-            name=data["name"],
-            phone=data["phone"],
-            category=data["category"],
-            description=data["description"],
-            place=data["place"],
-            location=data["location"],
-            photos=data["photos"],
-            same_problem_as=recent_duplicate(fp) or "",
+        if "place" not in cleaned:
+            return cleaned
+        location, errors = reporting.place_location(
+            place=cleaned["place"],
+            building=self.place_building,
+            unit=cleaned.get("unit") or "",
+            door=cleaned.get("door") or "",
+            location=cleaned.get("location") or "",
         )
-        remember_submission(fp, code, visitor)
-        return code
-    finally:
-        cache.delete(lock)
+        for field, message in errors.items():
+            self.add_error(field, message)
+        cleaned["location"] = location
+        return cleaned
 
 
 def _searching(request) -> bool:
@@ -215,9 +133,14 @@ def report(request):
         try:
             if not form.cleaned_data["photos"] and kept:
                 form.cleaned_data["photos"] = pending_photos.open_files(kept)
-            if _own_duplicate(request, _fingerprint(form)) is None:
-                check_submission_limits(request, form.cleaned_data["phone"])
-            code = _file_case(request, form)
+            code = reporting.submit(
+                request,
+                form.cleaned_data,
+                place_key=form.data.get("place", ""),
+                visitor=visitor_key(request),
+                session_code=request.session.get(SESSION_KEY),
+                before_filing=form.consume_challenge,
+            )
         except pending_photos.Expired:
             expired = True
         except RateLimited as exc:

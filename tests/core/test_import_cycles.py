@@ -1,7 +1,7 @@
 """No import circles between the project's own modules.
 
 What is counted: every ``.py`` file of the project apps (``config``, ``core``, ``organizations``,
-``grids``, ``covenants``, ``volunteers``, ``governance``, ``portal``; migrations excluded) is a
+``grids``, ``covenants``, ``volunteers``, ``governance``, ``portal``, ``open311``; migrations excluded) is a
 node; an edge A → B is an ``import``/``from … import`` statement in A (relative imports resolved)
 that names project module B — for ``from pkg import name`` the edge goes to ``pkg.name`` when that
 is a module, otherwise to ``pkg`` (whose ``__init__`` holds ``name``). Parent packages are not
@@ -32,6 +32,7 @@ PACKAGES = [
     "volunteers",
     "governance",
     "portal",
+    "open311",
 ]
 
 

@@ -1,0 +1,3 @@
+from open311.admin.keys import ApiKeyAdmin
+
+__all__ = ["ApiKeyAdmin"]

@@ -1,0 +1,3 @@
+from open311.models.keys import ApiKey
+
+__all__ = ["ApiKey"]
