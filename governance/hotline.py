@@ -7,7 +7,7 @@ the user's scope):
 
 - 响应率 = cases responded to in time ÷ cases. In time: a department whistle (吹哨报到) acknowledged
   by its 部门报到时限 (``acknowledged_at ≤ ack_due_at``); any other case accepted (受理) within
-  ``escalation_ack_deadline()`` (``GRIDS_ESCALATION_ACK_HOURS``, 24 h) of being reported.
+  ``RESPONSE_WITHIN`` (24 h) of being reported.
 - 解决率 = cases resolved (已办结 / 已评价) ÷ cases.
 - 满意率 = cases rated 4 or 5 ÷ cases the resident rated (1–5).
 - 重办率 = cases sent back by the resident at least once (``reopen_count > 0``) ÷ cases.
@@ -30,6 +30,10 @@ from django.apps import apps
 from django.db.models import Count, F, Q
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A case not whistled to a department is responded to when the community accepts it within
+# this time of its report (a whistle: when the department reports in by its ``ack_due_at``).
+RESPONSE_WITHIN = timedelta(hours=24)
+
 LEVELS = {"grid": "网格", "community": "社区", "department": "部门", "street": "街道"}
 WEIGHTS = {"response_rate": 0.10, "resolution_rate": 0.45, "satisfaction_rate": 0.45}
 COUNTS = ("cases", "responded", "resolved", "rated", "satisfied", "reopened")
@@ -137,7 +141,7 @@ def _department_key(row: dict) -> tuple[int, str, str] | None:
 
 def hotline_figures(user, month: date, level: str = "community") -> list[HotlineRow]:
     """The month's rows at one level, ranked (three queries; see the module docstring)."""
-    from grids.choices import DONE_STATUSES, DispatchKind, escalation_ack_deadline
+    from grids.choices import DONE_STATUSES, DispatchKind
 
     if level not in LEVELS:
         raise ValueError(f"level 应为 {'/'.join(LEVELS)}。")
@@ -152,7 +156,7 @@ def hotline_figures(user, month: date, level: str = "community") -> list[Hotline
         ~whistle
         & Q(
             accepted_at__isnull=False,
-            accepted_at__lte=F("reported_at") + escalation_ack_deadline(),
+            accepted_at__lte=F("reported_at") + RESPONSE_WITHIN,
         )
     )
     groups = list(

@@ -223,7 +223,7 @@ class ReferenceField(serializers.Field):
         return {"type": str(data["type"]), "code": str(data["code"])}
 
 
-class TaskEvaluationSerializer(serializers.ModelSerializer):
+class TaskEvaluationSerializer(ScopedModelSerializer):
     """One side's evaluation: ``assigner`` (上考: the dispatcher rates the work) or
     ``assignee`` (下评: the assignee rates the request's clarity and support)."""
 

@@ -33,6 +33,7 @@ PACKAGES = [
     "governance",
     "portal",
     "open311",
+    "webhooks",
 ]
 
 

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from governance.hotline import hotline_figures
+from grids.models import Department
 from tests.governance.test_digest import make_case
 from tests.grids.factories import GridFactory
 
@@ -27,6 +28,7 @@ def month(tree):
     ga2 = GridFactory(code="GA2", name="园林二网格", community=tree["community_a"])
     gb1 = GridFactory(code="GB1", name="胜利一网格", community=tree["community_b"])
     a, b = tree["community_a"], tree["community_b"]
+    cg = Department.objects.create(code="CG", name="区城管执法局", street=tree["street"])
     h = dt.timedelta(hours=1)
     # A/GA1: accepted after 2 h (in time), resolved, rated 5
     make_case(a, code="H1", grid=ga1, reported_at=at(2), due=at(9), accepted_at=at(2) + 2 * h,
@@ -37,11 +39,11 @@ def month(tree):
     # A/GA2: whistle acknowledged in time, resolved, rated 3, reopened once
     make_case(a, code="H3", grid=ga2, reported_at=at(10), due=at(17), accepted_at=at(10),
               status="evaluated", satisfaction=3, reopen_count=1, dispatch_kind="department",
-              target_label="区城管执法局", ack_due_at=at(11), acknowledged_at=at(10) + 2 * h)  # fmt: skip
+              department=cg, ack_due_at=at(11), acknowledged_at=at(10) + 2 * h)  # fmt: skip
     # A/GA2: whistle on 31 March 23:30 Shanghai (15:30 UTC), never acknowledged
     make_case(a, code="H4", grid=ga2, reported_at=at(31, 23, 30), due=at(31, 23, 59),
               accepted_at=at(31, 23, 40), status="dispatched", dispatch_kind="department",
-              target_label="区城管执法局", ack_due_at=at(31, 23, 50))  # fmt: skip
+              department=cg, ack_due_at=at(31, 23, 50))  # fmt: skip
     # 1 April 00:30 Shanghai = 31 March 16:30 UTC: April's, not March's
     make_case(a, code="H5", grid=ga2, reported_at=dt.datetime(2026, 4, 1, 0, 30, tzinfo=SH),
               due=at(31), status="reported")  # fmt: skip
@@ -79,8 +81,9 @@ def test_street_department_and_grid_levels_by_hand(month, users):
     # 6 cases, 3 responded, 3 resolved, 2 of 3 satisfied, 1 reopened: 5 + 22.5 + 30 = 57.5
     assert pick(street, *RATES) == (6, 50.0, 50.0, 66.7, 16.7, 57.5, 1)
     department = figures(users["street"], "department")
-    assert list(department) == ["区城管执法局"]
-    assert pick(department["区城管执法局"], *RATES) == (2, 50.0, 50.0, 0.0, 50.0, 27.5, 1)
+    assert list(department) == ["CG"]
+    assert department["CG"]["name"] == "区城管执法局"
+    assert pick(department["CG"], *RATES) == (2, 50.0, 50.0, 0.0, 50.0, 27.5, 1)
     grids = figures(users["street"], "grid")
     assert pick(grids["GA1"], *RATES) == (2, 50.0, 50.0, 100.0, 0.0, 72.5, 1)
     assert pick(grids["GB1"], *RATES) == (2, 50.0, 50.0, 100.0, 0.0, 72.5, 1)  # a tie shares 1
