@@ -56,6 +56,10 @@ def publish(task_name: str, args: list, kwargs: dict) -> bool:
     """Queue one task now; False when the broker was down and the call was kept instead."""
     app = _app()
     if app.conf.task_always_eager:  # embedded default: run in-process, nothing to keep
+        if task_name not in app.tasks:
+            # Autodiscovery is lazy (a worker imports the apps' tasks modules when it starts):
+            # a task queued by name before its module was imported would be NotRegistered.
+            app.loader.import_default_modules()
         app.tasks[task_name].apply_async(args=args, kwargs=kwargs)
         return True
     try:

@@ -52,10 +52,11 @@ class ResidentProfileAdmin(SensitiveAdminMixin, ScopedAdminMixin, admin.ModelAdm
     """Residents' portal accounts: cadres see who registered in their community (phone masked);
     accounts are created by residents themselves, never here."""
 
-    list_display = ["name", "masked_phone", "community", "created_at"]
+    list_display = ["name", "masked_phone", "community", "phone_verified_at", "created_at"]
     search_fields = ["name", "community__name"]
     list_select_related = ["community"]
-    fields = ["name", "phone", "community"]
+    fields = ["name", "phone", "community", "phone_verified_at"]
+    readonly_fields = ["phone_verified_at"]
 
     def has_add_permission(self, request):
         return False

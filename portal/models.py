@@ -123,6 +123,13 @@ class ResidentProfile(TimeStampedModel):
         related_name="resident_profiles",
         limit_choices_to={"kind": OrgKind.COMMUNITY_COMMITTEE},
     )
+    phone_verified_at = models.DateTimeField(
+        "手机号验证时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="居民用短信验证码证明手机号是自己的；验证后“我的反映”才列出用这个号码反映的问题。",
+    )
     sms_opt_out = models.BooleanField(
         "不接收短信通知",
         default=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout, password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,7 +13,15 @@ from django.views.decorators.http import require_POST
 from core.clientip import client_ip
 from organizations.choices import OrgKind
 from organizations.models import Organization
-from portal.accounts import profile_of, resident_authenticate, resident_register
+from portal import phone_codes
+from portal.accounts import (
+    PHONE_TAKEN,
+    profile_of,
+    resident_authenticate,
+    resident_phone_taken,
+    resident_register,
+    resident_verify_phone,
+)
 from portal.adapters import features
 from portal.adapters import grids as grid_adapters
 from portal.adapters import volunteers as volunteer_adapters
@@ -84,18 +93,36 @@ def login_view(request):
     return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+PENDING_KEY = "portal:pending-registration"
+
+
 def register_view(request):
+    """Step 1: the form. With an SMS gateway the account is created only after the code sent
+    to the phone comes back (step 2, ``register_verify``); the password waits in the session
+    hashed. Without a gateway the account is created at once, its phone unverified."""
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             hit(REGISTER_PER_IP, client_ip(request))
+            if phone_codes.available():
+                if resident_phone_taken(data["phone"]):
+                    raise ValidationError({"phone": PHONE_TAKEN})
+                phone_codes.send_code(data["phone"], client_ip(request))
+                request.session[PENDING_KEY] = {
+                    "name": data["name"],
+                    "phone": data["phone"],
+                    "community": data["community"].pk,
+                    "password": make_password(data["password1"]),
+                }
+                return redirect("portal:register_verify")
             profile = resident_register(
-                name=form.cleaned_data["name"],
-                phone=form.cleaned_data["phone"],
-                password=form.cleaned_data["password1"],
-                community=form.cleaned_data["community"],
+                name=data["name"],
+                phone=data["phone"],
+                password=data["password1"],
+                community=data["community"],
             )
-        except RateLimited as exc:
+        except (RateLimited, phone_codes.CodeError) as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -104,6 +131,86 @@ def register_view(request):
             messages.success(request, "注册成功，已为您登录。")
             return redirect("portal:me")
     return render(request, "portal/register.html", {"form": form})
+
+
+class CodeForm(PortalForm):
+    code = forms.CharField(
+        label="短信验证码",
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text="6 位数字，10 分钟内有效。",
+        required=False,
+    )
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def _verify_step(request, phone: str, on_verified):
+    """The code page shared by registration and 我的: type the code, or send a new one."""
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "resend":
+                phone_codes.send_code(phone, client_ip(request))
+                messages.info(request, f"新的验证码已发送到 {_masked(phone)}。")
+                return redirect(request.path)
+            if not form.cleaned_data["code"]:
+                raise phone_codes.CodeError("请填写短信里的 6 位验证码。")
+            phone_codes.check_code(phone, form.cleaned_data["code"])
+            return on_verified()
+        except (RateLimited, phone_codes.CodeError) as exc:
+            form.add_error("code" if request.POST.get("action") != "resend" else None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return render(
+        request,
+        "portal/verify_phone.html",
+        {"form": form, "masked_phone": _masked(phone), "sent": phone_codes.pending(phone)},
+    )
+
+
+def register_verify(request):
+    """Step 2 of registration: the code sent to the phone; then the account exists."""
+    pending = request.session.get(PENDING_KEY)
+    if not pending:
+        return redirect("portal:register")
+
+    def create():
+        community = Organization.objects.get(pk=pending["community"])
+        profile = resident_register(
+            name=pending["name"],
+            phone=pending["phone"],
+            password_hash=pending["password"],
+            community=community,
+            phone_verified=True,
+        )
+        request.session.pop(PENDING_KEY, None)
+        login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "注册成功，手机号已验证，已为您登录。")
+        return redirect("portal:me")
+
+    return _verify_step(request, pending["phone"], create)
+
+
+def verify_phone(request):
+    """我的 → 验证手机号, for an account made without a code (no gateway at the time)."""
+    profile = profile_of(request.user)
+    if profile is None:
+        return redirect(f"/account/login/?next={request.path}")
+    if profile.phone_verified_at:
+        return redirect("portal:me")
+    if not phone_codes.available():
+        messages.info(request, phone_codes.UNAVAILABLE)
+        return redirect("portal:me")
+
+    def done():
+        resident_verify_phone(profile)
+        messages.success(request, "手机号已验证。")
+        return redirect("portal:my_requests")
+
+    return _verify_step(request, profile.phone, done)
 
 
 @require_POST
@@ -125,7 +232,9 @@ def me_view(request):
             "profile": profile,
             "volunteer": volunteer_adapters.volunteer_summary(request.user),
             "cases_on": cases_on,
-            "notices": grid_adapters.my_notices(profile.phone) if cases_on else None,
+            "notices": grid_adapters.my_notices(profile.phone)
+            if cases_on and profile.phone_verified_at
+            else None,
         },
     )
 

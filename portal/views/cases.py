@@ -158,22 +158,24 @@ def report(request):
     return render(request, "portal/report.html", context)
 
 
-def _kept_photos(request) -> tuple[list[str], bool]:
+def _kept_photos(request, prefix: str = "") -> tuple[list[str], bool]:
     """The photos kept from an earlier try of this form (unless the resident dropped them),
-    and whether their token had expired."""
+    and whether their token had expired. ``prefix`` is the form's field prefix ("reopen-")."""
     if request.method != "POST":
         return [], False
     try:
-        kept = pending_photos.names_of(request.POST.get("photos_token", ""))
+        kept = pending_photos.names_of(request.POST.get(f"{prefix}photos_token", ""))
     except pending_photos.Expired:
         return [], True
-    if request.POST.get("photos_drop") == "1":
+    if request.POST.get(f"{prefix}photos_drop") == "1":
         pending_photos.discard(kept)
         return [], False
     return kept, False
 
 
-def _keep_photos_for_next_try(request, form, kept: list[str], expired: bool) -> dict:
+def _keep_photos_for_next_try(
+    request, form, kept: list[str], expired: bool, prefix: str = ""
+) -> dict:
     """After an error: keep the photos just chosen (or those kept before) under a new token,
     shown as thumbnails with “重新选择”."""
     if expired:
@@ -185,7 +187,7 @@ def _keep_photos_for_next_try(request, form, kept: list[str], expired: bool) -> 
         token = pending_photos.keep(chosen)
         kept = pending_photos.names_of(token)
     elif kept:
-        token = request.POST.get("photos_token", "")
+        token = request.POST.get(f"{prefix}photos_token", "")
     else:
         return {}
     form.fields["photos"].label = form["photos"].label = "重新选择照片（不选就用上面这些）"
@@ -365,17 +367,22 @@ def reopen(request):
         form.add_error(None, NOT_FOUND)
         return render(request, "portal/track.html", {"form": form})
     reopened = False
+    kept, expired = _kept_photos(request, prefix="reopen-")
     if not case["can_reopen"]:
         reopen_form.is_valid()
         reopen_form.add_error(None, REOPEN_CLOSED)
-    elif reopen_form.is_valid():
+    elif reopen_form.is_valid() and not expired:
         try:
+            photos = reopen_form.cleaned_data["photos"]
+            if not photos and kept:
+                photos = pending_photos.open_files(kept)
             case = grid_adapters.case_reopen(
-                **form.cleaned_data,
-                reason=reopen_form.cleaned_data["reason"],
-                photos=reopen_form.cleaned_data["photos"],
+                **form.cleaned_data, reason=reopen_form.cleaned_data["reason"], photos=photos
             )
             reopened = True
+            pending_photos.discard(kept)
+        except pending_photos.Expired:
+            expired = True
         except PermissionDenied:
             reopen_form.add_error(None, NOT_FOUND)
         except ValidationError as exc:
@@ -383,18 +390,19 @@ def reopen(request):
                 reopen_form.add_error(None, REOPEN_CLOSED)
             else:
                 _add_service_errors(reopen_form, exc)
-    return render(
-        request,
-        "portal/track.html",
-        {
-            "form": form,
-            "case": case,
-            "rate_form": RateForm(),
-            "reopen_form": None if reopened else reopen_form,
-            "reopened": reopened,
-        },
-        status=200,
-    )
+    context = {
+        "form": form,
+        "case": case,
+        "rate_form": RateForm(),
+        "reopen_form": None if reopened else reopen_form,
+        "reopened": reopened,
+    }
+    if not reopened and case["can_reopen"]:
+        # The photo survives an error here too (the report form's mechanism).
+        keep = _keep_photos_for_next_try(request, reopen_form, kept, expired, prefix="reopen-")
+        if keep:
+            context["reopen_kept"] = {"photos": keep["kept_photos"], "token": keep["photos_token"]}
+    return render(request, "portal/track.html", context, status=200)
 
 
 # -- 我的反映: a signed-in resident's own requests ---------------------------------------------
@@ -413,7 +421,8 @@ def my_requests(request):
     profile, response = _resident_or_login(request)
     if response is not None:
         return response
-    cases = grid_adapters.my_cases(profile.phone)
+    # Only a phone the resident proved to be theirs (an SMS code) lists requests by phone.
+    cases = grid_adapters.my_cases(profile.phone) if profile.phone_verified_at else []
     return render(request, "portal/my_requests.html", {"profile": profile, "cases": cases})
 
 
@@ -423,7 +432,7 @@ def my_request(request, code: str):
     profile, response = _resident_or_login(request)
     if response is not None:
         return response
-    case = grid_adapters.my_case(profile.phone, code[:20])
+    case = grid_adapters.my_case(profile.phone, code[:20]) if profile.phone_verified_at else None
     if case is None:
         raise Http404("没有查到")
     return render(

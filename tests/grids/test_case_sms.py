@@ -171,6 +171,54 @@ def test_stale_queued_sms_are_requeued(gateway, queued, users, roster):
     assert requeue_stale_sms(now=later) == 1 and queued[0][1] == notice.pk
 
 
+class WorkerDied(BaseException):
+    """The worker process is killed (SIGKILL, OOM, a deploy) in the middle of a send: not an
+    Exception, so nothing in the service catches it; its transaction is rolled back."""
+
+
+class IdempotentGateway:
+    """A gateway that honours ``client_ref``: a message it has already accepted under that key
+    is acknowledged again, not delivered again. ``die_after_accepting`` kills the worker once,
+    after the gateway accepted the message but before our commit."""
+
+    delivered: list = []
+    calls: list = []
+    die_after_accepting = False
+
+    def send(self, *, phone, text, client_ref):
+        IdempotentGateway.calls.append(client_ref)
+        if client_ref not in {ref for ref, _ in IdempotentGateway.delivered}:
+            IdempotentGateway.delivered.append((client_ref, text))
+        if IdempotentGateway.die_after_accepting:
+            IdempotentGateway.die_after_accepting = False
+            raise WorkerDied
+        return f"gw-{client_ref}"
+
+
+def test_worker_dying_mid_send_is_retried_and_delivered_once(settings, queued, users, roster):
+    """The resend gap: a notice being sent when its worker dies stays queued (the claim is the
+    row lock of the sending transaction, so it goes with the worker), the sweep queues it again,
+    and the retry carries the same idempotency key, so the gateway delivers it once."""
+    settings.SMS_BACKEND = "tests.grids.test_case_sms.IdempotentGateway"
+    IdempotentGateway.delivered, IdempotentGateway.calls = [], []
+    case = case_accept(actor=users["cadre_a"], case=_portal_case(roster), triage="minor")
+    notice = CaseNotice.objects.get(case=case, audience="resident")
+    IdempotentGateway.die_after_accepting = True
+    with pytest.raises(WorkerDied):
+        deliver_case_sms(notice.pk)
+    notice.refresh_from_db()
+    assert notice.sms_status == "queued" and notice.sms_attempts == 0  # not lost, not "sent"
+    queued.clear()
+    assert requeue_stale_sms(now=timezone.now() + timedelta(minutes=11)) == 1
+    assert deliver_case_sms(queued[0][1])["state"] == "sent"
+    assert deliver_case_sms(notice.pk)["state"] == "done"  # a duplicate task sends nothing
+    ref = f"case-notice-{notice.pk}"
+    assert IdempotentGateway.calls == [ref, ref]  # retried with the same key…
+    assert len(IdempotentGateway.delivered) == 1  # …and delivered once
+    notice.refresh_from_db()
+    assert notice.sms_status == "sent" and notice.sms_reference == f"gw-{ref}"
+
+
 def test_patrol_cases_tell_no_resident(gateway, queued, users, roster):
     case = case_report(
         actor=users["cadre_a"],

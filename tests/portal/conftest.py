@@ -145,3 +145,14 @@ def any_browser(request, _playwright_browser, live_server):
 def answer_on(page) -> str:
     """Answer the human check shown on ``page`` the way a resident would."""
     return answer_for(page.input_value("input[name=challenge_token]"))
+
+
+@pytest.fixture
+def sms(settings):
+    """SMS through the fake gateway (tests/portal/fake_sms.py), cleared for each test."""
+    from tests.portal.fake_sms import FakeSms
+
+    settings.SMS_BACKEND = "tests.portal.fake_sms.FakeSms"
+    FakeSms.sent = []
+    FakeSms.failures = []
+    return FakeSms

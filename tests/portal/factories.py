@@ -80,7 +80,11 @@ def make_resident(client, community, *, phone="13912345678", name="王阿姨"):
     from portal.accounts import resident_register
 
     profile = resident_register(
-        name=name, phone=phone, password="Yuanlin-2026!", community=community
+        name=name,
+        phone=phone,
+        password="Yuanlin-2026!",
+        community=community,
+        phone_verified=True,
     )
     client.force_login(profile.user)
     return profile

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from portal.adapters import features
+from tests.portal.browser_checks import assert_page_ok
 from tests.portal.conftest import answer_on
 from tests.portal.factories import (
     PNG_BYTES,
@@ -70,11 +71,12 @@ def test_report_picks_building_and_unit_with_javascript(browser, tree, width):
     pick_place(page, "春晖小区 三栋", building.code, unit="2")
     assert "赵网格" in page.inner_text("#place-found")
     assert "找到 1 处" in page.inner_text("#place-status")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_page_ok(page, "report, place picked")
     page.fill("#id_door", "302")
     page.fill("#id_challenge_answer", answer_on(page))
     page.click("form.card > .actions button[type=submit]")
     page.wait_for_url("**/report/done/")
+    assert_page_ok(page, "report done")
     case = Case.objects.get(reporter_phone="13912345671")
     assert case.building == building and case.location.startswith("2单元302室")
 
@@ -93,13 +95,14 @@ def test_report_picks_building_and_unit_without_javascript(browser, tree, width)
     page.fill("#id_place_q", "幸福里 3栋")
     page.click("#place-picker button[value=search]")
     assert "没有找到“幸福里 3栋”" in page.inner_text("#place-status")
+    assert_page_ok(page, "report, nothing found")
     page.fill("#id_place_q", "春晖 3号楼 1单元")
     page.click("#place-picker button[value=search]")
     # The form came back with everything typed and the building found, already picked.
     assert page.input_value("#id_description") == "3号楼一单元门禁坏了"
     assert page.is_checked(f"#place-found input[value='b:{building.code}']")
     assert page.input_value("#id_unit") == "1"
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_page_ok(page, "report, search step")
     page.fill("#id_challenge_answer", answer_on(page))
     page.click("form.card > .actions button[type=submit]")
     page.wait_for_url("**/report/done/")
@@ -118,6 +121,7 @@ def test_find_community_report_track_and_rate(browser, tree, users):
     page.click("#results a")
     assert page.locator("h1").inner_text() == "园林社区"  # the residents' committee's name
     assert "第一网格" in page.content()
+    assert_page_ok(page, "community")
 
     # 我要反映 with a photo.
     go(page, "/report/")
@@ -144,6 +148,7 @@ def test_find_community_report_track_and_rate(browser, tree, users):
     page.fill("#id_phone_last4", "5678")
     page.click("button[type=submit]")
     assert page.inner_text("#case-status") == "已上报"
+    assert_page_ok(page, "track")
 
     # A cadre resolves it; the resident rates it once.
     resolve_case(code, users["cadre_a"], worker)
@@ -156,6 +161,7 @@ def test_find_community_report_track_and_rate(browser, tree, users):
     page.fill("#id_comment", "修得很快，谢谢")
     page.click("text=提交评价")
     assert "您的评价：5 分" in page.inner_text("#rated")
+    assert_page_ok(page, "rated")
     assert Case.objects.get(tracking_code=code).satisfaction == 5
 
 
@@ -175,6 +181,7 @@ def test_wish_post_and_claim_volunteer_sign_up(browser, tree, users, _playwright
     wish = publish_wish(users["cadre_a"], "想要一台收音机")
     page.reload()
     assert "想要一台收音机" in page.inner_text("#wishes")
+    assert_page_ok(page, "wishes")
     go(page, "/me/")
     page.click("form[action='/account/logout/'] button")
     _playwright_browser.clear_cookies()
@@ -197,11 +204,13 @@ def test_wish_post_and_claim_volunteer_sign_up(browser, tree, users, _playwright
     assert "已取消" in page.content()
     page.click("text=报名 敬老院义务打扫")
     assert "报名成功" in page.content()
+    assert_page_ok(page, "signed up")
 
     go(page, f"/wishes/{wish.code}/")
     page.click("text=我来认领这个心愿")
     assert "认领成功" in page.content()
     assert page.inner_text("#wish-status") == "已认领"
+    assert_page_ok(page, "wish claimed")
     assert "李叔" not in page.content() and "13700001111" not in page.content()
 
 
@@ -222,6 +231,7 @@ def test_large_text_mode_persists_without_scripts(browser, tree):
         "[...document.querySelectorAll('nav.main a, button, .btn')].map(e => e.getBoundingClientRect().height)"
     )
     assert heights and min(heights) >= 44
+    assert_page_ok(page, "home, large text")
 
 
 def test_320px_no_horizontal_scroll_small_pages_and_screenshot(browser, tree):
@@ -259,6 +269,7 @@ def test_320px_no_horizontal_scroll_small_pages_and_screenshot(browser, tree):
            .filter(e => !(e.labels && e.labels.length)).map(e => e.name)"""
     )
     assert unlabelled == []
+    assert_page_ok(page, "report at 320 px")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "portal-320.png"
     page.screenshot(path=str(shot))

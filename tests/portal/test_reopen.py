@@ -137,3 +137,57 @@ def test_reopen_count_feeds_the_satisfaction_figures(client, resolved, users, pl
     figures = case_figures(Case.objects.all())
     assert figures["reopened"] == 1 and figures["reopens"] == 1
     assert figures["avg_satisfaction"] == 3.0  # (5 + one "not fixed" as 1★) / 2
+
+
+def _reopen_token(html):
+    import re
+
+    return re.search(r'name="reopen-photos_token" value="([^"]+)"', html).group(1)
+
+
+def test_reopen_keeps_its_photo_across_a_form_error(client, resolved):
+    """The reopen form keeps a chosen photo when the reason is missing (the report form's
+    pending-photos mechanism): the thumbnail shows, and sending the reason files it."""
+    photo = SimpleUploadedFile("还坏着.png", PNG_BYTES, content_type="image/png")
+    html = client.post(
+        "/track/reopen/", {**resolved, "reopen-reason": " ", "reopen-photos": [photo]}
+    ).content.decode()
+    assert 'id="reopen-kept-photos"' in html and "已保留您选的 1 张照片" in html
+    assert "照片也保留着" in html
+    assert _case(resolved["tracking_code"]).status == "resolved"  # nothing half-written
+    token = _reopen_token(html)
+    html = client.post(
+        "/track/reopen/",
+        {**resolved, "reopen-reason": "灯还是不亮", "reopen-photos_token": token},
+    ).content.decode()
+    assert 'id="reopened"' in html
+    case = _case(resolved["tracking_code"])
+    assert case.status == "dispatched" and case.photos.count() == 1
+
+
+def test_reopen_with_a_dropped_or_expired_kept_photo(client, resolved, monkeypatch):
+    from portal import pending_photos
+
+    photo = SimpleUploadedFile("还坏着.png", PNG_BYTES, content_type="image/png")
+    html = client.post(
+        "/track/reopen/", {**resolved, "reopen-reason": "", "reopen-photos": [photo]}
+    ).content.decode()
+    token = _reopen_token(html)
+    monkeypatch.setattr(pending_photos, "MAX_AGE", -1)  # the token has expired
+    html = client.post(
+        "/track/reopen/", {**resolved, "reopen-reason": "灯还是不亮", "reopen-photos_token": token}
+    ).content.decode()
+    assert "保留时间（1 小时）已过" in html
+    assert _case(resolved["tracking_code"]).status == "resolved"
+    monkeypatch.undo()
+    html = client.post(
+        "/track/reopen/",
+        {
+            **resolved,
+            "reopen-reason": "灯还是不亮",
+            "reopen-photos_token": token,
+            "reopen-photos_drop": "1",
+        },
+    ).content.decode()
+    assert 'id="reopened"' in html
+    assert _case(resolved["tracking_code"]).photos.count() == 0
