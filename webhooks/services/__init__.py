@@ -1,5 +1,13 @@
 from webhooks.services.addresses import AddressRefused, check_url
-from webhooks.services.delivery import backoff, claim, deliver, disable, redeliver, sweep
+from webhooks.services.delivery import (
+    backoff,
+    claim,
+    deliver,
+    deliver_many,
+    disable,
+    redeliver,
+    sweep,
+)
 from webhooks.services.endpoints import endpoint_rotate_secret, endpoint_save, subscribed_kinds
 from webhooks.services.events import on_event
 from webhooks.services.signing import body_bytes, sign
@@ -11,6 +19,7 @@ __all__ = [
     "check_url",
     "claim",
     "deliver",
+    "deliver_many",
     "disable",
     "endpoint_rotate_secret",
     "endpoint_save",

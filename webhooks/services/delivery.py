@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import requests
@@ -21,7 +22,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.outbox import enqueue
 from core.scope import require_in_scope
 from core.services import audit
 from webhooks.choices import DeliveryStatus as S
@@ -29,7 +29,12 @@ from webhooks.models import Delivery, DeliveryAttempt, Endpoint
 from webhooks.services.addresses import AddressRefused, check_url
 from webhooks.services.alerts import alert_owner
 from webhooks.services.endpoints import forget_kinds
-from webhooks.services.events import DELIVER_TASK, QUEUE_LEASE
+from webhooks.services.events import (
+    BATCH_SIZE,
+    DELIVER_MANY_TASK,
+    QUEUE_LEASE,
+    queue_after_commit,
+)
 from webhooks.services.signing import body_bytes, sign
 
 logger = logging.getLogger(__name__)
@@ -125,8 +130,11 @@ def post(delivery: Delivery) -> tuple[int | None, str, str]:
         session.close()
 
 
-def deliver(delivery_id: int) -> str:
-    """Claim, send and record one delivery; returns what happened (for logs and tests)."""
+def deliver(delivery_id: int, *, retries: dict | None = None) -> str:
+    """Claim, send and record one delivery; returns what happened (for logs and tests).
+
+    A failed try is queued again with its back-off after the record commits, or, given
+    ``retries`` (delay → ids), collected there for the caller to queue in one task per delay."""
     row = claim(delivery_id)
     if row is None:
         return "skipped"
@@ -137,12 +145,33 @@ def deliver(delivery_id: int) -> str:
     if status_code is not None and not ok:
         error = f"HTTP {status_code}"
     return record(row, ok=ok, status_code=status_code, duration_ms=duration_ms,
-                  excerpt=excerpt, error=error)  # fmt: skip
+                  excerpt=excerpt, error=error, retries=retries)  # fmt: skip
+
+
+def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
+    """The task of a batch (one endpoint's rows of one transaction, or of a sweep): each row
+    is claimed on its own just before its post, so a long batch never holds a claim that could
+    expire; rows another task holds or already sent are skipped. The failed ones are queued
+    again in one countdown task per back-off delay."""
+    outcomes: Counter = Counter()
+    retries: dict[float, list[int]] = defaultdict(list)
+    for pk in delivery_ids:
+        outcomes[deliver(pk, retries=retries)] += 1
+    for seconds, ids in retries.items():
+        schedule_retry(ids, timedelta(seconds=seconds))
+    return dict(outcomes)
 
 
 @transaction.atomic
 def record(
-    row: Delivery, *, ok: bool, status_code, duration_ms: int, excerpt: str, error: str
+    row: Delivery,
+    *,
+    ok: bool,
+    status_code,
+    duration_ms: int,
+    excerpt: str,
+    error: str,
+    retries: dict | None = None,
 ) -> str:
     now = timezone.now()
     DeliveryAttempt.objects.create(
@@ -187,7 +216,11 @@ def record(
         row.next_attempt_at = now + delay
         row.claimed_until = row.next_attempt_at + QUEUE_LEASE
         outcome = "retry"
-        transaction.on_commit(lambda: schedule_retry(row.pk, delay))
+        if retries is None:
+            transaction.on_commit(lambda: schedule_retry([row.pk], delay))
+        else:
+            pk = row.pk
+            transaction.on_commit(lambda: retries[delay.total_seconds()].append(pk))
     row.save(update_fields=[
         "status", "delivered_at", "claimed_until", "next_attempt_at",
         "last_status_code", "last_duration_ms", "last_error",
@@ -195,16 +228,17 @@ def record(
     return outcome
 
 
-def schedule_retry(delivery_id: int, delay: timedelta) -> None:
-    """Queue the retry with a countdown on a real broker; in eager mode (no broker) and when
-    the broker is down the sweep picks it up when due."""
+def schedule_retry(delivery_ids: list[int], delay: timedelta) -> None:
+    """Queue the retries with a countdown on a real broker (one task per ``BATCH_SIZE``); in
+    eager mode (no broker) and when the broker is down the sweep picks them up when due."""
     from config.celery import app
 
     if app.conf.task_always_eager:
         return
     try:
-        app.send_task(DELIVER_TASK, args=[delivery_id], countdown=delay.total_seconds(),
-                      ignore_result=True)  # fmt: skip
+        for start in range(0, len(delivery_ids), BATCH_SIZE):
+            app.send_task(DELIVER_MANY_TASK, args=[delivery_ids[start : start + BATCH_SIZE]],
+                          countdown=delay.total_seconds(), ignore_result=True)  # fmt: skip
     except Exception as exc:  # the sweep queues it when due
         logger.warning("webhook retry not queued (%s); the sweep will", type(exc).__name__)
 
@@ -238,17 +272,18 @@ def sweep(*, batch_size: int = 1000) -> dict[str, int]:
     while True:
         with transaction.atomic():
             ids = list(
-                Delivery.objects.select_for_update(skip_locked=True)
+                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=S.PENDING, next_attempt_at__lte=now, endpoint__active=True)
                 .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
                 .order_by("next_attempt_at", "id")
-                .values_list("id", flat=True)[:batch_size]
+                .values_list("id", "endpoint_id")[:batch_size]
             )
             if not ids:
                 break
-            Delivery.objects.filter(pk__in=ids).update(claimed_until=now + QUEUE_LEASE)
-            for pk in ids:
-                enqueue(DELIVER_TASK, pk)
+            Delivery.objects.filter(pk__in=[pk for pk, _ in ids]).update(
+                claimed_until=now + QUEUE_LEASE
+            )
+            queue_after_commit(ids, join=False)
         queued += len(ids)
         if len(ids) < batch_size:
             break
@@ -270,5 +305,5 @@ def redeliver(*, actor, deliveries) -> int:
         )  # fmt: skip
         audit(actor=actor, action="webhook_delivery.redeliver", target=row,
               organization=row.endpoint.organization, detail={"was": row.status})  # fmt: skip
-        enqueue(DELIVER_TASK, row.pk)
+    queue_after_commit(((row.pk, row.endpoint_id) for row in rows), join=False)
     return len(rows)

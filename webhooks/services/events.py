@@ -3,20 +3,27 @@ transaction; the deliveries are queued after the commit."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import outbox
 from core.events import Event
 from core.models import SensitiveAccessLog
-from core.outbox import enqueue
 from core.scope import scope_ranges
 from webhooks.models import Delivery, Endpoint
 from webhooks.services.endpoints import subscribed_kinds
 
-DELIVER_TASK = "webhooks.deliver"
+DELIVER_TASK = "webhooks.deliver"  # one row (kept for tasks queued before the batches)
+DELIVER_MANY_TASK = "webhooks.deliver_many"
+# Rows per queued task: the rows of one endpoint, at most this many (a slow endpoint holds up
+# only its own batch; the worker processes still share the endpoints).
+BATCH_SIZE = 100
 # A queued delivery is left to its task this long before the sweep queues it again.
 QUEUE_LEASE = timedelta(minutes=5)
 PERSON_FIELDS = ("name", "reporter_name")
@@ -130,5 +137,59 @@ def on_event(event: Event) -> None:
             )
         )
     Delivery.objects.bulk_create(rows)
-    for row in rows:
-        enqueue(DELIVER_TASK, row.pk)
+    queue_after_commit((row.pk, row.endpoint_id) for row in rows)
+
+
+def queue_now(rows: Iterable[tuple[int, int]]) -> int:
+    """Publish ``webhooks.deliver_many`` for (delivery id, endpoint id) pairs: one task per
+    endpoint and ``BATCH_SIZE`` rows. Returns the number of tasks published."""
+    by_endpoint: dict[int, list[int]] = defaultdict(list)
+    for pk, endpoint_id in rows:
+        by_endpoint[endpoint_id].append(pk)
+    published = 0
+    for ids in by_endpoint.values():
+        for start in range(0, len(ids), BATCH_SIZE):
+            outbox.publish(DELIVER_MANY_TASK, [ids[start : start + BATCH_SIZE]], {})
+            published += 1
+    return published
+
+
+class _AfterCommit:
+    """The delivery rows written in one transaction, queued by one on-commit callback."""
+
+    def __init__(self):
+        self.rows: list[tuple[int, int]] = []
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        rows, self.rows = self.rows, []
+        queue_now(rows)
+
+
+def queue_after_commit(rows: Iterable[tuple[int, int]], *, join: bool = True) -> None:
+    """Queue the rows after the current transaction commits, with the other rows of the same
+    transaction (one callback per transaction, not one publish per row); at once outside one.
+
+    The callback is reused while it is still registered and has not run: a rolled-back
+    savepoint that registered it drops it (its rows are gone with it) and the next event
+    registers a new one; a row of a rolled-back inner savepoint left in a kept callback is
+    simply not found by the task. The sweep queues anything due that no task claimed.
+    ``join=False`` (one call that queues many rows at once: the sweep, redeliver) registers
+    its own callback."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        queue_now(rows)
+        return
+    pending = getattr(connection, "_webhook_after_commit", None)
+    if (
+        not join
+        or pending is None
+        or pending.done
+        or not any(entry[1] is pending for entry in connection.run_on_commit)
+    ):
+        pending = _AfterCommit()
+        if join:
+            connection._webhook_after_commit = pending
+        transaction.on_commit(pending)
+    pending.rows.extend(rows)
