@@ -248,3 +248,13 @@ def test_admin_loop(users, tree, people, client):
     client.force_login(fresh(people["logins"]["other"]))
     assert client.get("/admin/governance/task/").context["cl"].result_count == 0
     assert client.get(f"/admin/governance/task/{task.pk}/change/").status_code in (302, 404)
+
+
+def test_demo_member_task_is_idempotent(users, tree, people):
+    from governance.demo import _member_task
+
+    actor = make_user("demo_admin", superuser=True)
+    assert _member_task(actor, date.today()) == 2
+    assert _member_task(actor, date.today()) == 0
+    assert Task.objects.filter(status="done").count() == 1
+    assert MemberActivity.objects.get().registration == people["reg"]
