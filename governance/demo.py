@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from governance.cadence import periods_between, shanghai_today
 from governance.choices import ResolutionKind
-from governance.models import MeetingSeries
+from governance.models import MeetingSeries, Task
 from governance.services import (
     attendance_record,
     meeting_hold,
@@ -158,6 +158,47 @@ def _assignee_user(organization):
     )
 
 
+def _member_task(actor, today) -> int:
+    """社区吹哨、党员报到: one task to the demo member (``member1``'s registration), accepted
+    and completed by the member with 2 hours credited, and one still waiting. Idempotent."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    if not apps.is_installed("grids"):
+        return 0
+    account = (
+        apps.get_model("grids", "DeskAccount")
+        .objects.filter(registration__isnull=False)
+        .select_related("user", "registration__community")
+        .order_by("pk")
+        .first()
+    )
+    if account is None:
+        return 0
+    registration = account.registration
+    kind = ContentType.objects.get_for_model(registration)
+    if Task.objects.filter(assignee_type=kind, assignee_id=registration.pk).exists():
+        return 0
+    member = account.user
+    done = task_dispatch(
+        actor=actor,
+        title="协助入户走访独居老人",
+        assignee=registration,
+        organization=registration.community,
+        deadline=today + timedelta(days=7),
+    )
+    task_accept(actor=member, task=done)
+    task_complete(actor=member, task=done, note="走访 3 户，已反馈社区", hours="2")
+    task_dispatch(
+        actor=actor,
+        title="参加楼道环境整治志愿服务",
+        assignee=registration,
+        organization=registration.community,
+        deadline=today + timedelta(days=14),
+    )
+    return 2
+
+
 def seed(stdout) -> None:
     User = get_user_model()
     actor = User.objects.filter(is_superuser=True).order_by("pk").first()
@@ -254,6 +295,7 @@ def seed(stdout) -> None:
             if stage >= 4:
                 task_evaluate(actor=doer, task=task, side="assignee", rating=4 + (n + 1) % 2)
                 task_evaluate(actor=actor, task=task, side="assigner", rating=4 + n % 2)
+    tasks += _member_task(actor, today)
     from governance.digest import digest_run
     from governance.reminders import reminders_run
 

@@ -17,7 +17,19 @@ ASSIGNEE_MODELS = (
     "covenants.partnerunit",
     "volunteers.team",
     "auth.user",
+    # 社区吹哨、党员报到: a member's 双报到 registration to the dispatching community, a cadre
+    # sent down to it. They act through their desk account (grids.DeskAccount).
+    "organizations.communityregistration",
+    "organizations.sentdowncadre",
 )
+# Assignees that are one person: only that person accepts, reports and completes.
+PERSON_ASSIGNEES = (
+    "auth.user",
+    "organizations.communityregistration",
+    "organizations.sentdowncadre",
+)
+# Assignees whose completion credits service hours to a 双报到 activity record.
+HOURS_ASSIGNEES = ("organizations.communityregistration", "organizations.sentdowncadre")
 SOURCE_MODELS = ("governance.resolution", "grids.case", "assessment.admissionrequest")
 
 # Short names used in the API and files: {"type": "organization", "code": "TD-ZQ-YL"}.
@@ -27,6 +39,8 @@ TYPE_NAMES = {
     "covenants.partnerunit": "unit",
     "volunteers.team": "team",
     "auth.user": "user",
+    "organizations.communityregistration": "registration",
+    "organizations.sentdowncadre": "cadre",
     "governance.resolution": "resolution",
     "grids.case": "case",
     "assessment.admissionrequest": "admission_request",
@@ -117,4 +131,21 @@ def anchor_organization(obj: models.Model):
         return assignment.organization if assignment else None
     if hasattr(type(obj), "scope_path"):
         return scope_anchor(obj)
+    return None
+
+
+def desk_person(user) -> tuple[str, int] | None:
+    """The registered member or sent-down cadre a login acts for (its ``grids.DeskAccount``),
+    as ``(model label, id)``; None for anyone else or when grids is not installed."""
+    if not apps.is_installed("grids"):
+        return None
+    from grids.models.cases import desk_account_of
+
+    account = desk_account_of(user)
+    if account is None:
+        return None
+    if account.registration_id:
+        return ("organizations.communityregistration", account.registration_id)
+    if account.cadre_id:
+        return ("organizations.sentdowncadre", account.cadre_id)
     return None

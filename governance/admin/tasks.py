@@ -46,6 +46,11 @@ class StepForm(forms.Form):
     text = forms.CharField(label="理由 / 进展 / 评语", required=False, widget=forms.Textarea)
     side = forms.ChoiceField(label="评价方", choices=EvaluationSide.choices, required=False)
     rating = forms.IntegerField(label="评分（1–5）", min_value=1, max_value=5, required=False)
+    hours = forms.CharField(
+        label="服务时长（小时）",
+        required=False,
+        help_text="派给双报到党员或下沉干部的派单办结时填写（0.5–24），计入报到活动记录。",
+    )
 
 
 class DispatchForm(forms.Form):
@@ -147,7 +152,9 @@ class TaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
             elif step == "progress":
                 services.task_progress(actor=request.user, task=task, note=text)
             elif step == "complete":
-                services.task_complete(actor=request.user, task=task, note=text)
+                services.task_complete(
+                    actor=request.user, task=task, note=text, hours=data["hours"] or None
+                )
             else:
                 services.task_evaluate(
                     actor=request.user,

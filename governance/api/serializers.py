@@ -248,7 +248,7 @@ class TaskSerializer(ScopedModelSerializer):
         ASSIGNEE_MODELS,
         source="assignee_ref",
         write_only=True,
-        help_text="承办方 {type: organization|grid|unit|team|user, code}",
+        help_text="承办方 {type: organization|grid|unit|team|user|registration|cadre, code}；registration 为党员双报到编号，cadre 为下沉干部编号",
     )
     source = ReferenceField(
         SOURCE_MODELS,
@@ -326,6 +326,15 @@ class NoteSerializer(serializers.Serializer):
 
 class CompleteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="服务时长（小时，0.5–24）：派给双报到党员 registration 或下沉干部 cadre 的派单必填，"
+        "计入其报到活动记录；其他派单不填",
+    )
 
 
 class EvaluateSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from mptt.models import TreeForeignKey
 
 from core.links import LinkScope
 from core.models import TimeStampedModel
-from core.scope import ScopedQuerySet, scope_q
+from core.scope import ScopedQuerySet, scope_q, scope_ranges
 from core.validators import validate_code
 from governance.choices import EvaluationSide, TaskStatus
 
@@ -28,6 +28,18 @@ class TaskQuerySet(ScopedQuerySet):
         q = mine | theirs
         if getattr(user, "pk", None):
             q |= models.Q(assignee_type__app_label="auth", assignee_id=user.pk)
+            # A member's / cadre's desk login (no scope of its own): the tasks dispatched to
+            # that person only. Staff lists cost no extra query.
+            from governance.references import desk_person
+
+            person = desk_person(user) if not scope_ranges(user) else None
+            if person is not None:
+                app_label, model = person[0].split(".")
+                q |= models.Q(
+                    assignee_type__app_label=app_label,
+                    assignee_type__model=model,
+                    assignee_id=person[1],
+                )
         return self.filter(q)
 
 

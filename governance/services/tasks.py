@@ -18,9 +18,17 @@ from governance.choices import EvaluationSide, TaskStatus
 from governance.models import Evaluation, Resolution, Task, TaskProgress
 from governance.references import (
     ASSIGNEE_MODELS,
+    HOURS_ASSIGNEES,
+    PERSON_ASSIGNEES,
     SOURCE_MODELS,
     anchor_organization,
     check_allowed,
+    desk_person,
+)
+from organizations.services.service_hours import (
+    check_serves_community,
+    credit_service_hours,
+    parse_service_hours,
 )
 
 
@@ -61,6 +69,11 @@ def task_dispatch(
     require_in_scope(actor, organization)
     if getattr(assignee, "pk", None) == actor.pk and assignee._meta.label == actor._meta.label:
         raise ValidationError({"assignee": "派单人不能把派单派给自己。"})
+    if assignee._meta.label_lower in HOURS_ASSIGNEES:
+        # 社区吹哨、党员报到: the member registered with / the cadre sent down to this community.
+        check_serves_community(assignee, organization, field="assignee")
+        if desk_person(actor) == (assignee._meta.label_lower, assignee.pk):
+            raise ValidationError({"assignee": "派单人不能把派单派给自己。"})
     assignee_org = anchor_organization(assignee)
     task = Task(
         code=_task_code(source),
@@ -91,13 +104,25 @@ def task_dispatch(
     return task
 
 
-def _assignee_is_user(task: Task) -> bool:
-    return task.assignee_type.app_label == "auth"
+def _assignee_label(task: Task) -> str:
+    return f"{task.assignee_type.app_label}.{task.assignee_type.model}"
+
+
+def _assignee_is_person(task: Task) -> bool:
+    """Dispatched to one person: a user, or a member / cadre acting through a desk account."""
+    return _assignee_label(task) in PERSON_ASSIGNEES
+
+
+def _is_the_person(actor, task: Task) -> bool:
+    label = _assignee_label(task)
+    if label == "auth.user":
+        return task.assignee_id == actor.pk
+    return desk_person(actor) == (label, task.assignee_id)
 
 
 def is_assigner_side(actor, task: Task) -> bool:
     """The dispatching body's people — never the person the task was dispatched to."""
-    if _assignee_is_user(task) and task.assignee_id == actor.pk:
+    if _assignee_is_person(task) and _is_the_person(actor, task):
         return False
     return in_scope(actor, task.organization)
 
@@ -113,8 +138,8 @@ def is_assignee_side(actor, task: Task) -> bool:
     people other than the dispatcher."""
     if actor.pk == task.assigned_by_id:
         return False
-    if _assignee_is_user(task):
-        return task.assignee_id == actor.pk
+    if _assignee_is_person(task):
+        return _is_the_person(actor, task)
     if actor.is_superuser:
         return True
     if task.assignee_organization_id is None or not in_scope(actor, task.assignee_organization):
@@ -128,7 +153,7 @@ def _not_dispatcher_side(actor, task: Task, verb: str) -> None:
     if actor.pk == task.assigned_by_id:
         raise PermissionDenied(f"派单人不能以承办方身份{verb}。")
     if (
-        not _assignee_is_user(task)
+        not _assignee_is_person(task)
         and not actor.is_superuser
         and task.assignee_organization_id != task.organization_id
         and in_scope(actor, task.organization)
@@ -191,15 +216,33 @@ def task_progress(*, actor, task: Task, note: str) -> TaskProgress:
 
 
 @transaction.atomic
-def task_complete(*, actor, task: Task, note: str = "") -> Task:
+def task_complete(*, actor, task: Task, note: str = "", hours=None) -> Task:
+    """办结. A task dispatched to a registered member or a sent-down cadre (社区吹哨、党员报到)
+    is completed by that person with ``hours`` of service (0.5–24), credited once — the task
+    can be completed once — as a ``MemberActivity`` of the member's 双报到 registration (for a
+    cadre, the registration of the member the cadre is, if any)."""
     task = _step(actor, task, {TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS}, "办结")
+    credits = _assignee_label(task) in HOURS_ASSIGNEES
+    if not credits and hours not in (None, ""):
+        raise ValidationError({"hours": ["只有派给双报到党员或下沉干部的派单记录服务时长。"]})
+    value = parse_service_hours(hours) if credits else None
     if note:
         progress = derived(TaskProgress(task=task, author=actor, note=note), "task")
         progress.full_clean()
         progress.save()
     task.status = TaskStatus.DONE
     task.done_at = timezone.now()
-    return _finish(actor, task, "task.complete", ["status", "done_at"])
+    detail = None
+    if credits:
+        activity = credit_service_hours(
+            actor=actor,
+            person=task.assignee,
+            hours=value,
+            content=f"社区派单 {task.code}：{task.title}" + (f"（{note}）" if note else ""),
+            detail={"task": task.code},
+        )
+        detail = {"hours": str(value), "activity": activity.code if activity else ""}
+    return _finish(actor, task, "task.complete", ["status", "done_at"], detail)
 
 
 @transaction.atomic

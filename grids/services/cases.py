@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -59,6 +58,11 @@ from grids.models.cases import (
     tracking_input,
 )
 from grids.services.notices import notices_for_step
+from organizations.services.service_hours import (
+    check_serves_community,
+    credit_service_hours,
+    parse_service_hours,
+)
 
 S = CaseStatus
 # action → (statuses it may start from, status it leads to)
@@ -389,19 +393,9 @@ def _check_target(actor, case: Case, kind: str, target) -> None:
 
 def _check_dispatch_person(case: Case, kind: str, target) -> None:
     """社区吹哨、党员报到: a registered in-service member must be registered (双报到) with the
-    case's community; a sent-down cadre must serve there now."""
-    if kind == DispatchKind.MEMBER and target.community_id != case.community_id:
-        raise ValidationError(
-            {"target": [f"党员 {target.member.name} 未到“{case.community.name}”报到，不能派单。"]}
-        )
-    if kind == DispatchKind.CADRE:
-        today = timezone.localdate()
-        if target.community_id != case.community_id:
-            raise ValidationError(
-                {"target": [f"下沉干部 {target.person_name} 不在“{case.community.name}”服务。"]}
-            )
-        if target.start_date > today or (target.end_date and target.end_date < today):
-            raise ValidationError({"target": [f"下沉干部 {target.person_name} 不在下沉期内。"]})
+    case's community; a sent-down cadre must serve there now (shared with governance tasks)."""
+    if kind in (DispatchKind.MEMBER, DispatchKind.CADRE):
+        check_serves_community(target, case.community)
 
 
 @transaction.atomic
@@ -638,41 +632,13 @@ def _credit_hours(actor, case: Case, hours, resolution: str):
         if hours not in (None, ""):
             raise ValidationError({"hours": ["只有派给党员或下沉干部的诉求记录服务时长。"]})
         return None
-    if hours in (None, ""):
-        raise ValidationError({"hours": ["请填写服务时长（小时）。"]})
-    try:
-        value = Decimal(str(hours)).quantize(Decimal("0.1"))
-    except (InvalidOperation, ValueError):
-        value = Decimal(0)
-    if not Decimal("0.5") <= value <= Decimal(24):
-        raise ValidationError({"hours": ["服务时长应为 0.5 到 24 小时。"]})
-    registration = case.registration
-    if registration is None and case.cadre is not None and case.cadre.member_id:
-        registration = (
-            apps.get_model("organizations", "CommunityRegistration")
-            .objects.filter(member_id=case.cadre.member_id)
-            .first()
-        )
-    if registration is None:
-        return None
-    activity = apps.get_model("organizations", "MemberActivity")(
-        registration=registration,
-        date=timezone.localdate(),
-        hours=value,
-        content=f"社区吹哨派单 {case.tracking_code}：{resolution}"[:300],
-        confirmed_by=actor_display(actor)[:50],
-    )
-    derived(activity, "registration")
-    activity.full_clean()
-    activity.save()
-    audit(
+    return credit_service_hours(
         actor=actor,
-        action="memberactivity.credit",
-        target=activity,
-        organization=registration.community,
-        detail={"case": case.tracking_code, "hours": str(value)},
+        person=case.registration or case.cadre,
+        hours=parse_service_hours(hours),
+        content=f"社区吹哨派单 {case.tracking_code}：{resolution}",
+        detail={"case": case.tracking_code},
     )
-    return activity
 
 
 @transaction.atomic
