@@ -3,9 +3,11 @@ tree counts computed set-based (a fixed number of queries whatever the tree's si
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import (
     Count,
@@ -21,8 +23,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Length
+from django.db.models.functions import Coalesce, Length, RowNumber
 from django.utils import timezone
 
 from core.scope import restrict
@@ -473,28 +476,53 @@ def _community_key(name: str) -> str:
     return key
 
 
-def place_search(query: str, *, limit: int = 20) -> dict[str, Any]:
-    """Buildings matching what a resident typed (“园林 3栋”, “春晖5号楼2单元”), as plain values:
-    each with its compound, community code, grid and the grid's active workers (role, name and
-    public work phone — never the personal phone).
+# The compound index the search scores against: every compound's name keys (name and aliases,
+# normalised) and its community's key. Kept per process with a stamp (md5 of exactly the rows
+# and columns it is built from); every search reads the current stamp in the same query as its
+# buildings, so an index that no longer matches the table is rebuilt (and the search rerun)
+# before anything is answered from it — a change made by queryset.update, bulk_create or
+# another process is seen on the next search. PostgreSQL only; elsewhere it is rebuilt per
+# search.
+_place_index: tuple[str | None, list[tuple[int, str, list[str], list[str]]]] = (None, [])
 
-    Compounds are matched by name or alias (normalised: NFKC, Chinese numerals, 栋/幢/号楼/#),
-    or by their community's name; the building by its number. Three queries at most (compounds
-    with their community names, buildings, workers). ``problem``: ``too_short`` / ``too_long``
-    (not searched), ``no_compound``, ``no_building`` (the compound exists, that number not);
-    ``more``: more buildings matched than ``limit``."""
-    parsed = parse_query(query)
-    found: dict[str, Any] = {"query": parsed, "places": [], "compounds": [], "problem": ""}
-    found["more"] = False
-    if parsed.problem or not parsed.ok:
-        found["problem"] = parsed.problem or "too_short"
-        return found
+
+def _compound_index() -> tuple[str | None, list[tuple[int, str, list[str], list[str]]]]:
+    """(stamp, entries): the stamp read in the same statement as the rows (one snapshot), so
+    the label always describes the data; ``None`` as the stamp outside PostgreSQL."""
+    compound, org = Compound._meta, Organization._meta
+    community = compound.get_field("community").column
+    sql = (
+        f"SELECT cc.id, cc.name, cc.aliases, oo.name, ({_compound_stamp_sql()})"
+        f' FROM "{compound.db_table}" cc LEFT JOIN "{org.db_table}" oo'
+        f' ON oo.id = cc."{community}" ORDER BY cc.id'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    empty = hashlib.md5(b"").hexdigest() if connection.vendor == "postgresql" else None
+    stamp = rows[0][4] if rows else empty
+    entries = [
+        (pk, name, [name_key(n) for n in [name, *split_aliases(aliases)]], [_community_key(cn)])
+        for pk, name, aliases, cn, _stamp in rows
+    ]
+    return stamp, entries
+
+
+def _compound_stamp_sql() -> str:
+    if connection.vendor != "postgresql":
+        return "SELECT NULL AS stamp"
+    compound, org = Compound._meta, Organization._meta
+    community = compound.get_field("community").column
+    return (
+        "SELECT md5(coalesce(string_agg(c.id::text || chr(31) || c.name || chr(31) || c.aliases"
+        " || chr(31) || coalesce(o.name, ''), chr(30) ORDER BY c.id), '')) AS stamp"
+        f' FROM "{compound.db_table}" c LEFT JOIN "{org.db_table}" o ON o.id = c."{community}"'
+    )
+
+
+def _score_compounds(index, parsed, limit: int) -> tuple[list[int], list[str]]:
     scored = []
-    for pk, name, aliases, community_name in Compound.objects.values_list(
-        "pk", "name", "aliases", "community__name"
-    ):
-        keys = [name_key(n) for n in [name, *split_aliases(aliases)]]
-        community = [_community_key(community_name)]
+    for pk, name, keys, community in index:
         total = 0
         for term in parsed.terms:
             score = name_matches(term, keys) * 2 or name_matches(term, community)
@@ -509,40 +537,117 @@ def place_search(query: str, *, limit: int = 20) -> dict[str, Any]:
         # community whose name happens to contain the word.
         best = scored[0][0] if scored else 0
         scored = [s for s in scored if s[0] == best]
-    compound_ids = [pk for _, _, pk in scored]
-    found["compounds"] = [name for _, name, _ in scored[:limit]]
-    if parsed.terms and not compound_ids:
-        found["problem"] = "no_compound"
-        return found
+    return [pk for _, _, pk in scored], [name for _, name, _ in scored[:limit]]
+
+
+def _place_rows(parsed, compound_ids: list[int] | None, limit: int):
+    """One query: the compound stamp, and (unless ``compound_ids`` is None) the first
+    ``limit + 1`` matching buildings in the search's order, one row per active worker of the
+    building's grid (LEFT JOINs: the stamp comes back when no building matches, a building
+    whose grid has no workers still comes back)."""
+    stamp_sql = _compound_stamp_sql()
+    if compound_ids is None:
+        with connection.cursor() as cursor:
+            cursor.execute(stamp_sql)
+            return cursor.fetchone()[0], []
     buildings = Building.objects.all()
     if parsed.terms:
         buildings = buildings.filter(compound_id__in=compound_ids)
     if parsed.building:
         buildings = buildings.filter(number=parsed.building)
-    rows = list(
-        buildings.order_by("compound__name", Length("number"), "number", "code").values(
-            "code",
-            "name",
-            "units",
-            "grid_id",
-            "grid__name",
-            "compound__name",
-            "community__code",
+    order = ("compound__name", Length("number"), "number", "code")
+    buildings = (
+        buildings.annotate(
+            place_rank=Window(
+                RowNumber(), order_by=[F(o) if isinstance(o, str) else o for o in order]
+            )
+        )
+        .order_by(*order)
+        .values(
+            "place_rank",
+            b_code=F("code"),
+            b_name=F("name"),
+            b_units=F("units"),
+            b_grid=F("grid_id"),
+            b_grid_name=F("grid__name"),
+            b_compound=F("compound__name"),
+            b_community=F("community__code"),
         )[: limit + 1]
     )
+    inner, params = buildings.query.sql_with_params()
+    worker = GridWorker._meta
+    sql = (
+        f"SELECT s.stamp, b.b_code, b.b_name, b.b_units, b.b_grid, b.b_grid_name, b.b_compound,"
+        f" b.b_community, w.role, w.name, w.work_phone FROM ({stamp_sql}) s"
+        f" LEFT JOIN ({inner}) b ON 1 = 1"
+        f' LEFT JOIN "{worker.db_table}" w ON w."{worker.get_field("grid").column}" = b.b_grid'
+        " AND w.active = %s ORDER BY b.place_rank, w.role, w.code"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, True))
+        got = cursor.fetchall()
+    # No building matched: one row of the stamp alone (the LEFT JOIN), dropped here.
+    return got[0][0], [row for row in got if row[1] is not None]
+
+
+def place_search(query: str, *, limit: int = 20) -> dict[str, Any]:
+    """Buildings matching what a resident typed (“园林 3栋”, “春晖5号楼2单元”), as plain values:
+    each with its compound, community code, grid and the grid's active workers (role, name and
+    public work phone — never the personal phone).
+
+    Compounds are matched by name or alias (normalised: NFKC, Chinese numerals, 栋/幢/号楼/#),
+    or by their community's name; the building by its number. **One query** on PostgreSQL once
+    the process holds a current compound index (the buildings with their workers and the
+    index's stamp; see ``_place_index``); a stale or missing index costs one query to rebuild
+    and the search is rerun. ``problem``: ``too_short`` / ``too_long`` (not searched),
+    ``no_compound``, ``no_building`` (the compound exists, that number not); ``more``: more
+    buildings matched than ``limit``."""
+    global _place_index
+    parsed = parse_query(query)
+    found: dict[str, Any] = {"query": parsed, "places": [], "compounds": [], "problem": ""}
+    found["more"] = False
+    if parsed.problem or not parsed.ok:
+        found["problem"] = parsed.problem or "too_short"
+        return found
+    stamp, index = _place_index
+    for attempt in range(3):
+        if stamp is None or attempt:  # no index yet, or it no longer matches the table
+            stamp, index = _compound_index()
+            if stamp is not None:
+                _place_index = (stamp, index)
+        compound_ids, names = _score_compounds(index, parsed, limit)
+        wanted = None if parsed.terms and not compound_ids else compound_ids
+        current, got = _place_rows(parsed, wanted, limit)
+        if current == stamp:
+            break
+    found["compounds"] = names
+    if parsed.terms and not compound_ids:
+        found["problem"] = "no_compound"
+        return found
+    rows: list[dict[str, Any]] = []
+    roles = dict(WorkerRole.choices)
+    for _s, code, name, units, _grid, grid_name, compound, community, role, wname, phone in got:
+        if not rows or rows[-1]["code"] != code:
+            rows.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "units": units,
+                    "grid__name": grid_name,
+                    "compound__name": compound,
+                    "community__code": community,
+                    "workers": [],
+                }
+            )
+        if role is not None:
+            rows[-1]["workers"].append(
+                {"role": roles.get(role, role), "name": wname, "work_phone": phone}
+            )
     found["more"] = len(rows) > limit
     rows = rows[:limit]
     if not rows:
         found["problem"] = "no_building" if compound_ids else "no_compound"
         return found
-    workers: dict[int, list[dict[str, str]]] = defaultdict(list)
-    roles = dict(WorkerRole.choices)
-    for grid_id, role, name, phone in (
-        GridWorker.objects.filter(grid_id__in={r["grid_id"] for r in rows}, active=True)
-        .order_by("role", "code")
-        .values_list("grid_id", "role", "name", "work_phone")
-    ):
-        workers[grid_id].append({"role": roles.get(role, role), "name": name, "work_phone": phone})
     for row in rows:
         unit = (
             parsed.unit
@@ -561,7 +666,7 @@ def place_search(query: str, *, limit: int = 20) -> dict[str, Any]:
                 "door": parsed.door,
                 "community_code": row["community__code"],
                 "grid": row["grid__name"],
-                "workers": workers.get(row["grid_id"], []),
+                "workers": row["workers"],
             }
         )
     return found

@@ -165,6 +165,56 @@ def test_search_is_a_bounded_number_of_queries_and_cached(
         suggest(client, "春晖  3栋")
 
 
+def test_place_search_is_one_query_once_the_compound_index_is_current(
+    places, django_assert_num_queries
+):
+    """The picker's uncached suggestion: one round trip (buildings, their grid's workers and
+    the compound index's stamp) once the process holds a current index; a search that matches
+    no compound is one query too (the stamp)."""
+    from django.db import connection
+
+    from grids.selectors import place_search
+
+    place_search("园林 3栋")  # builds the index for this data
+    one = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries(one):
+        found = place_search("春晖 3栋")
+    assert [p["code"] for p in found["places"]] == ["A-CH-3", "B-CH-3"]
+    workers = [[(w["name"], w["work_phone"]) for w in p["workers"]] for p in found["places"]]
+    assert workers == [[("钱网格", "0412-2235678")], []]
+    with django_assert_num_queries(one):
+        assert place_search("幸福里 3栋")["problem"] == "no_compound"
+    with django_assert_num_queries(one):
+        assert place_search("园林 8栋")["problem"] == "no_building"
+
+
+def test_place_search_sees_a_change_made_behind_its_back(places):
+    """The index is checked against the table on every search: a rename by queryset.update
+    (no signals), a new alias and a new compound are found at once."""
+    from grids.models import Building, Compound
+    from grids.selectors import place_search
+
+    assert place_search("园林 3栋")["places"][0]["code"] == "A-YL-3"
+    Compound.objects.filter(code="A-YL").update(name="翠湖苑", aliases="老翠湖")
+    # No compound is called 园林 any more: the community's name (园林社区) brings both of its
+    # compounds' 3号楼, where before the compound's own name brought only its own.
+    assert {p["code"] for p in place_search("园林 3栋")["places"]} == {"A-YL-3", "A-CH-3"}
+    assert [p["code"] for p in place_search("老翠湖 3栋")["places"]] == ["A-YL-3"]
+    new = Compound.objects.create(code="A-XF", name="幸福里", community=places["A-CH-3"].community)
+    Building.objects.create(
+        code="A-XF-7",
+        name="7号楼",
+        number="7",
+        compound=new,
+        community=new.community,
+        grid=places["A-CH-3"].grid,
+        units=1,
+    )
+    found = place_search("幸福里 7栋")
+    assert [p["code"] for p in found["places"]] == ["A-XF-7"]
+    assert [w["name"] for w in found["places"][0]["workers"]] == ["钱网格"]
+
+
 # -- the report form without JavaScript ----------------------------------------------------------
 
 
