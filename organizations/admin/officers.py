@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils.html import format_html, format_html_join
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from organizations import selectors
@@ -131,33 +132,35 @@ class OfficerAdmin(
             officer_delete(actor=request.user, officer=obj)
 
 
-class CurrentOfficerInline(admin.TabularInline):
-    """The node's officers in post today (read-only here; changed in 骨干任职)."""
-
-    model = Officer
-    fk_name = "organization"
-    verbose_name = "现任骨干"
-    verbose_name_plural = "现任骨干（在“骨干任职”中维护）"
-    fields = ["position", "person_name", "place_label", "term_start", "term_end"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(current_q())
-            .select_related("building", "building__compound", "grid", "organization")
-            .order_by("position", "term_start")
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+def current_officers_detail(node) -> str:
+    """The node's officers in post today, for its change page (read-only there; changed in
+    骨干任职). A rendered list, not an inline: an inline's formset would make every save of the
+    node carry (and validate) a management form for rows it cannot change. Whoever opens the
+    node's page has the node in scope, and with it the officers anchored on it."""
+    if node is None or node.pk is None:
+        return "—"
+    officers = list(
+        Officer.objects.filter(current_q(), organization=node)
+        .select_related("building", "building__compound", "grid")
+        .order_by("position", "term_start")
+    )
+    if not officers:
+        return "—"
+    items = format_html_join(
+        "",
+        "<li>{} {}{}（{} 起{}）</li>",
+        (
+            (
+                o.get_position_display(),
+                o.person_name,
+                f" · {o.place_label()}" if o.building_id or o.grid_id else "",
+                o.term_start,
+                f"，至 {o.term_end}" if o.term_end else "",
+            )
+            for o in officers
+        ),
+    )
+    return format_html("<ul>{}</ul>", items)
 
 
 def current_officers_prefetch() -> Prefetch:

@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import FileImportExportMixin, MaskedUsernameAdminMixin, ScopedAdminMixin
 from organizations.admin.officers import (
-    CurrentOfficerInline,
+    current_officers_detail,
     current_officers_prefetch,
     officers_column,
 )
@@ -39,9 +39,13 @@ class OrganizationAdmin(
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "parent"]}),
         ("基本情况", {"fields": ["established_on", "ended_on", "address", "phone"]}),
+        ("现任骨干（在“骨干任职”中维护）", {"fields": ["current_officers_list"]}),
     ]
+    readonly_fields = ["current_officers_list"]
 
-    inlines = [CurrentOfficerInline]
+    @admin.display(description="现任骨干")
+    def current_officers_list(self, obj):
+        return current_officers_detail(obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(current_officers_prefetch())

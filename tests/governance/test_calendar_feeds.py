@@ -156,7 +156,7 @@ def test_tokens_issued_before_the_shared_feeds_still_work(series_a, users, clien
     assert client.get(f"/api/v1/governance/calendars/B.ics?token={old}").status_code == 404
 
 
-def test_task_deadline_feed_per_user(held_meeting, users, api, client, tree):
+def test_task_deadline_feed_per_user(held_meeting, users, api, client, tree, branch_a_user):
     resolution = resolution_pass(
         actor=users["cadre_a"], meeting=held_meeting, kind="deliver", title="修缮健身器材"
     )
@@ -177,7 +177,8 @@ def test_task_deadline_feed_per_user(held_meeting, users, api, client, tree):
     assert list(first) == [uid]
     assert first[uid]["DTSTART"].dt == deadline
     assert "更换健身器材" in str(first[uid]["SUMMARY"])
-    task_reject(actor=users["cadre_a"], task=Task.objects.get(pk=task.pk), reason="不属于本支部")
+    # The branch (the assignee side, not the dispatcher) sends it back.
+    task_reject(actor=branch_a_user, task=Task.objects.get(pk=task.pk), reason="不属于本支部")
     second = events(parse(client.get(url)))
     assert str(second[uid]["STATUS"]) == "CANCELLED"
     assert int(second[uid]["SEQUENCE"]) > int(first[uid]["SEQUENCE"])
