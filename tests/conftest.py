@@ -173,3 +173,107 @@ def admin_client_for(client):
 
 def redis_url() -> str | None:
     return os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")
+
+
+# -- browser tests (Playwright driving Debian's Chromium against live_server) -------------------
+# Here, not in an app's conftest: a session-scoped Chromium must have exactly one definition. A
+# test module that imported these fixtures got its own session-scoped copy, whose Playwright
+# loop was still running when the next copy started ("Sync API inside the asyncio loop").
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+
+_PLAYWRIGHT: dict = {}
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser(tmp_path_factory):
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright for Python is not installed (pip install -e .[dev])")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    # Playwright's sync API keeps an event loop running in this thread for the whole session;
+    # the ORM calls the tests make between browser steps are still plain synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        # A persistent context is the only way to hand Chromium a fresh user-data-dir.
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            locale="zh-CN",
+            viewport={"width": 390, "height": 844},
+        )
+        _PLAYWRIGHT["driver"] = playwright
+        _PLAYWRIGHT["profile_root"] = tmp_path_factory
+        yield context
+        for extra in _PLAYWRIGHT.pop("extra", []):
+            extra.close()
+        _PLAYWRIGHT.pop("driver", None)
+        context.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser(_playwright_browser, live_server):
+    """A fresh page (cookies cleared) on the live server; ``page.base`` is its URL."""
+    context = _playwright_browser
+    context.clear_cookies()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base = live_server.url
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser_nojs(_playwright_browser):
+    """A second Chromium profile with JavaScript switched off (the pages must work without)."""
+    profile = _PLAYWRIGHT["profile_root"].mktemp("chromium-profile-nojs")
+    context = _PLAYWRIGHT["driver"].chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        locale="zh-CN",
+        viewport={"width": 320, "height": 640},
+        java_script_enabled=False,
+    )
+    _PLAYWRIGHT.setdefault("extra", []).append(context)
+    return context
+
+
+@pytest.fixture(params=["js", "nojs"])
+def any_browser(request, _playwright_browser, live_server):
+    """A fresh page with JavaScript on, then off; ``page.js`` says which."""
+    if request.param == "js":
+        context = _playwright_browser
+    else:
+        context = request.getfixturevalue("_playwright_browser_nojs")
+    context.clear_cookies()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base = live_server.url
+    page.js = request.param == "js"
+    yield page
+    page.close()

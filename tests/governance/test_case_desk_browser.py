@@ -11,12 +11,11 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.governance.test_digest import make_case
-from tests.portal.conftest import _playwright_browser, browser  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_case_page_and_list_at_1366(browser, tree, users):  # noqa: F811
+def test_case_page_and_list_at_1366(browser, tree, users):
     now = timezone.now()
     case = make_case(tree["community_a"], code="BR1", due=now + dt.timedelta(days=2))
     make_case(tree["community_a"], code="BR2", due=now - dt.timedelta(days=1),
