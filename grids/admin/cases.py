@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.admin import FileImportExportMixin, ScopedAdminMixin, SensitiveAdminMixin
 from core.media import thumbnail_url
@@ -523,7 +524,7 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         if not found:
             return "无"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             '<a href="{}">{}</a> {}',
             (
                 (reverse("admin:grids_case_change", args=[c.pk]), c.tracking_code, c.reported_at)
@@ -536,17 +537,18 @@ class CaseAdmin(FileImportExportMixin, SensitiveAdminMixin, ScopedAdminMixin, ad
         found = list(case_possible_duplicates(obj))
         if not found:
             return "无"
-        return format_html(
-            "<br>".join(
-                format_html(
-                    '<a href="{}">{}</a> {} {}',
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> {} {}',
+            (
+                (
                     reverse("admin:grids_case_change", args=[c.pk]),
                     c.tracking_code,
                     c.get_status_display(),
                     c.description[:30],
                 )
                 for c in found
-            )
+            ),
         )
 
     def has_delete_permission(self, request, obj=None):
