@@ -100,16 +100,10 @@ print("BUILDING=" + Building.objects.filter(community__parent=street).order_by("
 """
 
 
-# seed_demo, with every app's tasks imported first: outside a worker Celery has not
-# autodiscovered them, and the grids demo queues case SMS by name (eager here).
+# seed_demo in the bench's database (core.outbox loads the apps' task modules itself when a
+# task is queued by name outside a worker).
 SEED_DEMO = """
-import importlib, sys
-from django.conf import settings
-for app in settings.PROJECT_APPS:
-    try:
-        importlib.import_module(app + ".tasks")
-    except ModuleNotFoundError:
-        pass
+import sys
 from core.demo import seed_all
 seed_all(sys.stdout)
 """
