@@ -64,7 +64,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
+            # Persistent connections, as real receivers (nginx, any HTTP/1.1 server) keep them.
+            protocol_version = "HTTP/1.1"
 
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))

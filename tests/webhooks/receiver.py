@@ -14,12 +14,14 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
 
 
 @dataclass
 class Receiver:
     statuses: list[int] = field(default_factory=lambda: [200])
     delay: float = 0.0
+    keep_alive: bool = False  # HTTP/1.1 persistent connections, as most real receivers
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self):
@@ -27,20 +29,26 @@ class Receiver:
         lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with lock:
-                    receiver.received.append(Received(self.path, dict(self.headers), body))
+                    receiver.received.append(
+                        Received(self.path, dict(self.headers), body, self.client_address[1])
+                    )
                     index = min(len(receiver.received), len(receiver.statuses)) - 1
                     status = receiver.statuses[index]
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                answer = b'{"ok": %s}' % (b"true" if status < 300 else b"false")
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
                     self.end_headers()
-                    self.wfile.write(b'{"ok": %s}' % (b"true" if status < 300 else b"false"))
+                    self.wfile.write(answer)
                 except OSError:  # the client gave up (timeout)
                     pass
 

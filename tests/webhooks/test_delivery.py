@@ -368,3 +368,32 @@ def test_unknown_event_kinds_are_refused(users, tree, receiver):
     with pytest.raises(ValidationError) as caught:
         make_endpoint(users["street"], tree["street"], receiver.url, kinds=["case.eaten"])
     assert "event_kinds" in caught.value.message_dict
+
+
+def test_one_task_posts_over_one_kept_alive_connection_and_checks_the_address_once(
+    users, roster, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A batch reuses the receiver's persistent connection (no TCP connect per delivery) and
+    resolves the endpoint's address once, not per delivery."""
+    from tests.webhooks.receiver import Receiver
+    from webhooks.services import delivery as delivery_service
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    server = Receiver(keep_alive=True)
+    checks = []
+    real_check = delivery_service.check_url
+    monkeypatch.setattr(
+        delivery_service, "check_url", lambda url: checks.append(url) or real_check(url)
+    )
+    try:
+        make_endpoint(users["street"], roster["buildings"]["b1"].grid.community, server.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(5):
+                report(roster)
+        got = server.wait_for(5)
+    finally:
+        server.close()
+    assert len(got) == 5
+    assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 5
+    assert len({r.client_port for r in got}) == 1  # one connection for the five posts
+    assert checks == [server.url]  # the address checked once for the batch

@@ -98,17 +98,56 @@ def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, st
     return headers
 
 
+class Sender:
+    """What the posts of one task share: one HTTP session, so consecutive posts to an endpoint
+    reuse its kept-alive connection instead of opening one each, and each URL's address check,
+    repeated when older than ``CHECK_EVERY`` seconds (DNS may change while a long batch runs).
+    Use as a context manager; ``post`` alone makes a short-lived one."""
+
+    CHECK_EVERY = 60.0
+
+    def __init__(self):
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy from the environment: the check is the rule
+        self._checked: dict[str, tuple[float, str]] = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.session.close()
+
+    def refused(self, url: str) -> str:
+        """The reason the URL is refused now, or "" (DNS may have changed since saving)."""
+        now = time.monotonic()
+        seen = self._checked.get(url)
+        if seen is None or now - seen[0] >= self.CHECK_EVERY:
+            try:
+                check_url(url)
+                seen = (now, "")
+            except AddressRefused as exc:
+                seen = (now, str(exc))
+            self._checked[url] = seen
+        return seen[1]
+
+    def post(self, delivery: Delivery) -> tuple[int | None, str, str]:
+        """One HTTP try: (status code or None, response excerpt, error)."""
+        refused = self.refused(delivery.endpoint.url)
+        if refused:
+            return None, "", refused
+        return _post(self.session, delivery)
+
+
 def post(delivery: Delivery) -> tuple[int | None, str, str]:
-    """One HTTP try: (status code or None, response excerpt, error)."""
+    """One HTTP try on its own (a fresh session and address check)."""
+    with Sender() as sender:
+        return sender.post(delivery)
+
+
+def _post(session: requests.Session, delivery: Delivery) -> tuple[int | None, str, str]:
     body = body_bytes(delivery.payload)
     # Signed at sending with the endpoint's current secret: a rotation reaches pending retries.
     timestamp = int(time.time())
-    try:
-        check_url(delivery.endpoint.url)  # DNS may have changed since the endpoint was saved
-    except AddressRefused as exc:
-        return None, "", str(exc)
-    session = requests.Session()
-    session.trust_env = False  # no proxy from the environment: the address check is the rule
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
         with session.post(
@@ -126,11 +165,9 @@ def post(delivery: Delivery) -> tuple[int | None, str, str]:
         return None, "", f"超时（{timeout} 秒无响应）"
     except requests.RequestException as exc:
         return None, "", f"{type(exc).__name__}: {exc}"[:300]
-    finally:
-        session.close()
 
 
-def deliver(delivery_id: int, *, retries: dict | None = None) -> str:
+def deliver(delivery_id: int, *, retries: dict | None = None, sender: Sender | None = None) -> str:
     """Claim, send and record one delivery; returns what happened (for logs and tests).
 
     A failed try is queued again with its back-off after the record commits, or, given
@@ -139,7 +176,7 @@ def deliver(delivery_id: int, *, retries: dict | None = None) -> str:
     if row is None:
         return "skipped"
     started = time.monotonic()
-    status_code, excerpt, error = post(row)
+    status_code, excerpt, error = sender.post(row) if sender is not None else post(row)
     duration_ms = int((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
     if status_code is not None and not ok:
@@ -155,8 +192,9 @@ def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
     again in one countdown task per back-off delay."""
     outcomes: Counter = Counter()
     retries: dict[float, list[int]] = defaultdict(list)
-    for pk in delivery_ids:
-        outcomes[deliver(pk, retries=retries)] += 1
+    with Sender() as sender:
+        for pk in delivery_ids:
+            outcomes[deliver(pk, retries=retries, sender=sender)] += 1
     for seconds, ids in retries.items():
         schedule_retry(ids, timedelta(seconds=seconds))
     return dict(outcomes)
